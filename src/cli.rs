@@ -1,0 +1,275 @@
+//! The whole command surface (clap derive), and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::Status;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokenctl",
+    version,
+    about = "Manage an account's API tokens: create, list, modify, renew, disable, delete, and read the account log.",
+    after_help = "Examples:\n  tokenctl new --name ci --pool plant-a --read-only --expires 30d\n  T=$(tokenctl new --name ci)           # the token alone on stdout when piped\n  tokenctl list --format json"
+)]
+pub struct Cli {
+    /// The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]
+    #[arg(long, global = true, env = "TOKENCTL_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Who does it, as recorded in the account log [default: your login name]
+    #[arg(
+        long = "as",
+        global = true,
+        env = "TOKENCTL_ACTOR",
+        value_name = "NAME"
+    )]
+    pub actor: Option<String>,
+
+    /// Output format
+    #[arg(long, global = true, env = "TOKENCTL_FORMAT", value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a token and show it once
+    #[command(
+        after_help = "Examples:\n  tokenctl new --name ci-bot --pool plant-a --read-only --expires 30d\n  T=$(tokenctl new --name ci)\n  tokenctl new --name deploy --format json | jq -r .token"
+    )]
+    New(NewArgs),
+    /// List the tokens, ordered by name
+    #[command(
+        after_help = "Examples:\n  tokenctl list\n  tokenctl list --pool plant-a --status active\n  tokenctl list --format csv > tokens.csv"
+    )]
+    List(ListArgs),
+    /// Show one token's fields
+    #[command(
+        after_help = "Examples:\n  tokenctl show ci-bot\n  tokenctl show Ab3dE9xQ --format json"
+    )]
+    Show(TokenRef),
+    /// Change a token's fields; the secret stays
+    #[command(
+        after_help = "Examples:\n  tokenctl modify ci-bot --read-write --reason \"needs to reset data\"\n  tokenctl modify ci-bot --name ci-bot-old --no-pool --expires 7d"
+    )]
+    Modify(ModifyArgs),
+    /// Delete a token after confirmation
+    #[command(
+        after_help = "Examples:\n  tokenctl delete ci-bot\n  tokenctl delete ci-bot --yes --reason \"left the company\""
+    )]
+    Delete(DeleteArgs),
+    /// Give a token a new secret and prefix, shown once; the old one stops working
+    #[command(
+        after_help = "Examples:\n  tokenctl renew ci-bot\n  T=$(tokenctl renew ci-bot --yes)"
+    )]
+    Renew(RenewArgs),
+    /// Stop a token without losing it
+    #[command(after_help = "Examples:\n  tokenctl disable ci-bot --reason \"suspected leak\"")]
+    Disable(StateArgs),
+    /// Restart a disabled token
+    #[command(after_help = "Examples:\n  tokenctl enable ci-bot")]
+    Enable(StateArgs),
+    /// The device pools a token may be tied to
+    #[command(subcommand)]
+    Pool(PoolCommand),
+    /// The account log, newest first
+    #[command(
+        after_help = "Examples:\n  tokenctl log --since 7d --format csv > audit.csv\n  tokenctl log --token ci-bot --op modify\n  tokenctl log head   # note the output somewhere safe\n  tokenctl log verify --head 42:9f86d0…"
+    )]
+    Log(LogArgs),
+    /// Print the shell completion script
+    #[command(
+        after_help = "Examples:\n  tokenctl completions bash > ~/.local/share/bash-completion/completions/tokenctl\n  tokenctl completions zsh > ~/.zfunc/_tokenctl"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Serves a copied token until its deadline (started by tokenctl itself)
+    #[command(name = "__clipboard-holder", hide = true)]
+    ClipboardHolder,
+}
+
+#[derive(Debug, Args)]
+pub struct ClipboardFlags {
+    /// Copy the token to the clipboard even when stdout is not a terminal
+    #[arg(long, conflicts_with = "no_clipboard")]
+    pub clipboard: bool,
+    /// Never copy the token to the clipboard
+    #[arg(long)]
+    pub no_clipboard: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The token's name (asked for on a terminal when missing)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A registered device pool
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// May not delete or reset data
+    #[arg(long)]
+    pub read_only: bool,
+    /// never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time
+    #[arg(long, value_name = "WHEN")]
+    pub expires: Option<String>,
+    /// The person the token acts for
+    #[arg(long, value_name = "WHO")]
+    pub owner: Option<String>,
+    #[command(flatten)]
+    pub clip: ClipboardFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only tokens of this pool
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// Only tokens with this status
+    #[arg(long, value_enum)]
+    pub status: Option<Status>,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenRef {
+    /// The token's name or prefix
+    #[arg(value_name = "TOKEN")]
+    pub token: String,
+}
+
+#[derive(Debug, Args)]
+pub struct Reason {
+    /// Why, kept in the account log
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ModifyArgs {
+    #[command(flatten)]
+    pub token: TokenRef,
+    /// A new name
+    #[arg(long = "name", value_name = "NEW")]
+    pub new_name: Option<String>,
+    /// Tie the token to this registered pool
+    #[arg(long, conflicts_with = "no_pool")]
+    pub pool: Option<String>,
+    /// Untie the token from its pool
+    #[arg(long)]
+    pub no_pool: bool,
+    /// May not delete or reset data
+    #[arg(long, conflicts_with = "read_write")]
+    pub read_only: bool,
+    /// May also delete and reset data
+    #[arg(long)]
+    pub read_write: bool,
+    /// never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time
+    #[arg(long, value_name = "WHEN")]
+    pub expires: Option<String>,
+    /// The person the token acts for
+    #[arg(long, value_name = "WHO", conflicts_with = "no_owner")]
+    pub owner: Option<String>,
+    /// Clear the owner
+    #[arg(long)]
+    pub no_owner: bool,
+    #[command(flatten)]
+    pub reason: Reason,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub token: TokenRef,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub reason: Reason,
+}
+
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    #[command(flatten)]
+    pub token: TokenRef,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub clip: ClipboardFlags,
+    #[command(flatten)]
+    pub reason: Reason,
+}
+
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    #[command(flatten)]
+    pub token: TokenRef,
+    #[command(flatten)]
+    pub reason: Reason,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoolCommand {
+    /// Register a device pool
+    #[command(after_help = "Examples:\n  tokenctl pool add plant-a")]
+    Add { name: String },
+    /// List the pools with how many tokens each holds
+    #[command(after_help = "Examples:\n  tokenctl pool list --format json")]
+    List,
+    /// Remove a pool no token uses
+    #[command(after_help = "Examples:\n  tokenctl pool remove plant-a")]
+    Remove { name: String },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct LogArgs {
+    #[command(subcommand)]
+    pub action: Option<LogCommand>,
+    /// Entries at or after WHEN (a duration counts back: 7d is the last seven days)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Entries at or before WHEN
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Entries of the token with this name or prefix, now or in the past
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Entries by this actor
+    #[arg(long, value_name = "NAME")]
+    pub actor: Option<String>,
+    /// Entries of this operation (new, modify, delete, renew, disable, enable, pool-add, pool-remove, exchange)
+    #[arg(long, value_name = "OP")]
+    pub op: Option<String>,
+    /// Only the N newest entries
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Check the log's hash chain (exit 0 intact, 1 tampered)
+    #[command(
+        after_help = "Examples:\n  tokenctl log verify\n  tokenctl log verify --head 42:9f86d081884c7d65…"
+    )]
+    Verify {
+        /// An ID:HASH noted earlier with `tokenctl log head`: the chain must still pass through it
+        #[arg(long, value_name = "ID:HASH")]
+        head: Option<String>,
+    },
+    /// Print the newest entry's ID:HASH, to note down outside the database
+    #[command(after_help = "Examples:\n  tokenctl log head >> ~/audit/heads.txt")]
+    Head,
+}

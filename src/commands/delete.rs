@@ -1,0 +1,54 @@
+//! `tokenctl delete`: remove a token after confirmation.
+
+use serde_json::Map;
+
+use super::{check_reason, details_with_reason, resolve};
+use crate::cli::DeleteArgs;
+use crate::error::{Error, Result};
+use crate::store::log::{self, Event};
+use crate::store::{Mode, tokens};
+use crate::{Ctx, prompt};
+
+pub fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
+    check_reason(args.reason.reason.as_deref())?;
+    let actor = ctx.actor()?;
+    let mut store = ctx.open(Mode::Existing)?;
+    let target = resolve(store.conn(), &args.token.token)?;
+    prompt::confirm(
+        &format!(
+            "Delete token \"{}\" (prefix {})? Anything using it stops working",
+            target.name, target.prefix
+        ),
+        args.yes,
+    )?;
+    store.write(|tx| {
+        // The token confirmed is the token deleted: not one renamed or renewed meanwhile.
+        let now = tokens::by_prefix(tx, &target.prefix)?;
+        if now.as_ref().map(|t| t.id) != Some(target.id) {
+            return Err(Error::not_found(format!(
+                "token \"{}\" changed or was deleted while you were asked; nothing was deleted",
+                target.name
+            ))
+            .into());
+        }
+        tokens::delete(tx, target.id)?;
+        log::append(
+            tx,
+            ctx.now,
+            Event {
+                actor: &actor,
+                op: "delete",
+                token_id: Some(target.id),
+                token: Some(&target.name),
+                prefix: Some(&target.prefix),
+                details: details_with_reason(Map::new(), args.reason.reason.as_deref()),
+            },
+        )?;
+        Ok(())
+    })?;
+    ctx.out.note(format!(
+        "Deleted token \"{}\" (prefix {}).",
+        target.name, target.prefix
+    ));
+    ctx.out.result(&target, ctx.now)
+}

@@ -1,0 +1,120 @@
+//! One module a verb: read the arguments, call the store, hand a value to output.
+
+pub mod completions;
+pub mod delete;
+pub mod log;
+pub mod modify;
+pub mod new;
+pub mod pool;
+pub mod read;
+pub mod renew;
+pub mod state;
+
+use rusqlite::Connection;
+
+use crate::Ctx;
+use crate::cli::Command;
+use crate::error::{Error, Result};
+use crate::model::Token;
+use crate::store::{pools, tokens};
+
+pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
+    match command {
+        Command::New(args) => new::run(ctx, args),
+        Command::List(args) => read::list(ctx, args),
+        Command::Show(args) => read::show(ctx, args),
+        Command::Modify(args) => modify::run(ctx, args),
+        Command::Delete(args) => delete::run(ctx, args),
+        Command::Renew(args) => renew::run(ctx, args),
+        Command::Disable(args) => state::run(ctx, args, true),
+        Command::Enable(args) => state::run(ctx, args, false),
+        Command::Pool(cmd) => pool::run(ctx, cmd),
+        Command::Log(args) => log::run(ctx, args),
+        Command::Completions { .. } | Command::ClipboardHolder => {
+            unreachable!("handled before the database is opened")
+        }
+    }
+}
+
+/// Find a token by name or prefix (exact). Names and prefixes are each
+/// unique, but a name may equal another token's prefix: then the reference
+/// is ambiguous and refused, so that no command acts on the wrong token.
+pub fn resolve(conn: &Connection, reference: &str) -> Result<Token> {
+    let by_name = tokens::by_name(conn, reference)?;
+    let by_prefix = tokens::by_prefix(conn, reference)?;
+    match (by_name, by_prefix) {
+        (Some(a), Some(b)) if a.id != b.id => Err(Error::usage(format!(
+            "\"{reference}\" is the name of token \"{}\" and the prefix of token \"{}\"",
+            a.name, b.name
+        ))
+        .hint(format!(
+            "use the prefix {} for the first or the name \"{}\" for the second",
+            a.prefix, b.name
+        ))
+        .into()),
+        (Some(t), _) | (None, Some(t)) => Ok(t),
+        (None, None) => Err(unknown_token(conn, reference)),
+    }
+}
+
+fn unknown_token(conn: &Connection, reference: &str) -> anyhow::Error {
+    let names = tokens::names(conn).unwrap_or_default();
+    let err = Error::not_found(format!("no token named \"{reference}\""));
+    match closest(reference, &names) {
+        Some(best) => err.hint(format!("did you mean \"{best}\"?")).into(),
+        None => err.hint("`tokenctl list` shows the tokens").into(),
+    }
+}
+
+/// The most similar candidate, if any is close enough to be a likely typo.
+pub fn closest<'a>(wanted: &str, candidates: &'a [String]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(wanted, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.as_str())
+}
+
+/// The id of a registered pool; an unknown one is refused with the known ones listed.
+pub fn pool_id(conn: &Connection, name: &str) -> Result<i64> {
+    if let Some(id) = pools::id_of(conn, name)? {
+        return Ok(id);
+    }
+    Err(unknown_pool(&pools::names(conn)?, name).into())
+}
+
+/// An unknown pool given as an argument: a usage error listing the known ones.
+pub fn unknown_pool(known: &[String], name: &str) -> Error {
+    let err = Error::usage(format!("no pool named \"{name}\""));
+    if known.is_empty() {
+        err.hint("no pools are registered; add one with `tokenctl pool add NAME`")
+    } else {
+        err.hint(format!("known pools: {}", known.join(", ")))
+    }
+}
+
+/// The `details` object of a log entry, with `reason` when one was given.
+pub fn details_with_reason(
+    mut details: serde_json::Map<String, serde_json::Value>,
+    reason: Option<&str>,
+) -> serde_json::Value {
+    if let Some(r) = reason {
+        details.insert("reason".into(), r.into());
+    }
+    serde_json::Value::Object(details)
+}
+
+/// `--reason` is free text, but one line: it lands in the log and in tables.
+pub fn check_reason(reason: Option<&str>) -> Result<()> {
+    match reason {
+        Some(r)
+            if r.trim().is_empty()
+                || r.chars().any(char::is_control)
+                || r.chars().count() > 1000 =>
+        {
+            Err(Error::usage("the reason must be one line of 1-1000 printable characters").into())
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,122 @@
+//! `tokenctl new`: create a token and show it once.
+
+use serde_json::json;
+
+use super::{pool_id, unknown_pool};
+use crate::cli::NewArgs;
+use crate::error::{Error, Result};
+use crate::model::{Access, check_name};
+use crate::store::log::{self, Event};
+use crate::store::{Mode, pools, tokens};
+use crate::{Ctx, clipboard, prompt, token, when};
+
+pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
+    // Everything that needs no database is checked before one is touched.
+    let name = match args.name {
+        Some(n) => n,
+        None => ask_name(ctx)?,
+    };
+    check_name("name", &name)?;
+    if let Some(owner) = &args.owner {
+        check_name("owner", owner)?;
+    }
+    let expires_at = match &args.expires {
+        Some(w) => when::expiry(w, ctx.now)?,
+        None => None,
+    };
+    let access = if args.read_only {
+        Access::ReadOnly
+    } else {
+        Access::ReadWrite
+    };
+    let actor = ctx.actor()?;
+    if let Some(pool) = &args.pool {
+        // A missing database has no pools: refuse without creating one.
+        if !ctx.db.exists() {
+            return Err(unknown_pool(&[], pool).into());
+        }
+    }
+    let mut store = ctx.open(Mode::Write)?;
+
+    let (created, secret) = loop {
+        // Generate and hash outside the transaction: argon2 takes ~20 ms and
+        // 19 MiB, and must not hold the write lock.
+        let prefix = token::generate_prefix()?;
+        let secret = token::generate_with_prefix(&prefix)?;
+        let hash = token::hash(&secret)?;
+        let created = store.write(|tx| {
+            if tokens::by_name(tx, &name)?.is_some() {
+                return Err(
+                    Error::conflict(format!("a token named \"{name}\" already exists"))
+                        .hint("choose another --name, or `tokenctl renew` the existing one")
+                        .into(),
+                );
+            }
+            let pool_id = args.pool.as_deref().map(|p| pool_id(tx, p)).transpose()?;
+            // 62^8 prefixes: a clash is very unlikely, but must not be an error.
+            if tokens::name_or_prefix_taken(tx, &prefix)? {
+                return Ok(None);
+            }
+            let id = tokens::insert(
+                tx,
+                &tokens::NewToken {
+                    name: &name,
+                    prefix: &prefix,
+                    hash: &hash,
+                    pool_id,
+                    access,
+                    owner: args.owner.as_deref(),
+                    expires_at,
+                    created_at: ctx.now,
+                    created_by: &actor,
+                },
+            )?;
+            log::append(
+                tx,
+                ctx.now,
+                Event {
+                    actor: &actor,
+                    op: "new",
+                    token_id: Some(id),
+                    token: Some(&name),
+                    prefix: Some(&prefix),
+                    details: json!({
+                        "pool": args.pool,
+                        "access": access.as_str(),
+                        "owner": args.owner,
+                        "expires_at": expires_at.map(when::rfc3339),
+                    }),
+                },
+            )?;
+            tokens::by_prefix(tx, &prefix)
+        })?;
+        if let Some(t) = created {
+            break (t, secret);
+        }
+    };
+    // Shown only after the commit: a token that was never stored is never shown.
+    ctx.out.secret(&created, &secret, "Created", ctx.now)?;
+    if clipboard::wanted(
+        args.clip.clipboard,
+        args.clip.no_clipboard,
+        ctx.out.stdout_tty,
+    ) {
+        ctx.out.note(clipboard::copy(&secret));
+    }
+    Ok(())
+}
+
+/// `new` without `--name` asks for it on a terminal, offering the known pools.
+fn ask_name(ctx: &Ctx) -> Result<String> {
+    if prompt::interactive()
+        && ctx.db.exists()
+        && let Ok(store) = ctx.open(Mode::Read)
+    {
+        let known = pools::names(store.conn())?;
+        if !known.is_empty() {
+            ctx.out
+                .note(format!("Device pools (for --pool): {}", known.join(", ")));
+        }
+    }
+    prompt::ask("Name of the new token", "--name")
+}

@@ -1,0 +1,142 @@
+//! The one place where failures become the spec's exit codes (section 8).
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// What went wrong, in the terms of the contract's exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `verify`/`exchange` rejected the token, or `log verify` found tampering (1).
+    Rejected,
+    /// Usage error or invalid input (2).
+    Usage,
+    /// No such token or pool, or no database at the path (3).
+    NotFound,
+    /// The name or pool already exists, or the pool is in use (4).
+    Conflict,
+    /// Declined, or confirmation needed and no terminal (5).
+    NotConfirmed,
+    /// The database or the system failed (10).
+    Storage,
+}
+
+impl Kind {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Kind::Rejected => 1,
+            Kind::Usage => 2,
+            Kind::NotFound => 3,
+            Kind::Conflict => 4,
+            Kind::NotConfirmed => 5,
+            Kind::Storage => 10,
+        }
+    }
+}
+
+/// An error the user caused or must act on: one line, optionally with a hint.
+#[derive(Debug)]
+pub struct Error {
+    pub kind: Kind,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Error {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(Kind::Usage, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(Kind::NotFound, message)
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(Kind::Conflict, message)
+    }
+    pub fn not_confirmed(message: impl Into<String>) -> Self {
+        Self::new(Kind::NotConfirmed, message)
+    }
+    pub fn storage(message: impl Into<String>) -> Self {
+        Self::new(Kind::Storage, message)
+    }
+    pub fn rejected(message: impl Into<String>) -> Self {
+        Self::new(Kind::Rejected, message)
+    }
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " (hint: {hint})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = anyhow::Error> = std::result::Result<T, E>;
+
+/// The exit code for any error that reached `main`. Errors that are not ours
+/// (I/O, SQLite) are system failures unless SQLite reports a busy database.
+pub fn kind_of(err: &anyhow::Error) -> Kind {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<Error>() {
+            return e.kind;
+        }
+    }
+    Kind::Storage
+}
+
+/// True when the error chain says a write to stdout hit a closed pipe:
+/// `tokenctl log | head` is a success (ripgrep's rule).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Print the error as the single `error: …` line and return its exit code.
+pub fn report(err: &anyhow::Error) -> ExitCode {
+    if is_broken_pipe(err) {
+        return ExitCode::SUCCESS;
+    }
+    let line = format!("{err:#}").replace(['\n', '\r'], " ");
+    eprintln!("error: {line}");
+    ExitCode::from(kind_of(err).exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_kind_survives_context() {
+        let err = anyhow::Error::new(Error::conflict("taken")).context("while creating");
+        assert_eq!(kind_of(&err), Kind::Conflict);
+    }
+
+    #[test]
+    fn foreign_errors_are_system_failures() {
+        let err = anyhow::anyhow!("disk on fire");
+        assert_eq!(kind_of(&err), Kind::Storage);
+    }
+
+    #[test]
+    fn hint_is_on_the_same_line() {
+        let e = Error::usage("bad name").hint("use letters");
+        assert_eq!(e.to_string(), "bad name (hint: use letters)");
+    }
+}

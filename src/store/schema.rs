@@ -1,0 +1,131 @@
+//! The schema, as migrations (`PRAGMA user_version`), and the application id
+//! that tells our files from everyone else's.
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+use super::sql_error;
+use crate::error::Result;
+
+/// `PRAGMA application_id`: "tkCL". A file with another id is not ours.
+pub const APPLICATION_ID: i32 = 0x746b_434c;
+
+const V1: &str = r#"
+PRAGMA application_id = 1953186636;
+
+CREATE TABLE pools (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL
+);
+
+-- AUTOINCREMENT: a deleted token's id is never reused, so the log's
+-- token_id names one token for ever.
+CREATE TABLE tokens (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL UNIQUE,
+    prefix      TEXT NOT NULL UNIQUE CHECK (length(prefix) = 8),
+    hash        TEXT NOT NULL,
+    -- RESTRICT: a pool in use cannot be removed.
+    pool_id     INTEGER REFERENCES pools(id) ON DELETE RESTRICT,
+    access      TEXT NOT NULL CHECK (access IN ('read-only', 'read-write')),
+    owner       TEXT,
+    disabled    INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    expires_at  TEXT,
+    last_used   TEXT,
+    renewed_at  TEXT
+);
+CREATE INDEX tokens_pool ON tokens(pool_id);
+
+-- The account log. Token name and prefix are copied, so entries outlive the token.
+CREATE TABLE log (
+    id       INTEGER PRIMARY KEY,
+    at       TEXT NOT NULL,
+    actor    TEXT NOT NULL,
+    op       TEXT NOT NULL,
+    -- Which token, across renames and renews (a search aid, not in the chain).
+    token_id INTEGER,
+    token    TEXT,
+    prefix   TEXT,
+    details  TEXT NOT NULL,
+    hash     TEXT NOT NULL
+);
+CREATE INDEX log_at ON log(at);
+CREATE INDEX log_token_id ON log(token_id);
+CREATE INDEX log_token ON log(token);
+CREATE INDEX log_prefix ON log(prefix);
+CREATE INDEX log_actor ON log(actor);
+CREATE INDEX log_op ON log(op);
+
+-- Append-only: SQLite itself refuses to rewrite history. (Triggers stop
+-- accidents; the hash chain catches whoever drops them.)
+CREATE TRIGGER log_no_update BEFORE UPDATE ON log
+BEGIN SELECT RAISE(ABORT, 'the account log is append-only'); END;
+CREATE TRIGGER log_no_delete BEFORE DELETE ON log
+BEGIN SELECT RAISE(ABORT, 'the account log is append-only'); END;
+"#;
+
+/// One step per schema version, counted from 1. Never edit a step that has
+/// shipped: add the next one.
+const STEPS: &[M<'static>] = &[M::up(V1)];
+
+pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
+
+pub fn latest_version() -> i64 {
+    STEPS.len() as i64
+}
+
+/// Bring the schema up to date. Several processes may race to set up a new
+/// file: each migrates in an IMMEDIATE transaction (the connection's default
+/// behaviour), and one that finds the work done by another accepts it.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    match MIGRATIONS.to_latest(conn) {
+        Ok(()) => Ok(()),
+        Err(first) => {
+            let version: i64 = conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .map_err(sql_error)?;
+            if version == latest_version() {
+                return Ok(());
+            }
+            if let rusqlite_migration::Error::RusqliteError { err, .. } = first {
+                return Err(sql_error(err));
+            }
+            Err(anyhow::Error::new(first))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        MIGRATIONS.validate().unwrap();
+    }
+
+    #[test]
+    fn the_migration_sets_our_application_id() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let id: i32 = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .unwrap();
+        assert_eq!(id, APPLICATION_ID);
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, latest_version());
+    }
+
+    #[test]
+    fn migrating_twice_is_harmless() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+    }
+}

@@ -1,0 +1,213 @@
+//! The token format of spec section 1, its checksum, and argon2id hashing.
+//!
+//! A token is `prefix (8) + secret (32) + checksum (6)`, all `[A-Za-z0-9]`.
+//! The checksum is CRC-32 (IEEE) of the first 40 characters in base 62.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::TryRng;
+use rand::rngs::SysRng;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+pub const PREFIX_LEN: usize = 8;
+pub const SECRET_LEN: usize = 32;
+pub const CHECKSUM_LEN: usize = 6;
+pub const TOKEN_LEN: usize = PREFIX_LEN + SECRET_LEN + CHECKSUM_LEN;
+
+/// Base-62 digits, in the order the checksum uses (`0-9A-Za-z`).
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// The argon2id cost every token hash is made with: OWASP's minimum
+/// recommendation (m=19456 KiB, t=2, p=1). Verification refuses any other.
+pub const M_COST_KIB: u32 = 19 * 1024;
+pub const T_COST: u32 = 2;
+pub const P_COST: u32 = 1;
+
+/// A token in clear. The memory is wiped when it is dropped.
+pub type Secret = Zeroizing<String>;
+
+/// The CRC-32 of `body` written as six base-62 digits, most significant first.
+pub fn checksum(body: &str) -> String {
+    let mut n = crc32fast::hash(body.as_bytes());
+    let mut digits = [b'0'; CHECKSUM_LEN];
+    for slot in digits.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    // 62^6 > 2^32, so nothing is left over.
+    String::from_utf8(digits.to_vec()).expect("base-62 digits are ASCII")
+}
+
+/// True when `s` has the shape of a token and its checksum matches.
+/// Needs no database: a mistyped or truncated token is caught here.
+pub fn is_well_formed(s: &str) -> bool {
+    s.len() == TOKEN_LEN
+        && s.bytes().all(|b| b.is_ascii_alphanumeric())
+        && checksum(&s[..PREFIX_LEN + SECRET_LEN]) == s[PREFIX_LEN + SECRET_LEN..]
+}
+
+/// The prefix of a well-formed token.
+pub fn prefix_of(token: &str) -> &str {
+    &token[..PREFIX_LEN]
+}
+
+/// `n` random characters `[A-Za-z0-9]` from the OS CSPRNG, without modulo bias.
+fn random_alphanumeric(n: usize) -> Result<Secret> {
+    let mut out = Zeroizing::new(String::with_capacity(n));
+    let mut buf = Zeroizing::new([0u8; 64]);
+    while out.len() < n {
+        SysRng
+            .try_fill_bytes(buf.as_mut())
+            .map_err(|e| Error::storage(format!("the system's random source failed: {e}")))?;
+        // 248 = 4 * 62: bytes at or above it would favour the first letters.
+        for &b in buf.iter().filter(|&&b| b < 248) {
+            if out.len() == n {
+                break;
+            }
+            out.push(char::from(BASE62[usize::from(b % 62)]));
+        }
+    }
+    Ok(out)
+}
+
+/// A fresh random prefix (unique in the database: the store checks).
+pub fn generate_prefix() -> Result<String> {
+    Ok(random_alphanumeric(PREFIX_LEN)?.as_str().to_owned())
+}
+
+/// A new token with the given prefix: prefix + 32 random characters + checksum.
+pub fn generate_with_prefix(prefix: &str) -> Result<Secret> {
+    let secret = random_alphanumeric(SECRET_LEN)?;
+    let mut token = Zeroizing::new(String::with_capacity(TOKEN_LEN));
+    token.push_str(prefix);
+    token.push_str(&secret);
+    let sum = checksum(&token);
+    token.push_str(&sum);
+    Ok(token)
+}
+
+fn params() -> Params {
+    Params::new(M_COST_KIB, T_COST, P_COST, None).expect("the OWASP argon2 parameters are valid")
+}
+
+fn hasher() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
+}
+
+/// The argon2id PHC string of the whole token (random salt).
+pub fn hash(token: &str) -> Result<String> {
+    let phc = hasher()
+        .hash_password(token.as_bytes())
+        .map_err(|e| Error::storage(format!("hashing failed: {e}")))?;
+    Ok(phc.to_string())
+}
+
+/// Whether `token` matches `stored`. A stored hash that is not argon2id with
+/// exactly the parameters we issue is treated as not matching, before any
+/// work is done: a tampered row must not make us allocate gigabytes.
+pub fn verify(token: &str, stored: &str) -> bool {
+    let Ok(phc) = PasswordHash::new(stored) else {
+        return false;
+    };
+    if phc.algorithm.as_str() != "argon2id" {
+        return false;
+    }
+    let Ok(p) = Params::try_from(&phc) else {
+        return false;
+    };
+    if (p.m_cost(), p.t_cost(), p.p_cost()) != (M_COST_KIB, T_COST, P_COST) {
+        return false;
+    }
+    hasher().verify_password(token.as_bytes(), &phc).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn checksum_is_base62_of_crc32() {
+        // 0xCBF43926 is the standard check value of CRC-32/ISO-HDLC for "123456789".
+        let n: u64 = 0xCBF4_3926;
+        let mut expect = String::new();
+        let mut m = n;
+        for _ in 0..6 {
+            expect.insert(0, BASE62[(m % 62) as usize] as char);
+            m /= 62;
+        }
+        assert_eq!(checksum("123456789"), expect);
+        assert_eq!(checksum(""), "000000");
+    }
+
+    #[test]
+    fn generated_tokens_are_well_formed() {
+        let prefix = generate_prefix().unwrap();
+        let t = generate_with_prefix(&prefix).unwrap();
+        assert_eq!(t.len(), TOKEN_LEN);
+        assert!(is_well_formed(&t));
+        assert_eq!(prefix_of(&t), prefix);
+    }
+
+    #[test]
+    fn hash_is_argon2id_owasp_and_verifies() {
+        let t = generate_with_prefix("abcdEFGH").unwrap();
+        let h = hash(&t).unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(!h.contains(t.as_str()));
+        assert!(verify(&t, &h));
+        let other = generate_with_prefix("abcdEFGH").unwrap();
+        assert!(!verify(&other, &h));
+    }
+
+    #[test]
+    fn foreign_parameters_are_refused_without_hashing() {
+        let t = generate_with_prefix("abcdEFGH").unwrap();
+        let h = hash(&t).unwrap();
+        // A row edited to ask for 4 GiB of memory, or a weaker cost.
+        for edited in [
+            h.replace("m=19456", "m=4194304"),
+            h.replace("t=2", "t=1"),
+            h.replace("argon2id", "argon2i"),
+            "not a phc string".to_owned(),
+        ] {
+            assert!(!verify(&t, &edited), "{edited}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_single_character_change_is_caught(pos in 0usize..TOKEN_LEN, c in "[A-Za-z0-9]") {
+            let t = generate_with_prefix("Zz09Zz09").unwrap();
+            let mut bytes = t.as_bytes().to_vec();
+            let c = c.as_bytes()[0];
+            prop_assume!(bytes[pos] != c);
+            bytes[pos] = c;
+            let changed = String::from_utf8(bytes).unwrap();
+            prop_assert!(!is_well_formed(&changed));
+        }
+
+        #[test]
+        fn truncation_and_extension_are_malformed(cut in 0usize..TOKEN_LEN, extra in "[A-Za-z0-9]{1,4}") {
+            let t = generate_with_prefix("Zz09Zz09").unwrap();
+            prop_assert!(!is_well_formed(&t[..cut]));
+            let longer = format!("{}{}", t.as_str(), extra);
+            prop_assert!(!is_well_formed(&longer));
+        }
+
+        #[test]
+        fn arbitrary_strings_never_panic(s in ".{0,80}") {
+            let _ = is_well_formed(&s);
+        }
+
+        #[test]
+        fn checksum_is_always_six_base62_digits(s in "[A-Za-z0-9]{40}") {
+            let c = checksum(&s);
+            prop_assert_eq!(c.len(), 6);
+            prop_assert!(c.bytes().all(|b| b.is_ascii_alphanumeric()));
+        }
+    }
+}

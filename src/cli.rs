@@ -20,12 +20,13 @@ pub struct Cli {
 
     /// Who does it, as recorded in the account log [default: your login name]
     #[arg(
+        id = "as",
         long = "as",
         global = true,
         env = "TOKENCTL_ACTOR",
         value_name = "NAME"
     )]
-    pub actor: Option<String>,
+    pub as_actor: Option<String>,
 
     /// Output format
     #[arg(long, global = true, env = "TOKENCTL_FORMAT", value_enum, default_value_t = Format::Table)]
@@ -272,4 +273,50 @@ pub enum LogCommand {
     /// Print the newest entry's ID:HASH, to note down outside the database
     #[command(after_help = "Examples:\n  tokenctl log head >> ~/audit/heads.txt")]
     Head,
+}
+
+/// Help and version go to stdout as clap prints them; a usage error becomes
+/// our one `error: …` line with the usage as its hint, exit 2.
+pub fn report_parse_error(e: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.use_stderr() {
+            std::process::ExitCode::from(2)
+        } else {
+            std::process::ExitCode::SUCCESS
+        };
+    }
+    let text = e.render().to_string();
+    // The first paragraph, on one line: "required arguments were not provided: <TOKEN>".
+    let first = text
+        .trim_start()
+        .split("\n\n")
+        .next()
+        .unwrap_or("")
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let message = first.strip_prefix("error: ").unwrap_or(&first);
+    let tip = text
+        .lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("tip: "));
+    let usage = text
+        .lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("Usage: "));
+    let hint = match (tip, usage) {
+        (Some(t), _) => t.to_owned(),
+        (None, Some(u)) => format!("usage: {u}; more with --help"),
+        (None, None) => "see tokenctl --help".to_owned(),
+    };
+    eprintln!("error: {message} (hint: {hint})");
+    std::process::ExitCode::from(2)
 }

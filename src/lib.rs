@@ -75,7 +75,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => default_db_path()?,
         },
-        actor: cli.actor,
+        actor: cli.as_actor,
         out: Output::new(cli.format),
         now: Utc::now(),
     };

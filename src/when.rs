@@ -134,7 +134,15 @@ mod tests {
 
     #[test]
     fn nonsense_is_a_usage_error() {
-        for s in ["", "soon", "-5d", "2027-13-01", "12 parsecs", "d30", "5 parsecs"] {
+        for s in [
+            "",
+            "soon",
+            "-5d",
+            "2027-13-01",
+            "12 parsecs",
+            "d30",
+            "5 parsecs",
+        ] {
             let e = parse(s).unwrap_err();
             assert_eq!(e.kind, crate::error::Kind::Usage, "{s}");
         }

@@ -1,0 +1,198 @@
+//! Integration tests: the real binary against a real SQLite file in a temp dir.
+//! One module a capability; `Env` gives each test its own database and a
+//! clean environment (no display, fixed actor).
+
+mod log;
+mod management;
+mod new;
+mod output;
+mod pool;
+mod store;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use rusqlite::{Connection, OpenFlags};
+use tempfile::TempDir;
+
+pub const ACTOR: &str = "tester";
+
+pub struct Env {
+    pub dir: TempDir,
+    pub db: PathBuf,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("data").join("tokenctl.db");
+        Env { dir, db }
+    }
+
+    /// The binary with a clean environment: our database, a fixed actor,
+    /// no display, no colour or format settings from the caller.
+    pub fn cmd(&self) -> Command {
+        Command::from_std(self.std_cmd())
+    }
+
+    /// The same, as a plain `std::process::Command` (to spawn and wait).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tokenctl"));
+        for var in [
+            "DISPLAY",
+            "WAYLAND_DISPLAY",
+            "NO_COLOR",
+            "TOKENCTL_FORMAT",
+            "TOKENCTL_ACTOR",
+            "TOKENCTL_DB",
+            "TOKENCTL_NO_CLIPBOARD",
+            "TOKENCTL_CLIP_SECONDS",
+            "XDG_DATA_HOME",
+        ] {
+            c.env_remove(var);
+        }
+        c.env("TOKENCTL_DB", &self.db)
+            .env("TOKENCTL_ACTOR", ACTOR)
+            .env("HOME", self.dir.path())
+            .env("TZ", "UTC");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run tokenctl")
+    }
+
+    pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        self.cmd()
+            .args(args)
+            .write_stdin(stdin)
+            .output()
+            .expect("run tokenctl")
+    }
+
+    /// Run, expect success, return stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "tokenctl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = args.to_vec();
+        a.extend(["--format", "json"]);
+        serde_json::from_str(&self.ok(&a)).expect("JSON on stdout")
+    }
+
+    /// Run, expect exit `code` with one `error: …` line on stderr and nothing
+    /// on stdout; return the error line.
+    pub fn fails(&self, args: &[&str], code: i32) -> String {
+        let out = self.run(args);
+        expect_error(&out, code, args)
+    }
+
+    /// Create a token (piped, table format): returns the token printed alone.
+    pub fn new_token(&self, name: &str, extra: &[&str]) -> String {
+        let mut args = vec!["new", "--name", name];
+        args.extend(extra);
+        let out = self.ok(&args);
+        out.trim_end().to_owned()
+    }
+
+    pub fn token(&self, reference: &str) -> serde_json::Value {
+        self.json(&["show", reference])
+    }
+
+    /// Everything the database holds, as text: the tables' rows and the
+    /// schema version, for "nothing changed" checks.
+    pub fn dump(&self) -> String {
+        dump(&self.db)
+    }
+
+    pub fn conn(&self) -> Connection {
+        Connection::open(&self.db).expect("open db")
+    }
+
+    pub fn log(&self) -> Vec<serde_json::Value> {
+        match self.json(&["log"]) {
+            serde_json::Value::Array(v) => v,
+            other => panic!("log is not an array: {other}"),
+        }
+    }
+}
+
+pub fn expect_error(out: &Output, code: i32, args: &[&str]) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "tokenctl {args:?}: expected exit {code}, stderr: {stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "tokenctl {args:?}: stdout should be clean, got {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one error line expected, got {stderr:?}");
+    assert!(lines[0].starts_with("error: "), "{stderr:?}");
+    lines[0].to_owned()
+}
+
+pub fn dump(path: &Path) -> String {
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open db");
+    let mut out = String::new();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    out.push_str(&format!("user_version {version}\n"));
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for t in tables {
+        out.push_str(&format!("table {t}\n"));
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid"))
+            .unwrap();
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            let cells: Vec<String> = (0..n)
+                .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                .collect();
+            out.push_str(&cells.join("|"));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The 46-character token format, with its checksum.
+pub fn assert_token_format(t: &str) {
+    assert_eq!(t.len(), 46, "{t:?}");
+    assert!(t.bytes().all(|b| b.is_ascii_alphanumeric()), "{t:?}");
+    // Independent of the library: CRC-32 (IEEE) in base 62, `0-9A-Za-z`.
+    const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut n = crc32fast::hash(&t.as_bytes()[..40]);
+    let mut sum = Vec::new();
+    for _ in 0..6 {
+        sum.insert(0, B62[(n % 62) as usize]);
+        n /= 62;
+    }
+    assert_eq!(&t.as_bytes()[40..], &sum[..], "checksum of {t:?}");
+}

@@ -1,0 +1,179 @@
+//! The database file: created private, foreign files refused untouched,
+//! failures mapped to exit 10.
+
+use rusqlite::Connection;
+
+use crate::Env;
+
+fn untouched_after_every_command(env: &Env, why: &str) {
+    let before = std::fs::read(&env.db).unwrap();
+    for args in [
+        &["new", "--name", "x"][..],
+        &["pool", "add", "p"],
+        &["list"],
+        &["show", "x"],
+        &["log"],
+        &["modify", "x", "--read-only"],
+        &["delete", "x", "--yes"],
+    ] {
+        let line = env.fails(args, 10);
+        assert!(line.contains(why), "{args:?}: {line}");
+    }
+    assert_eq!(
+        std::fs::read(&env.db).unwrap(),
+        before,
+        "the file was changed"
+    );
+    let dir = env.db.parent().unwrap();
+    let extra: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(extra.len(), 1, "no -wal or -shm left beside it: {extra:?}");
+}
+
+#[test]
+fn random_bytes_are_refused() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
+    let junk: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    std::fs::write(&env.db, junk).unwrap();
+    untouched_after_every_command(&env, "not a tokenctl database");
+}
+
+#[test]
+fn a_short_text_file_is_refused() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
+    std::fs::write(&env.db, "hello\n").unwrap();
+    untouched_after_every_command(&env, "not a tokenctl database");
+}
+
+#[test]
+fn another_programs_sqlite_file_is_refused() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
+    {
+        let c = Connection::open(&env.db).unwrap();
+        c.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');")
+            .unwrap();
+    }
+    untouched_after_every_command(&env, "not a tokenctl database");
+}
+
+#[test]
+fn another_programs_sqlite_file_with_an_application_id_is_refused() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
+    {
+        let c = Connection::open(&env.db).unwrap();
+        c.execute_batch("PRAGMA application_id = 42; CREATE TABLE t (x);")
+            .unwrap();
+    }
+    untouched_after_every_command(&env, "not a tokenctl database");
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let env = Env::new();
+    env.new_token("ci", &[]);
+    {
+        let c = Connection::open(&env.db).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+        c.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let before = std::fs::read(&env.db).unwrap();
+    for args in [&["new", "--name", "x"][..], &["list"], &["log"]] {
+        let line = env.fails(args, 10);
+        assert!(line.contains("newer"), "{line}");
+    }
+    assert_eq!(std::fs::read(&env.db).unwrap(), before);
+}
+
+#[test]
+fn an_empty_file_becomes_a_database_on_write() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
+    std::fs::write(&env.db, "").unwrap();
+    env.fails(&["list"], 3);
+    env.new_token("ci", &[]);
+    assert_eq!(env.json(&["list"])[0]["name"], "ci");
+}
+
+#[test]
+fn a_directory_where_the_file_should_be_is_a_system_failure() {
+    let env = Env::new();
+    std::fs::create_dir_all(&env.db).unwrap();
+    env.fails(&["new", "--name", "x"], 10);
+    env.fails(&["list"], 10);
+}
+
+#[test]
+fn an_unwritable_location_is_a_system_failure() {
+    let env = Env::new();
+    // /proc refuses new files even to root.
+    let out = env
+        .cmd()
+        .env("TOKENCTL_DB", "/proc/tokenctl-test/t.db")
+        .args(["new", "--name", "x"])
+        .output()
+        .unwrap();
+    crate::expect_error(&out, 10, &["new"]);
+}
+
+#[test]
+fn the_schema_has_our_application_id_and_version() {
+    let env = Env::new();
+    env.new_token("ci", &[]);
+    let c = env.conn();
+    let app: i32 = c
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .unwrap();
+    assert_eq!(app, tokenctl::store::schema::APPLICATION_ID);
+    let v: i64 = c
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, tokenctl::store::schema::latest_version());
+    let mode: String = c
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn a_held_write_lock_is_waited_for() {
+    let env = Env::new();
+    env.new_token("ci", &[]);
+    let c = env.conn();
+    c.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let child = env
+        .std_cmd()
+        .args(["new", "--name", "waits"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    c.execute_batch("COMMIT").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_lock_held_past_the_timeout_is_exit_10_and_changes_nothing() {
+    let env = Env::new();
+    env.new_token("ci", &[]);
+    let before = env.dump();
+    let c = env.conn();
+    c.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let line = env.fails(&["new", "--name", "blocked"], 10);
+    assert!(line.contains("locked"), "{line}");
+    c.execute_batch("COMMIT").unwrap();
+    assert_eq!(env.dump(), before);
+}

@@ -109,15 +109,19 @@ impl LogEntry {
 /// Append one entry, chained to the newest. Call it inside the transaction
 /// that makes the change (`Store::write`), never after it.
 pub fn append(tx: &Transaction, now: DateTime<Utc>, event: Event<'_>) -> Result<LogEntry> {
-    let last: Option<(i64, String)> = optional(tx.query_row(
-        "SELECT id, hash FROM log ORDER BY id DESC LIMIT 1",
+    let last: Option<(i64, String, String)> = optional(tx.query_row(
+        "SELECT id, hash, at FROM log ORDER BY id DESC LIMIT 1",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     ))?;
-    let (previous_id, previous_hash) = last.unwrap_or((0, GENESIS.to_owned()));
+    let (previous_id, previous_hash, previous_at) =
+        last.unwrap_or((0, GENESIS.to_owned(), String::new()));
+    // The log's clock never runs backwards (a system clock may): time order
+    // is id order, which keeps --since/--until an index seek.
+    let at = rfc3339(now).max(previous_at);
     let mut entry = LogEntry {
         id: previous_id + 1,
-        at: rfc3339(now),
+        at,
         actor: event.actor.to_owned(),
         op: event.op.to_owned(),
         token: event.token.map(str::to_owned),
@@ -183,20 +187,29 @@ pub fn query(conn: &Connection, filter: &Filter) -> Result<Vec<LogEntry>> {
         format!("?{}", args.len())
     };
     let mut sql = format!("SELECT {COLUMNS} FROM log WHERE 1");
+    // Times never decrease along ids (see `append`), so a time bound is an id
+    // bound found by one seek in the `at` index, and the scan stays in id order.
     if let Some(t) = filter.since {
-        sql += &format!(" AND at >= {}", bind(rfc3339(t)));
+        let p = bind(rfc3339(t));
+        sql += &format!(
+            " AND id >= coalesce((SELECT id FROM log WHERE at >= {p} ORDER BY at, id LIMIT 1), 1 << 62) AND at >= {p}"
+        );
     }
     if let Some(t) = filter.until {
-        sql += &format!(" AND at <= {}", bind(rfc3339(t)));
+        let p = bind(rfc3339(t));
+        sql += &format!(
+            " AND id <= coalesce((SELECT id FROM log WHERE at <= {p} ORDER BY at DESC, id DESC LIMIT 1), 0) AND at <= {p}"
+        );
     }
     if let Some(reference) = &filter.token {
         // Every entry of every token that was ever called that or had that
         // prefix: a search across renames and renews, also of deleted tokens.
+        // Every prefix a token had is the `prefix` of its `new` or a `renew`
+        // entry, so the indexed columns suffice.
         let r = bind(reference.clone());
         sql += &format!(
             " AND (token = {r} OR prefix = {r} OR token_id IN (
-                 SELECT token_id FROM log WHERE token_id IS NOT NULL
-                 AND (token = {r} OR prefix = {r} OR details ->> 'old_prefix' = {r})))"
+                 SELECT token_id FROM log WHERE token_id IS NOT NULL AND (token = {r} OR prefix = {r})))"
         );
     }
     if let Some(a) = &filter.actor {
@@ -319,6 +332,32 @@ mod tests {
             details: json!({"reason": "rotation", "access": ["read-write", "read-only"]}),
             hash: String::new(),
         }
+    }
+
+    #[test]
+    fn the_log_clock_never_runs_backwards() {
+        use chrono::TimeZone;
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::schema::migrate(&mut conn).unwrap();
+        let later = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        let earlier = later - chrono::Duration::hours(1);
+        let tx = conn.transaction().unwrap();
+        let event = || Event {
+            actor: "a",
+            op: "pool-add",
+            token_id: None,
+            token: None,
+            prefix: None,
+            details: json!({}),
+        };
+        let first = append(&tx, later, event()).unwrap();
+        let second = append(&tx, earlier, event()).unwrap();
+        assert_eq!(second.at, first.at);
+        assert_eq!(second.id, first.id + 1);
+        tx.commit().unwrap();
+        let report = verify_chain(&conn, None).unwrap();
+        assert_eq!(report.broken, None);
+        assert_eq!(report.entries, 2);
     }
 
     #[test]

@@ -1,15 +1,76 @@
 //! Questions to the person at the terminal (dialoguer). We ask only when
 //! stdin and stderr are both terminals; otherwise we never wait for input.
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use dialoguer::{Confirm, Input};
+use dialoguer::{Confirm, Input, Select};
 
 use crate::error::{Error, Result};
 
 /// A person can answer: stdin and stderr (where dialoguer draws) are terminals.
 pub fn interactive() -> bool {
     io::stdin().is_terminal() && io::stderr().is_terminal()
+}
+
+static PROMPTING: AtomicBool = AtomicBool::new(false);
+
+/// Exit code for Ctrl-C, as shells report a command ended by SIGINT.
+pub const INTERRUPTED: i32 = 130;
+
+/// While a question is on screen, Ctrl-C restores the cursor, says that
+/// nothing changed, and exits 130. Questions come before any write, so
+/// there is nothing to undo.
+struct Asking;
+
+impl Asking {
+    fn start() -> Asking {
+        static HANDLER: Once = Once::new();
+        HANDLER.call_once(|| {
+            let _ = ctrlc::set_handler(|| {
+                if PROMPTING.load(Ordering::SeqCst) {
+                    interrupted();
+                }
+                std::process::exit(INTERRUPTED);
+            });
+        });
+        PROMPTING.store(true, Ordering::SeqCst);
+        Asking
+    }
+}
+
+impl Drop for Asking {
+    fn drop(&mut self) {
+        PROMPTING.store(false, Ordering::SeqCst);
+    }
+}
+
+/// End the process after Ctrl-C at a question. A raw-mode prompt both
+/// returns an "interrupted" error and raises SIGINT, so the main thread and
+/// the signal handler may both get here: the first one reports and exits,
+/// the other waits for the exit.
+fn interrupted() -> ! {
+    static CLAIMED: AtomicBool = AtomicBool::new(false);
+    if CLAIMED.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
+    let mut err = io::stderr().lock();
+    // Show the cursor again (Select hides it) and start a fresh line.
+    let _ = write!(err, "\x1b[?25h\r\n");
+    let _ = writeln!(err, "error: interrupted; nothing was changed");
+    let _ = err.flush();
+    std::process::exit(INTERRUPTED);
+}
+
+fn no_answer(e: dialoguer::Error) -> Error {
+    let dialoguer::Error::IO(io) = &e;
+    if io.kind() == io::ErrorKind::Interrupted {
+        interrupted();
+    }
+    Error::not_confirmed(format!("no answer ({e}); nothing was changed"))
 }
 
 /// Ask "yes or no", default No. `--yes` skips the question; without a
@@ -25,11 +86,12 @@ pub fn confirm(question: &str, yes: bool) -> Result<()> {
         .hint("pass --yes to confirm")
         .into());
     }
+    let _asking = Asking::start();
     let answer = Confirm::new()
         .with_prompt(question)
         .default(false)
         .interact_opt()
-        .map_err(|e| Error::not_confirmed(format!("no answer ({e}); nothing was changed")))?;
+        .map_err(no_answer)?;
     if answer == Some(true) {
         Ok(())
     } else {
@@ -44,9 +106,28 @@ pub fn ask(question: &str, flag: &str) -> Result<String> {
             .hint(format!("pass {flag} NAME (there is no terminal to ask on)"))
             .into());
     }
+    let _asking = Asking::start();
     let answer: String = Input::new()
         .with_prompt(question)
         .interact_text()
-        .map_err(|e| Error::usage(format!("no answer ({e}); nothing was changed")))?;
+        .map_err(no_answer)?;
     Ok(answer)
+}
+
+/// Offer a choice among `options` with a first "none" entry (the default).
+pub fn choose(question: &str, none: &str, options: &[String]) -> Result<Option<String>> {
+    let _asking = Asking::start();
+    let mut items = vec![none.to_owned()];
+    items.extend(options.iter().cloned());
+    let picked = Select::new()
+        .with_prompt(question)
+        .items(&items)
+        .default(0)
+        .interact_opt()
+        .map_err(no_answer)?;
+    match picked {
+        None => Err(Error::not_confirmed("cancelled; nothing was changed").into()),
+        Some(0) => Ok(None),
+        Some(i) => Ok(Some(options[i - 1].clone())),
+    }
 }

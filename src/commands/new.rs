@@ -12,9 +12,9 @@ use crate::{Ctx, clipboard, prompt, token, when};
 
 pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     // Everything that needs no database is checked before one is touched.
-    let name = match args.name {
-        Some(n) => n,
-        None => ask_name(ctx)?,
+    let (name, pool) = match args.name {
+        Some(n) => (n, args.pool),
+        None => ask_name_and_pool(ctx, args.pool)?,
     };
     check_name("name", &name)?;
     if let Some(owner) = &args.owner {
@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         Access::ReadWrite
     };
     let actor = ctx.actor()?;
-    if let Some(pool) = &args.pool {
+    if let Some(pool) = &pool {
         // A missing database has no pools: refuse without creating one.
         if !ctx.db.exists() {
             return Err(unknown_pool(&[], pool).into());
@@ -52,7 +52,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
                         .into(),
                 );
             }
-            let pool_id = args.pool.as_deref().map(|p| pool_id(tx, p)).transpose()?;
+            let pool_id = pool.as_deref().map(|p| pool_id(tx, p)).transpose()?;
             // 62^8 prefixes: a clash is very unlikely, but must not be an error.
             if tokens::name_or_prefix_taken(tx, &prefix)? {
                 return Ok(None);
@@ -81,7 +81,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
                     token: Some(&name),
                     prefix: Some(&prefix),
                     details: json!({
-                        "pool": args.pool,
+                        "pool": pool,
                         "access": access.as_str(),
                         "owner": args.owner,
                         "expires_at": expires_at.map(when::rfc3339),
@@ -106,17 +106,17 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     Ok(())
 }
 
-/// `new` without `--name` asks for it on a terminal, offering the known pools.
-fn ask_name(ctx: &Ctx) -> Result<String> {
-    if prompt::interactive()
-        && ctx.db.exists()
-        && let Ok(store) = ctx.open(Mode::Read)
-    {
-        let known = pools::names(store.conn())?;
-        if !known.is_empty() {
-            ctx.out
-                .note(format!("Device pools (for --pool): {}", known.join(", ")));
-        }
+/// `new` without `--name` asks for it on a terminal, then offers the
+/// registered pools when `--pool` was not given.
+fn ask_name_and_pool(ctx: &Ctx, pool: Option<String>) -> Result<(String, Option<String>)> {
+    let name = prompt::ask("Name of the new token", "--name")?;
+    if pool.is_some() || !ctx.db.exists() {
+        return Ok((name, pool));
     }
-    prompt::ask("Name of the new token", "--name")
+    let known = pools::names(ctx.open(Mode::Read)?.conn())?;
+    if known.is_empty() {
+        return Ok((name, None));
+    }
+    let pool = prompt::choose("Device pool", "(no pool)", &known)?;
+    Ok((name, pool))
 }

@@ -2,12 +2,14 @@
 //! One module a capability; `Env` gives each test its own database and a
 //! clean environment (no display, fixed actor).
 
+mod clipboard;
 mod log;
 mod management;
 mod new;
 mod output;
 mod pool;
 mod store;
+mod terminal;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -1,0 +1,149 @@
+//! The terminal side, through a real pseudo-terminal (rexpect): the framed
+//! token, the name and pool prompts, confirmations, and Ctrl-C.
+
+use rexpect::process::WaitStatus;
+use rexpect::reader::Options;
+use rexpect::session::{PtySession, spawn_with_options};
+
+use crate::Env;
+
+fn spawn(env: &Env, args: &[&str]) -> PtySession {
+    let mut cmd = env.std_cmd();
+    cmd.args(args);
+    spawn_with_options(
+        cmd,
+        Options::new()
+            .timeout_ms(Some(15_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn in a pty")
+}
+
+fn exit_code(p: &PtySession) -> i32 {
+    match p.process().wait().expect("wait") {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("not a normal exit: {other:?}"),
+    }
+}
+
+#[test]
+fn on_a_terminal_new_frames_the_token_and_warns_once() {
+    let env = Env::new();
+    let mut p = spawn(&env, &["new", "--name", "tty"]);
+    p.exp_string("Created token \"tty\"").unwrap();
+    let (_, token) = p.exp_regex("[A-Za-z0-9]{46}").unwrap();
+    p.exp_string("only time").unwrap();
+    // No display in the test environment: a one-line note, and success.
+    p.exp_string("not copied").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    crate::assert_token_format(&token);
+    assert_eq!(env.token("tty")["prefix"], &token[..8]);
+}
+
+#[test]
+fn new_without_name_asks_for_it() {
+    let env = Env::new();
+    let mut p = spawn(&env, &["new"]);
+    p.exp_string("Name of the new token").unwrap();
+    p.send_line("asked-for").unwrap();
+    p.exp_string("Created token \"asked-for\"").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    assert_eq!(env.token("asked-for")["pool"], serde_json::Value::Null);
+}
+
+#[test]
+fn new_without_name_offers_the_registered_pools() {
+    let env = Env::new();
+    env.ok(&["pool", "add", "plant-a"]);
+    env.ok(&["pool", "add", "plant-b"]);
+    let mut p = spawn(&env, &["new"]);
+    p.exp_string("Name of the new token").unwrap();
+    p.send_line("pooled").unwrap();
+    p.exp_string("plant-b").unwrap();
+    // Down twice: past "(no pool)" and plant-a, onto plant-b.
+    p.send("\x1b[B").unwrap();
+    p.send("\x1b[B").unwrap();
+    p.send("\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Created token \"pooled\"").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    assert_eq!(env.token("pooled")["pool"], "plant-b");
+}
+
+#[test]
+fn delete_asks_and_yes_deletes() {
+    let env = Env::new();
+    env.new_token("doomed", &[]);
+    let mut p = spawn(&env, &["delete", "doomed"]);
+    p.exp_string("Delete token \"doomed\"").unwrap();
+    p.send("y").unwrap();
+    p.flush().unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    env.fails(&["show", "doomed"], 3);
+}
+
+#[test]
+fn delete_answered_no_or_enter_keeps_the_token() {
+    for answer in ["n", "\r"] {
+        let env = Env::new();
+        env.new_token("kept", &[]);
+        let before = env.dump();
+        let mut p = spawn(&env, &["delete", "kept"]);
+        p.exp_string("Delete token \"kept\"").unwrap();
+        p.send(answer).unwrap();
+        p.flush().unwrap();
+        p.exp_eof().unwrap();
+        assert_eq!(exit_code(&p), 5, "answer {answer:?}");
+        assert_eq!(env.dump(), before);
+    }
+}
+
+#[test]
+fn renew_asks_and_shows_the_new_token() {
+    let env = Env::new();
+    let old = env.new_token("r", &[]);
+    let mut p = spawn(&env, &["renew", "r"]);
+    p.exp_string("Renew token \"r\"").unwrap();
+    p.send("y").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Renewed token \"r\"").unwrap();
+    let (_, token) = p.exp_regex("[A-Za-z0-9]{46}").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    assert_ne!(token, old);
+    assert_eq!(env.token("r")["prefix"], &token[..8]);
+}
+
+#[test]
+fn ctrl_c_at_a_confirmation_changes_nothing_and_restores_the_cursor() {
+    let env = Env::new();
+    env.new_token("kept", &[]);
+    let before = env.dump();
+    let mut p = spawn(&env, &["delete", "kept"]);
+    p.exp_string("Delete token \"kept\"").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted; nothing was changed").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 130);
+    assert_eq!(env.dump(), before);
+}
+
+#[test]
+fn ctrl_c_at_the_pool_choice_changes_nothing() {
+    let env = Env::new();
+    env.ok(&["pool", "add", "plant-a"]);
+    let before = env.dump();
+    let mut p = spawn(&env, &["new"]);
+    p.exp_string("Name of the new token").unwrap();
+    p.send_line("never-made").unwrap();
+    p.exp_string("plant-a").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 130);
+    assert_eq!(env.dump(), before);
+}

@@ -72,7 +72,7 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Give a token a new secret and prefix, shown once; the old one stops working
     #[command(
-        after_help = "Examples:\n  tokenctl renew ci-bot\n  T=$(tokenctl renew ci-bot --yes)"
+        after_help = "Examples:\n  tokenctl renew ci-bot\n  T=$(tokenctl renew ci-bot --yes)\n  tokenctl renew ci-bot --grace 24h   # the old token works until the new one is used, 24 h at most"
     )]
     Renew(RenewArgs),
     /// Stop a token without losing it
@@ -89,6 +89,16 @@ pub enum Command {
         after_help = "Examples:\n  tokenctl log --since 7d --format csv > audit.csv\n  tokenctl log --token ci-bot --op modify\n  tokenctl log head   # note the output somewhere safe\n  tokenctl log verify --head 42:9f86d0…"
     )]
     Log(LogArgs),
+    /// Read a token from stdin and say whether it is good for a use
+    #[command(
+        after_help = "Reads the first line of stdin: TOKEN, Bearer TOKEN, ApiKey-v1 TOKEN,\nAuthorization: Bearer|ApiKey-v1 TOKEN, t2mtoken=TOKEN, or a form body.\nExit 0 good, 1 rejected (malformed, unknown, expired, disabled, access, pool).\n\nExamples:\n  printf '%s\\n' \"$T\" | tokenctl verify --access write --pool plant-a\n  printf 'Authorization: Bearer %s\\n' \"$T\" | tokenctl verify --format json"
+    )]
+    Verify(VerifyArgs),
+    /// Read an API token from stdin and print a short-lived access token
+    #[command(
+        after_help = "Examples:\n  A=$(printf '%s\\n' \"$T\" | tokenctl exchange --ttl 30m)\n  printf '%s\\n' \"$A\" | tokenctl verify"
+    )]
+    Exchange(ExchangeArgs),
     /// Print the shell completion script
     #[command(
         after_help = "Examples:\n  tokenctl completions bash > ~/.local/share/bash-completion/completions/tokenctl\n  tokenctl completions zsh > ~/.zfunc/_tokenctl"
@@ -207,10 +217,49 @@ pub struct RenewArgs {
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Keep the old token working until DURATION has passed or the new one is first used
+    #[arg(long, value_name = "DURATION")]
+    pub grace: Option<String>,
     #[command(flatten)]
     pub clip: ClipboardFlags,
     #[command(flatten)]
     pub reason: Reason,
+}
+
+/// Catches a token typed on the command line, to refuse it without echoing it.
+#[derive(Debug, Args)]
+pub struct NoTokenArgument {
+    #[arg(hide = true, num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub stray: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The use to check for: read, or write (fails for a read-only token)
+    #[arg(long, value_enum, default_value_t = Use::Read)]
+    pub access: Use,
+    /// Fails for a token of another device pool
+    #[arg(long)]
+    pub pool: Option<String>,
+    #[command(flatten)]
+    pub stray: NoTokenArgument,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Use {
+    Read,
+    Write,
+}
+
+#[derive(Debug, Args)]
+pub struct ExchangeArgs {
+    /// How long the access token lives (never past its parent's expiry)
+    #[arg(long, value_name = "DURATION", default_value = "2h")]
+    pub ttl: String,
+    #[command(flatten)]
+    pub clip: ClipboardFlags,
+    #[command(flatten)]
+    pub stray: NoTokenArgument,
 }
 
 #[derive(Debug, Args)]
@@ -317,6 +366,8 @@ pub fn report_parse_error(e: clap::Error) -> std::process::ExitCode {
         (None, Some(u)) => format!("usage: {u}; more with --help"),
         (None, None) => "see tokenctl --help".to_owned(),
     };
-    eprintln!("error: {message} (hint: {hint})");
+    // A token typed in the wrong place must not be echoed back.
+    let line = crate::token::redact(&format!("error: {message} (hint: {hint})"));
+    eprintln!("{line}");
     std::process::ExitCode::from(2)
 }

@@ -113,7 +113,7 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
-    let line = format!("{err:#}").replace(['\n', '\r'], " ");
+    let line = crate::token::redact(&format!("{err:#}")).replace(['\n', '\r'], " ");
     eprintln!("error: {line}");
     ExitCode::from(kind_of(err).exit_code())
 }

@@ -12,6 +12,7 @@ pub mod output;
 pub mod prompt;
 pub mod store;
 pub mod token;
+pub mod verify;
 pub mod when;
 
 use std::path::PathBuf;

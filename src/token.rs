@@ -49,6 +49,29 @@ pub fn is_well_formed(s: &str) -> bool {
         && checksum(&s[..PREFIX_LEN + SECRET_LEN]) == s[PREFIX_LEN + SECRET_LEN..]
 }
 
+/// The text with every well-formed token in it replaced, so that a token
+/// typed in the wrong place never reaches an error message.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
+        out.push_str(&rest[..start]);
+        let run = &rest[start..];
+        let len = run
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(run.len());
+        let word = &run[..len];
+        out.push_str(if is_well_formed(word) {
+            "<token redacted>"
+        } else {
+            word
+        });
+        rest = &run[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The prefix of a well-formed token.
 pub fn prefix_of(token: &str) -> &str {
     &token[..PREFIX_LEN]
@@ -176,6 +199,21 @@ mod tests {
         ] {
             assert!(!verify(&t, &edited), "{edited}");
         }
+    }
+
+    #[test]
+    fn redact_hides_whole_tokens_only() {
+        let t = generate_with_prefix("abcdEFGH").unwrap();
+        let text = format!(
+            "unexpected argument '{}' found, prefix abcdEFGH",
+            t.as_str()
+        );
+        let r = redact(&text);
+        assert_eq!(
+            r,
+            "unexpected argument '<token redacted>' found, prefix abcdEFGH"
+        );
+        assert_eq!(redact("plain é text"), "plain é text");
     }
 
     proptest! {

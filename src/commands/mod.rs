@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod delete;
+pub mod exchange;
 pub mod log;
 pub mod modify;
 pub mod new;
@@ -9,6 +10,7 @@ pub mod pool;
 pub mod read;
 pub mod renew;
 pub mod state;
+pub mod verify;
 
 use rusqlite::Connection;
 
@@ -30,6 +32,8 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Enable(args) => state::run(ctx, args, false),
         Command::Pool(cmd) => pool::run(ctx, cmd),
         Command::Log(args) => log::run(ctx, args),
+        Command::Verify(args) => verify::run(ctx, args),
+        Command::Exchange(args) => exchange::run(ctx, args),
         Command::Completions { .. } | Command::ClipboardHolder => {
             unreachable!("handled before the database is opened")
         }
@@ -40,6 +44,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
 /// unique, but a name may equal another token's prefix: then the reference
 /// is ambiguous and refused, so that no command acts on the wrong token.
 pub fn resolve(conn: &Connection, reference: &str) -> Result<Token> {
+    refuse_whole_token(reference)?;
     let by_name = tokens::by_name(conn, reference)?;
     let by_prefix = tokens::by_prefix(conn, reference)?;
     match (by_name, by_prefix) {
@@ -64,6 +69,33 @@ fn unknown_token(conn: &Connection, reference: &str) -> anyhow::Error {
         Some(best) => err.hint(format!("did you mean \"{best}\"?")).into(),
         None => err.hint("`tokenctl list` shows the tokens").into(),
     }
+}
+
+/// A whole token typed where a name or prefix belongs: refuse it without
+/// echoing it (it is in the shell history now; say so).
+fn refuse_whole_token(reference: &str) -> Result<()> {
+    if crate::token::is_well_formed(reference) {
+        return Err(Error::usage(format!(
+            "that is a whole token, not a name or prefix; use its prefix {}",
+            crate::token::prefix_of(reference)
+        ))
+        .hint("a token typed on a command line is in your shell history: consider `tokenctl renew` for it")
+        .into());
+    }
+    Ok(())
+}
+
+/// `verify` and `exchange` read the token from stdin only: one given as an
+/// argument is refused, and not echoed.
+pub fn refuse_token_argument(stray: &[String]) -> Result<()> {
+    if stray.is_empty() {
+        return Ok(());
+    }
+    Err(Error::usage(
+        "a token is never accepted as an argument (argv leaks into `ps` and shell history)",
+    )
+    .hint("pipe it on stdin: printf '%s\\n' \"$T\" | tokenctl verify")
+    .into())
 }
 
 /// The most similar candidate, if any is close enough to be a likely typo.

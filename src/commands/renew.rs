@@ -7,18 +7,31 @@ use super::{check_reason, details_with_reason, resolve};
 use crate::cli::RenewArgs;
 use crate::error::{Error, Result};
 use crate::store::log::{self, Event};
-use crate::store::{Mode, tokens};
-use crate::{Ctx, clipboard, prompt, token};
+use crate::store::{Mode, access, tokens};
+use crate::{Ctx, clipboard, prompt, token, when};
 
 pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;
+    let grace_until = args
+        .grace
+        .as_deref()
+        .map(|g| when::duration("--grace", g).map(|d| ctx.now + d))
+        .transpose()?;
     let actor = ctx.actor()?;
     let mut store = ctx.open(Mode::Existing)?;
     let target = resolve(store.conn(), &args.token.token)?;
     prompt::confirm(
         &format!(
-            "Renew token \"{}\" (prefix {})? The current token stops working at once",
-            target.name, target.prefix
+            "Renew token \"{}\" (prefix {})? The current token stops working {}",
+            target.name,
+            target.prefix,
+            match grace_until {
+                Some(g) => format!(
+                    "at {} or when the new one is first used",
+                    crate::output::human_time(Some(g))
+                ),
+                None => "at once".into(),
+            }
         ),
         args.yes,
     )?;
@@ -38,10 +51,15 @@ pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
             if tokens::name_or_prefix_taken(tx, &prefix)? {
                 return Ok(None);
             }
-            tokens::set_secret(tx, target.id, &prefix, &hash, ctx.now)?;
+            tokens::set_secret(tx, target.id, &prefix, &hash, ctx.now, grace_until)?;
+            // Access tokens exchanged for the old secret end at once.
+            access::end_all_of(tx, target.id)?;
             let mut details = Map::new();
             details.insert("old_prefix".into(), Value::from(target.prefix.as_str()));
             details.insert("new_prefix".into(), Value::from(prefix.as_str()));
+            if let Some(g) = grace_until {
+                details.insert("grace_until".into(), Value::from(when::rfc3339(g)));
+            }
             log::append(
                 tx,
                 ctx.now,

@@ -7,7 +7,7 @@ use crate::Ctx;
 use crate::cli::StateArgs;
 use crate::error::Result;
 use crate::store::log::{self, Event};
-use crate::store::{Mode, tokens};
+use crate::store::{Mode, access, tokens};
 
 pub fn run(ctx: &Ctx, args: StateArgs, disable: bool) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;
@@ -19,6 +19,10 @@ pub fn run(ctx: &Ctx, args: StateArgs, disable: bool) -> Result<()> {
             return Ok((t, false));
         }
         tokens::set_disabled(tx, t.id, disable)?;
+        if disable {
+            // Its access tokens end at once, and do not come back on enable.
+            access::end_all_of(tx, t.id)?;
+        }
         log::append(
             tx,
             ctx.now,

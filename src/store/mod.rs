@@ -1,6 +1,7 @@
 //! The SQLite store: opening (and refusing foreign files), pragmas,
 //! migrations, and the IMMEDIATE write transaction. SQL lives only here.
 
+pub mod access;
 pub mod log;
 pub mod pools;
 pub mod schema;

@@ -68,9 +68,32 @@ CREATE TRIGGER log_no_delete BEFORE DELETE ON log
 BEGIN SELECT RAISE(ABORT, 'the account log is append-only'); END;
 "#;
 
+/// Renew with a grace period, and short-lived access tokens (`exchange`).
+const V2: &str = r#"
+-- During a renew's grace the old secret still works, until grace_until or
+-- the new token's first use, whichever comes first.
+ALTER TABLE tokens ADD COLUMN old_prefix TEXT;
+ALTER TABLE tokens ADD COLUMN old_hash TEXT;
+ALTER TABLE tokens ADD COLUMN grace_until TEXT;
+CREATE UNIQUE INDEX tokens_old_prefix ON tokens(old_prefix) WHERE old_prefix IS NOT NULL;
+
+-- Access tokens from `exchange`. They die with their parent (CASCADE), and
+-- renew/disable delete them explicitly.
+CREATE TABLE access_tokens (
+    id          INTEGER PRIMARY KEY,
+    prefix      TEXT NOT NULL UNIQUE CHECK (length(prefix) = 8),
+    hash        TEXT NOT NULL,
+    token_id    INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+);
+CREATE INDEX access_tokens_token ON access_tokens(token_id);
+CREATE INDEX access_tokens_expires ON access_tokens(expires_at);
+"#;
+
 /// One step per schema version, counted from 1. Never edit a step that has
 /// shipped: add the next one.
-const STEPS: &[M<'static>] = &[M::up(V1)];
+const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2)];
 
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 
@@ -120,6 +143,27 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(v, latest_version());
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        MIGRATIONS.to_version(&mut conn, 1).unwrap();
+        conn.execute(
+            "INSERT INTO tokens (name, prefix, hash, access, created_at, created_by)
+             VALUES ('old', 'AAAAAAAA', 'h', 'read-write', '2026-01-01T00:00:00Z', 'x')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let grace: Option<String> = conn
+            .query_row(
+                "SELECT grace_until FROM tokens WHERE name = 'old'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(grace, None);
     }
 
     #[test]

@@ -90,7 +90,8 @@ pub fn names(conn: &Connection) -> Result<Vec<String>> {
 /// neither, so references stay unambiguous.
 pub fn name_or_prefix_taken(conn: &Connection, value: &str) -> Result<bool> {
     conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM tokens WHERE name = ?1 OR prefix = ?1)",
+        "SELECT EXISTS (SELECT 1 FROM tokens WHERE name = ?1 OR prefix = ?1 OR old_prefix = ?1)
+             OR EXISTS (SELECT 1 FROM access_tokens WHERE prefix = ?1)",
         [value],
         |r| r.get(0),
     )
@@ -176,20 +177,122 @@ pub fn set_disabled(conn: &Connection, id: i64, disabled: bool) -> Result<()> {
     Ok(())
 }
 
-/// A new secret (and prefix) for the same token.
+/// A new secret (and prefix) for the same token. With `grace_until`, the
+/// current secret keeps working until then (or the new one's first use);
+/// without, it dies at once. Only one old secret is kept: a pending grace
+/// from an earlier renew ends here.
 pub fn set_secret(
     conn: &Connection,
     id: i64,
     prefix: &str,
     hash: &str,
     renewed_at: DateTime<Utc>,
+    grace_until: Option<DateTime<Utc>>,
 ) -> Result<()> {
+    // The right-hand sides see the row as it was: old_* get the current secret.
     conn.execute(
-        "UPDATE tokens SET prefix = ?2, hash = ?3, renewed_at = ?4 WHERE id = ?1",
-        params![id, prefix, hash, rfc3339(renewed_at)],
+        "UPDATE tokens SET
+            old_prefix  = CASE WHEN ?5 IS NULL THEN NULL ELSE prefix END,
+            old_hash    = CASE WHEN ?5 IS NULL THEN NULL ELSE hash END,
+            grace_until = ?5,
+            prefix = ?2, hash = ?3, renewed_at = ?4
+         WHERE id = ?1",
+        params![
+            id,
+            prefix,
+            hash,
+            rfc3339(renewed_at),
+            grace_until.map(rfc3339)
+        ],
     )
     .map_err(sql_error)?;
     Ok(())
+}
+
+/// The first use of a renewed token ends its old secret's grace, provided
+/// the token still has the secret that was used (no renew since).
+pub fn end_grace_if_current(conn: &Connection, id: i64, prefix: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE tokens SET old_prefix = NULL, old_hash = NULL, grace_until = NULL
+         WHERE id = ?1 AND prefix = ?2",
+        params![id, prefix],
+    )
+    .map_err(sql_error)?;
+    Ok(())
+}
+
+/// What a prefix presented for checking belongs to.
+#[derive(Debug)]
+pub enum Credential {
+    /// A token's current secret; `grace_pending` while its old one still works.
+    Current {
+        token: Token,
+        hash: String,
+        grace_pending: bool,
+    },
+    /// The previous secret of a token renewed with a grace period.
+    Old {
+        token: Token,
+        hash: String,
+        grace_until: DateTime<Utc>,
+    },
+    /// A short-lived access token from `exchange`, with its parent.
+    Access {
+        parent: Token,
+        hash: String,
+        expires_at: DateTime<Utc>,
+    },
+}
+
+/// Find what `prefix` names: each lookup is one unique-index seek, so the
+/// cost does not grow with the number of tokens.
+pub fn credential(conn: &Connection, prefix: &str) -> Result<Option<Credential>> {
+    let current = optional(conn.query_row(
+        &format!("SELECT {COLUMNS}, t.hash, t.grace_until FROM {FROM} WHERE t.prefix = ?1"),
+        [prefix],
+        |r| {
+            Ok((
+                token_from_row(r)?,
+                r.get::<_, String>(12)?,
+                r.get::<_, Option<String>>(13)?,
+            ))
+        },
+    ))?;
+    if let Some((token, hash, grace)) = current {
+        return Ok(Some(Credential::Current {
+            token,
+            hash,
+            grace_pending: grace.is_some(),
+        }));
+    }
+    let old = optional(conn.query_row(
+        &format!("SELECT {COLUMNS}, t.old_hash, t.grace_until FROM {FROM} WHERE t.old_prefix = ?1"),
+        [prefix],
+        |r| Ok((token_from_row(r)?, r.get::<_, String>(12)?, time(r, 13)?)),
+    ))?;
+    if let Some((token, hash, Some(grace_until))) = old {
+        return Ok(Some(Credential::Old {
+            token,
+            hash,
+            grace_until,
+        }));
+    }
+    let access = optional(conn.query_row(
+        &format!(
+            "SELECT {COLUMNS}, a.hash, a.expires_at FROM access_tokens a
+             JOIN tokens t ON t.id = a.token_id LEFT JOIN pools p ON p.id = t.pool_id
+             WHERE a.prefix = ?1"
+        ),
+        [prefix],
+        |r| Ok((token_from_row(r)?, r.get::<_, String>(12)?, time(r, 13)?)),
+    ))?;
+    Ok(access.and_then(|(parent, hash, expires_at)| {
+        Some(Credential::Access {
+            parent,
+            hash,
+            expires_at: expires_at?,
+        })
+    }))
 }
 
 pub fn delete(conn: &Connection, id: i64) -> Result<()> {

@@ -10,6 +10,7 @@ mod output;
 mod pool;
 mod store;
 mod terminal;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -1,0 +1,102 @@
+//! `tokenctl verify`: read a token from stdin and say whether it is good.
+
+use serde_json::{Map, Value};
+
+use super::{pool_id, refuse_token_argument};
+use crate::cli::{Format, Use, VerifyArgs};
+use crate::error::{Error, Result};
+use crate::store::Mode;
+use crate::verify::{self, Good, Reason, Requirements, Via};
+use crate::when::rfc3339;
+use crate::{Ctx, token};
+
+pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
+    refuse_token_argument(&args.stray.stray)?;
+    let input = verify::read_input(std::io::stdin().lock())?;
+    let presented = verify::extract(&input).filter(|t| token::is_well_formed(t));
+    // A mistyped, truncated or unknown-form token is refused before the
+    // database is touched.
+    let Some(presented) = presented else {
+        return reject(ctx, Reason::Malformed);
+    };
+    let mut store = ctx.open(Mode::Existing)?;
+    if let Some(p) = &args.pool {
+        pool_id(store.conn(), p)?;
+    }
+    let needs = Requirements {
+        write: args.access == Use::Write,
+        pool: args.pool.clone(),
+    };
+    match verify::check(store.conn(), &presented, &needs, ctx.now)? {
+        Ok(good) => {
+            if verify::needs_recording(&good, ctx.now) {
+                store.write(|tx| verify::record_use(tx, &good, ctx.now))?;
+            }
+            accept(ctx, &good)
+        }
+        Err(reason) => reject(ctx, reason),
+    }
+}
+
+/// The good token's fields, plus `"valid": true` and how it matched.
+pub fn good_object(ctx: &Ctx, good: &Good) -> Map<String, Value> {
+    let mut obj = Map::new();
+    obj.insert("valid".into(), true.into());
+    // The fields are the API token's (an access token's parent); this check
+    // was its last use.
+    let mut token = good.token.clone();
+    token.last_used = Some(ctx.now.date_naive());
+    obj.extend(token.to_json(ctx.now));
+    match &good.via {
+        Via::Current { .. } => {}
+        Via::Old { grace_until } => {
+            obj.insert("grace_until".into(), rfc3339(*grace_until).into());
+        }
+        Via::Access { prefix, expires_at } => {
+            let mut a = Map::new();
+            a.insert("prefix".into(), prefix.clone().into());
+            a.insert("expires_at".into(), rfc3339(*expires_at).into());
+            obj.insert("access_token".into(), Value::Object(a));
+        }
+    }
+    obj
+}
+
+fn accept(ctx: &Ctx, good: &Good) -> Result<()> {
+    let note = match &good.via {
+        Via::Current { .. } => format!("Good: token \"{}\".", good.token.name),
+        Via::Old { grace_until } => format!(
+            "Good, in its grace period: the old secret of token \"{}\" works until {} or until the new one is used.",
+            good.token.name,
+            rfc3339(*grace_until)
+        ),
+        Via::Access { expires_at, .. } => format!(
+            "Good: an access token of \"{}\", until {}.",
+            good.token.name,
+            rfc3339(*expires_at)
+        ),
+    };
+    if ctx.out.format == Format::Table {
+        ctx.out.note(note);
+        let mut shown = good.token.clone();
+        shown.last_used = Some(ctx.now.date_naive());
+        return ctx.out.token(&shown, ctx.now);
+    }
+    ctx.out.record(good_object(ctx, good), "")
+}
+
+/// Exit 1 with the reason: JSON and CSV say it on stdout too.
+pub fn reject(ctx: &Ctx, reason: Reason) -> Result<()> {
+    if ctx.out.format != Format::Table {
+        let mut obj = Map::new();
+        obj.insert("valid".into(), false.into());
+        obj.insert("reason".into(), reason.as_str().into());
+        ctx.out.record(obj, "")?;
+    }
+    Err(Error::rejected(format!(
+        "the token was rejected: {} ({})",
+        reason.as_str(),
+        reason.explain()
+    ))
+    .into())
+}

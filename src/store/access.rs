@@ -1,0 +1,51 @@
+//! The `access_tokens` table: short-lived tokens made by `exchange`.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+use super::sql_error;
+use crate::error::Result;
+use crate::when::rfc3339;
+
+pub fn insert(
+    conn: &Connection,
+    prefix: &str,
+    hash: &str,
+    token_id: i64,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO access_tokens (prefix, hash, token_id, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            prefix,
+            hash,
+            token_id,
+            rfc3339(created_at),
+            rfc3339(expires_at)
+        ],
+    )
+    .map_err(sql_error)?;
+    Ok(())
+}
+
+/// End every access token of a token (renew, disable; delete cascades).
+pub fn end_all_of(conn: &Connection, token_id: i64) -> Result<usize> {
+    conn.execute("DELETE FROM access_tokens WHERE token_id = ?1", [token_id])
+        .map_err(sql_error)
+}
+
+/// Drop access tokens that have expired, so the table does not grow without bound.
+pub fn purge_expired(conn: &Connection, now: DateTime<Utc>) -> Result<usize> {
+    conn.execute(
+        "DELETE FROM access_tokens WHERE expires_at <= ?1",
+        [rfc3339(now)],
+    )
+    .map_err(sql_error)
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    conn.query_row("SELECT count(*) FROM access_tokens", [], |r| r.get(0))
+        .map_err(sql_error)
+}

@@ -1,0 +1,352 @@
+//! Checking a presented token (spec section 6), as a library: read the
+//! credential out of the forms clients send, then one indexed lookup by
+//! prefix and one argon2 verification.
+//!
+//! ```no_run
+//! use tokenctl::verify::{Requirements, verify};
+//! let outcome = verify(
+//!     std::path::Path::new("/var/lib/tokenctl/tokenctl.db"),
+//!     "Authorization: Bearer Ab3dE9xQ…",
+//!     &Requirements { write: true, pool: Some("plant-a".into()) },
+//! )?;
+//! match outcome {
+//!     Ok(good) => println!("{} may write to plant-a", good.token.name),
+//!     Err(reason) => println!("rejected: {}", reason.as_str()),
+//! }
+//! # Ok::<(), anyhow::Error>(())
+//! ```
+
+use std::io::Read;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use zeroize::Zeroizing;
+
+use crate::error::Result;
+use crate::model::{Access, Token};
+use crate::store::tokens::{self, Credential};
+use crate::store::{Mode, Store};
+use crate::token;
+
+/// The most we read of the input: a credential is one short line.
+pub const MAX_INPUT: u64 = 64 * 1024;
+
+/// Why a token was refused, as the contract names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Malformed,
+    Unknown,
+    Expired,
+    Disabled,
+    Access,
+    Pool,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Malformed => "malformed",
+            Reason::Unknown => "unknown",
+            Reason::Expired => "expired",
+            Reason::Disabled => "disabled",
+            Reason::Access => "access",
+            Reason::Pool => "pool",
+        }
+    }
+
+    /// For people: what the reason means.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Reason::Malformed => {
+                "it is not a well-formed token (mistyped, truncated or in an unknown form)"
+            }
+            Reason::Unknown => "no such token",
+            Reason::Expired => "the token has expired",
+            Reason::Disabled => "the token is disabled",
+            Reason::Access => "the token is read-only",
+            Reason::Pool => "the token belongs to another device pool",
+        }
+    }
+}
+
+/// What the use needs: write access, and/or a given device pool.
+#[derive(Debug, Clone, Default)]
+pub struct Requirements {
+    pub write: bool,
+    pub pool: Option<String>,
+}
+
+/// Which secret matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// The token's current secret; `ends_grace` when this first use ends the
+    /// grace of the secret it replaced.
+    Current { ends_grace: bool },
+    /// The secret a renew replaced, still good until `grace_until`.
+    Old { grace_until: DateTime<Utc> },
+    /// An access token from `exchange`, good until `expires_at`.
+    Access {
+        prefix: String,
+        expires_at: DateTime<Utc>,
+    },
+}
+
+/// A token that is good for the use asked about.
+#[derive(Debug, Clone)]
+pub struct Good {
+    /// The API token (for an access token, its parent).
+    pub token: Token,
+    pub via: Via,
+    /// The prefix that was presented.
+    pub prefix: String,
+}
+
+/// The read, bounded: at most [`MAX_INPUT`] bytes, of which the first line.
+/// Anything that is not UTF-8 is returned as is and fails the format check.
+pub fn read_input(input: impl Read) -> std::io::Result<Zeroizing<String>> {
+    let mut buf = Zeroizing::new(Vec::new());
+    input.take(MAX_INPUT).read_to_end(&mut buf)?;
+    let first = buf.split(|&b| b == b'\n').next().unwrap_or_default();
+    Ok(Zeroizing::new(String::from_utf8_lossy(first).into_owned()))
+}
+
+/// The token out of any of the forms clients send: `TOKEN`, `Bearer TOKEN`,
+/// `ApiKey-v1 TOKEN`, `Authorization: Bearer|ApiKey-v1 TOKEN`,
+/// `t2mtoken=TOKEN`, or a form body holding `t2mtoken=TOKEN` or the legacy
+/// `t2musername=t2m-api-token&t2mpassword=TOKEN` (percent-decoded). `None`
+/// for an unknown form such as `Basic …`.
+pub fn extract(line: &str) -> Option<Zeroizing<String>> {
+    let line = line.trim();
+    let credentials = match line.split_once(':') {
+        Some((header, value)) if header.trim().eq_ignore_ascii_case("authorization") => {
+            return scheme_value(value.trim());
+        }
+        _ => line,
+    };
+    if credentials.contains('=') {
+        return form_value(credentials);
+    }
+    if credentials.contains(char::is_whitespace) {
+        return scheme_value(credentials);
+    }
+    Some(Zeroizing::new(credentials.to_owned()))
+}
+
+/// `Bearer TOKEN` or `ApiKey-v1 TOKEN` (schemes are case-insensitive).
+fn scheme_value(s: &str) -> Option<Zeroizing<String>> {
+    let (scheme, value) = s.split_once(char::is_whitespace)?;
+    let known = ["bearer", "apikey-v1"];
+    known
+        .iter()
+        .any(|k| scheme.eq_ignore_ascii_case(k))
+        .then(|| Zeroizing::new(value.trim().to_owned()))
+}
+
+/// A form body: `t2mtoken=…`, or the legacy user/password pair.
+fn form_value(body: &str) -> Option<Zeroizing<String>> {
+    let mut token = None;
+    let mut legacy_user = false;
+    let mut legacy_password = None;
+    for (k, v) in form_urlencoded::parse(body.as_bytes()) {
+        match k.as_ref() {
+            "t2mtoken" => token = Some(Zeroizing::new(v.into_owned())),
+            "t2musername" => legacy_user = v == "t2m-api-token",
+            "t2mpassword" => legacy_password = Some(Zeroizing::new(v.into_owned())),
+            _ => {}
+        }
+    }
+    token.or_else(|| legacy_password.filter(|_| legacy_user))
+}
+
+/// Check a token that passed the format check. Does not write: a good
+/// result says what to record ([`record_use`]).
+pub fn check(
+    conn: &Connection,
+    presented: &str,
+    needs: &Requirements,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<Good, Reason>> {
+    if !token::is_well_formed(presented) {
+        return Ok(Err(Reason::Malformed));
+    }
+    let prefix = token::prefix_of(presented).to_owned();
+    let Some(found) = tokens::credential(conn, &prefix)? else {
+        return Ok(Err(Reason::Unknown));
+    };
+    // The secret first: a wrong secret says "unknown", never that the prefix exists.
+    let (token, hash, via) = match found {
+        Credential::Current {
+            token,
+            hash,
+            grace_pending,
+        } => (
+            token,
+            hash,
+            Via::Current {
+                ends_grace: grace_pending,
+            },
+        ),
+        Credential::Old {
+            token,
+            hash,
+            grace_until,
+        } => {
+            if grace_until <= now {
+                return Ok(Err(Reason::Unknown));
+            }
+            (token, hash, Via::Old { grace_until })
+        }
+        Credential::Access {
+            parent,
+            hash,
+            expires_at,
+        } => (
+            parent,
+            hash,
+            Via::Access {
+                prefix: prefix.clone(),
+                expires_at,
+            },
+        ),
+    };
+    if !token::verify(presented, &hash) {
+        return Ok(Err(Reason::Unknown));
+    }
+    if let Via::Access { expires_at, .. } = &via
+        && *expires_at <= now
+    {
+        return Ok(Err(Reason::Expired));
+    }
+    if token.disabled {
+        return Ok(Err(Reason::Disabled));
+    }
+    if token.expires_at.is_some_and(|t| t <= now) {
+        return Ok(Err(Reason::Expired));
+    }
+    if needs.write && token.access == Access::ReadOnly {
+        return Ok(Err(Reason::Access));
+    }
+    if let Some(pool) = &needs.pool
+        && token.pool.as_deref() != Some(pool.as_str())
+    {
+        return Ok(Err(Reason::Pool));
+    }
+    Ok(Ok(Good { token, via, prefix }))
+}
+
+/// Whether a good check has something to record: the first use today, or
+/// the first use of a renewed token (which ends the old secret's grace).
+pub fn needs_recording(good: &Good, now: DateTime<Utc>) -> bool {
+    good.token.last_used != Some(now.date_naive())
+        || good.via == (Via::Current { ends_grace: true })
+}
+
+/// Record a good check: `last_used` becomes today (at most one write a day),
+/// and a renewed token's first use ends the old secret's grace.
+pub fn record_use(conn: &Connection, good: &Good, now: DateTime<Utc>) -> Result<()> {
+    tokens::touch(conn, good.token.id, now.date_naive())?;
+    if good.via == (Via::Current { ends_grace: true }) {
+        tokens::end_grace_if_current(conn, good.token.id, &good.prefix)?;
+    }
+    Ok(())
+}
+
+/// The whole check against a database file, for a Rust service that embeds
+/// tokenctl instead of running it: extract, check, record.
+pub fn verify(
+    db: &Path,
+    input: &str,
+    needs: &Requirements,
+) -> Result<std::result::Result<Good, Reason>> {
+    let now = Utc::now();
+    let Some(presented) = extract(input) else {
+        return Ok(Err(Reason::Malformed));
+    };
+    if !token::is_well_formed(&presented) {
+        return Ok(Err(Reason::Malformed));
+    }
+    let mut store = Store::open(db, Mode::Existing)?;
+    let outcome = check(store.conn(), &presented, needs, now)?;
+    if let Ok(good) = &outcome
+        && needs_recording(good, now)
+    {
+        store.write(|tx| record_use(tx, good, now))?;
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const T: &str = "Ab3dE9xQ0123456789abcdefghijABCDEFGHIJ000000";
+
+    fn ex(s: &str) -> Option<String> {
+        extract(s).map(|z| z.as_str().to_owned())
+    }
+
+    #[test]
+    fn every_form_of_the_spec() {
+        for form in [
+            T.to_owned(),
+            format!("Bearer {T}"),
+            format!("bearer {T}"),
+            format!("ApiKey-v1 {T}"),
+            format!("Authorization: Bearer {T}"),
+            format!("authorization:   ApiKey-v1 {T}  "),
+            format!("t2mtoken={T}"),
+            format!("t2maccount=acme&t2mtoken={T}&other=1"),
+            format!("t2maccount=acme&t2musername=t2m-api-token&t2mpassword={T}"),
+            format!(
+                "t2musername=t2m%2Dapi%2Dtoken&t2mpassword={}",
+                T.replace('A', "%41")
+            ),
+            format!("{T}\r"),
+        ] {
+            assert_eq!(ex(&form).as_deref(), Some(T), "{form:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_forms_are_malformed() {
+        for form in [
+            format!("Basic {T}"),
+            format!("Authorization: Basic {T}"),
+            format!("Authorization: {T}"),
+            format!("t2musername=someone&t2mpassword={T}"),
+            "t2maccount=acme".to_owned(),
+        ] {
+            assert_eq!(ex(&form), None, "{form:?}");
+        }
+    }
+
+    #[test]
+    fn the_read_is_bounded_and_takes_the_first_line() {
+        let big = format!("{T}\n{}", "x".repeat(10 << 20));
+        assert_eq!(read_input(big.as_bytes()).unwrap().as_str(), T);
+        let no_newline = "y".repeat(10 << 20);
+        assert_eq!(
+            read_input(no_newline.as_bytes()).unwrap().len() as u64,
+            MAX_INPUT
+        );
+        assert_eq!(
+            read_input(&[0xff, 0xfe, b'\n'][..]).unwrap().as_str(),
+            "\u{fffd}\u{fffd}"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_input_extracts_or_not_without_panicking(s in "\\PC{0,200}") {
+            let _ = extract(&s);
+        }
+
+        #[test]
+        fn any_bytes_read_without_panicking(b in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            let line = read_input(&b[..]).unwrap();
+            let _ = extract(&line);
+        }
+    }
+}

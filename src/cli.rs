@@ -3,8 +3,50 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCandidates;
 
 use crate::model::Status;
+
+/// Dynamic completion: token and pool names from the database.
+mod complete {
+    use clap_complete::CompletionCandidate;
+
+    use crate::store::{Mode, Store, pools, tokens};
+
+    /// The database the shell's environment points at (the command line's
+    /// own --db is not visible to a completer). Any failure: no candidates.
+    fn store() -> Option<Store> {
+        let path = match std::env::var_os("TOKENCTL_DB").filter(|p| !p.is_empty()) {
+            Some(p) => p.into(),
+            None => crate::default_db_path().ok()?,
+        };
+        Store::open(&path, Mode::Read).ok()
+    }
+
+    pub fn token_names() -> Vec<CompletionCandidate> {
+        let Some(store) = store() else {
+            return Vec::new();
+        };
+        tokens::list(store.conn(), None)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| {
+                CompletionCandidate::new(t.name).help(Some(format!("prefix {}", t.prefix).into()))
+            })
+            .collect()
+    }
+
+    pub fn pool_names() -> Vec<CompletionCandidate> {
+        let Some(store) = store() else {
+            return Vec::new();
+        };
+        pools::names(store.conn())
+            .unwrap_or_default()
+            .into_iter()
+            .map(CompletionCandidate::new)
+            .collect()
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -82,7 +124,10 @@ pub enum Command {
     #[command(after_help = "Examples:\n  tokenctl enable ci-bot")]
     Enable(StateArgs),
     /// The device pools a token may be tied to
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  tokenctl pool add plant-a\n  tokenctl pool list\n  tokenctl pool remove plant-a"
+    )]
     Pool(PoolCommand),
     /// The account log, newest first
     #[command(
@@ -128,7 +173,7 @@ pub struct NewArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// A registered device pool
-    #[arg(long)]
+    #[arg(long, add = ArgValueCandidates::new(complete::pool_names))]
     pub pool: Option<String>,
     /// May not delete or reset data
     #[arg(long)]
@@ -146,7 +191,7 @@ pub struct NewArgs {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Only tokens of this pool
-    #[arg(long)]
+    #[arg(long, add = ArgValueCandidates::new(complete::pool_names))]
     pub pool: Option<String>,
     /// Only tokens with this status
     #[arg(long, value_enum)]
@@ -156,7 +201,7 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct TokenRef {
     /// The token's name or prefix
-    #[arg(value_name = "TOKEN")]
+    #[arg(value_name = "TOKEN", add = ArgValueCandidates::new(complete::token_names))]
     pub token: String,
 }
 
@@ -175,7 +220,7 @@ pub struct ModifyArgs {
     #[arg(long = "name", value_name = "NEW")]
     pub new_name: Option<String>,
     /// Tie the token to this registered pool
-    #[arg(long, conflicts_with = "no_pool")]
+    #[arg(long, conflicts_with = "no_pool", add = ArgValueCandidates::new(complete::pool_names))]
     pub pool: Option<String>,
     /// Untie the token from its pool
     #[arg(long)]
@@ -239,7 +284,7 @@ pub struct VerifyArgs {
     #[arg(long, value_enum, default_value_t = Use::Read)]
     pub access: Use,
     /// Fails for a token of another device pool
-    #[arg(long)]
+    #[arg(long, add = ArgValueCandidates::new(complete::pool_names))]
     pub pool: Option<String>,
     #[command(flatten)]
     pub stray: NoTokenArgument,
@@ -274,13 +319,20 @@ pub struct StateArgs {
 pub enum PoolCommand {
     /// Register a device pool
     #[command(after_help = "Examples:\n  tokenctl pool add plant-a")]
-    Add { name: String },
+    Add {
+        /// The new pool's name
+        name: String,
+    },
     /// List the pools with how many tokens each holds
     #[command(after_help = "Examples:\n  tokenctl pool list --format json")]
     List,
     /// Remove a pool no token uses
     #[command(after_help = "Examples:\n  tokenctl pool remove plant-a")]
-    Remove { name: String },
+    Remove {
+        /// The pool to remove
+        #[arg(add = ArgValueCandidates::new(complete::pool_names))]
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -295,17 +347,23 @@ pub struct LogArgs {
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
     /// Entries of the token with this name or prefix, now or in the past
-    #[arg(long, value_name = "TOKEN")]
+    #[arg(long, value_name = "TOKEN", add = ArgValueCandidates::new(complete::token_names))]
     pub token: Option<String>,
     /// Entries by this actor
     #[arg(long, value_name = "NAME")]
     pub actor: Option<String>,
-    /// Entries of this operation (new, modify, delete, renew, disable, enable, pool-add, pool-remove, exchange)
-    #[arg(long, value_name = "OP")]
+    /// Entries of this operation
+    #[arg(long, value_name = "OP", value_parser = op_parser())]
     pub op: Option<String>,
     /// Only the N newest entries
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub limit: Option<i64>,
+}
+
+/// `--op` takes the log's operations: checked, listed in help and completed.
+fn op_parser() -> impl clap::builder::TypedValueParser<Value = String> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(crate::store::log::OPS).map(String::from)
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,7 +7,7 @@ use crate::Ctx;
 use crate::cli::{LogArgs, LogCommand};
 use crate::error::{Error, Result};
 use crate::store::Mode;
-use crate::store::log::{self, Break, Filter, OPS};
+use crate::store::log::{self, Break, Filter};
 use crate::when;
 
 pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
@@ -29,13 +29,6 @@ fn filter(ctx: &Ctx, args: &LogArgs) -> Result<Filter> {
         .as_deref()
         .map(|w| when::past_bound("--until", w, ctx.now))
         .transpose()?;
-    if let Some(op) = &args.op
-        && !OPS.contains(&op.as_str())
-    {
-        return Err(Error::usage(format!("unknown operation \"{op}\""))
-            .hint(format!("use one of: {}", OPS.join(", ")))
-            .into());
-    }
     let limit = match args.limit {
         Some(n) if n < 1 => {
             return Err(Error::usage(format!("--limit must be 1 or more, not {n}")).into());

@@ -3,6 +3,7 @@
 //! clean environment (no display, fixed actor).
 
 mod clipboard;
+mod docs;
 mod log;
 mod management;
 mod new;

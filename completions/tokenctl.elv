@@ -1,0 +1,314 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[tokenctl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'tokenctl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'tokenctl'= {
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand new 'Create a token and show it once'
+            cand list 'List the tokens, ordered by name'
+            cand show 'Show one token''s fields'
+            cand modify 'Change a token''s fields; the secret stays'
+            cand delete 'Delete a token after confirmation'
+            cand renew 'Give a token a new secret and prefix, shown once; the old one stops working'
+            cand disable 'Stop a token without losing it'
+            cand enable 'Restart a disabled token'
+            cand pool 'The device pools a token may be tied to'
+            cand log 'The account log, newest first'
+            cand verify 'Read a token from stdin and say whether it is good for a use'
+            cand exchange 'Read an API token from stdin and print a short-lived access token'
+            cand completions 'Print the shell completion script'
+            cand __clipboard-holder 'Serves a copied token until its deadline (started by tokenctl itself)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokenctl;new'= {
+            cand --name 'The token''s name (asked for on a terminal when missing)'
+            cand --pool 'A registered device pool'
+            cand --expires 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time'
+            cand --owner 'The person the token acts for'
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand --read-only 'May not delete or reset data'
+            cand --clipboard 'Copy the token to the clipboard even when stdout is not a terminal'
+            cand --no-clipboard 'Never copy the token to the clipboard'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;list'= {
+            cand --pool 'Only tokens of this pool'
+            cand --status 'Only tokens with this status'
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;show'= {
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;modify'= {
+            cand --name 'A new name'
+            cand --pool 'Tie the token to this registered pool'
+            cand --expires 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time'
+            cand --owner 'The person the token acts for'
+            cand --reason 'Why, kept in the account log'
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand --no-pool 'Untie the token from its pool'
+            cand --read-only 'May not delete or reset data'
+            cand --read-write 'May also delete and reset data'
+            cand --no-owner 'Clear the owner'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;delete'= {
+            cand --reason 'Why, kept in the account log'
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;renew'= {
+            cand --grace 'Keep the old token working until DURATION has passed or the new one is first used'
+            cand --reason 'Why, kept in the account log'
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --clipboard 'Copy the token to the clipboard even when stdout is not a terminal'
+            cand --no-clipboard 'Never copy the token to the clipboard'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;disable'= {
+            cand --reason 'Why, kept in the account log'
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;enable'= {
+            cand --reason 'Why, kept in the account log'
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;pool'= {
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand add 'Register a device pool'
+            cand list 'List the pools with how many tokens each holds'
+            cand remove 'Remove a pool no token uses'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokenctl;pool;add'= {
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;pool;list'= {
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;pool;remove'= {
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;pool;help'= {
+            cand add 'Register a device pool'
+            cand list 'List the pools with how many tokens each holds'
+            cand remove 'Remove a pool no token uses'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokenctl;pool;help;add'= {
+        }
+        &'tokenctl;pool;help;list'= {
+        }
+        &'tokenctl;pool;help;remove'= {
+        }
+        &'tokenctl;pool;help;help'= {
+        }
+        &'tokenctl;log'= {
+            cand --since 'Entries at or after WHEN (a duration counts back: 7d is the last seven days)'
+            cand --until 'Entries at or before WHEN'
+            cand --token 'Entries of the token with this name or prefix, now or in the past'
+            cand --actor 'Entries by this actor'
+            cand --op 'Entries of this operation'
+            cand --limit 'Only the N newest entries'
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand verify 'Check the log''s hash chain (exit 0 intact, 1 tampered)'
+            cand head 'Print the newest entry''s ID:HASH, to note down outside the database'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokenctl;log;verify'= {
+            cand --head 'An ID:HASH noted earlier with `tokenctl log head`: the chain must still pass through it'
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;log;head'= {
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;log;help'= {
+            cand verify 'Check the log''s hash chain (exit 0 intact, 1 tampered)'
+            cand head 'Print the newest entry''s ID:HASH, to note down outside the database'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokenctl;log;help;verify'= {
+        }
+        &'tokenctl;log;help;head'= {
+        }
+        &'tokenctl;log;help;help'= {
+        }
+        &'tokenctl;verify'= {
+            cand --access 'The use to check for: read, or write (fails for a read-only token)'
+            cand --pool 'Fails for a token of another device pool'
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;exchange'= {
+            cand --ttl 'How long the access token lives (never past its parent''s expiry)'
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand --clipboard 'Copy the token to the clipboard even when stdout is not a terminal'
+            cand --no-clipboard 'Never copy the token to the clipboard'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;completions'= {
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;__clipboard-holder'= {
+            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;help'= {
+            cand new 'Create a token and show it once'
+            cand list 'List the tokens, ordered by name'
+            cand show 'Show one token''s fields'
+            cand modify 'Change a token''s fields; the secret stays'
+            cand delete 'Delete a token after confirmation'
+            cand renew 'Give a token a new secret and prefix, shown once; the old one stops working'
+            cand disable 'Stop a token without losing it'
+            cand enable 'Restart a disabled token'
+            cand pool 'The device pools a token may be tied to'
+            cand log 'The account log, newest first'
+            cand verify 'Read a token from stdin and say whether it is good for a use'
+            cand exchange 'Read an API token from stdin and print a short-lived access token'
+            cand completions 'Print the shell completion script'
+            cand __clipboard-holder 'Serves a copied token until its deadline (started by tokenctl itself)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokenctl;help;new'= {
+        }
+        &'tokenctl;help;list'= {
+        }
+        &'tokenctl;help;show'= {
+        }
+        &'tokenctl;help;modify'= {
+        }
+        &'tokenctl;help;delete'= {
+        }
+        &'tokenctl;help;renew'= {
+        }
+        &'tokenctl;help;disable'= {
+        }
+        &'tokenctl;help;enable'= {
+        }
+        &'tokenctl;help;pool'= {
+            cand add 'Register a device pool'
+            cand list 'List the pools with how many tokens each holds'
+            cand remove 'Remove a pool no token uses'
+        }
+        &'tokenctl;help;pool;add'= {
+        }
+        &'tokenctl;help;pool;list'= {
+        }
+        &'tokenctl;help;pool;remove'= {
+        }
+        &'tokenctl;help;log'= {
+            cand verify 'Check the log''s hash chain (exit 0 intact, 1 tampered)'
+            cand head 'Print the newest entry''s ID:HASH, to note down outside the database'
+        }
+        &'tokenctl;help;log;verify'= {
+        }
+        &'tokenctl;help;log;head'= {
+        }
+        &'tokenctl;help;verify'= {
+        }
+        &'tokenctl;help;exchange'= {
+        }
+        &'tokenctl;help;completions'= {
+        }
+        &'tokenctl;help;__clipboard-holder'= {
+        }
+        &'tokenctl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,145 @@
+//! Completions, the man page and help: generated from the clap definitions,
+//! committed, and checked for drift. `TOKENCTL_BLESS=1 cargo test docs`
+//! rewrites the committed files after a CLI change.
+
+use std::path::{Path, PathBuf};
+
+use clap::CommandFactory;
+
+use crate::Env;
+
+fn committed(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("completions")
+        .join(name)
+}
+
+fn check_or_bless(name: &str, generated: &[u8]) {
+    let path = committed(name);
+    if std::env::var_os("TOKENCTL_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, generated).unwrap();
+        return;
+    }
+    let on_disk = std::fs::read(&path).unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "{} is out of date with the CLI: run `TOKENCTL_BLESS=1 cargo test docs` and commit it",
+        path.display()
+    );
+}
+
+#[test]
+fn completion_scripts_match_the_cli() {
+    let env = Env::new();
+    for (shell, file) in [
+        ("bash", "tokenctl.bash"),
+        ("zsh", "_tokenctl"),
+        ("fish", "tokenctl.fish"),
+        ("elvish", "tokenctl.elv"),
+        ("powershell", "_tokenctl.ps1"),
+    ] {
+        let out = env.run(&["completions", shell]);
+        assert!(out.status.success());
+        assert!(out.stdout.len() > 500, "{shell}");
+        check_or_bless(file, &out.stdout);
+    }
+    // Printing completions needs no database and creates none.
+    assert!(!env.db.exists());
+}
+
+#[test]
+fn man_pages_match_the_cli() {
+    // tokenctl.1 and one page a subcommand (tokenctl-new.1, tokenctl-pool-add.1, …).
+    let dir = tempfile::tempdir().unwrap();
+    clap_mangen::generate_to(tokenctl::cli::Cli::command(), dir.path()).unwrap();
+    let mut pages: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    pages.sort();
+    assert!(
+        pages.contains(&"tokenctl.1".to_owned())
+            && pages.contains(&"tokenctl-pool-add.1".to_owned()),
+        "{pages:?}"
+    );
+    for page in &pages {
+        check_or_bless(page, &std::fs::read(dir.path().join(page)).unwrap());
+    }
+    let committed_pages = std::fs::read_dir(committed(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".1"))
+        .count();
+    assert_eq!(
+        committed_pages,
+        pages.len(),
+        "a committed man page no longer matches a command"
+    );
+}
+
+/// Every subcommand path, e.g. ["pool", "add"], without hidden ones.
+fn subcommands(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+    // clap's own `help` subcommand is not ours to document.
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        let mut p = path.clone();
+        p.push(sub.get_name().to_owned());
+        out.push(p.clone());
+        subcommands(sub, p, out);
+    }
+}
+
+#[test]
+fn every_subcommands_help_ends_with_examples() {
+    let env = Env::new();
+    let mut all = Vec::new();
+    subcommands(&tokenctl::cli::Cli::command(), Vec::new(), &mut all);
+    assert!(all.len() >= 15, "{all:?}");
+    for path in all {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = env.ok(&args);
+        let examples = out.split("Examples:").nth(1);
+        assert!(
+            examples.is_some_and(|e| e.contains("tokenctl")),
+            "`tokenctl {}` has no examples",
+            path.join(" ")
+        );
+    }
+}
+
+#[test]
+fn token_and_pool_names_complete_from_the_database() {
+    let env = Env::new();
+    env.ok(&["pool", "add", "plant-a"]);
+    env.new_token("ci-bot", &[]);
+    env.new_token("deploy", &[]);
+    let complete = |words: &[&str]| -> Vec<String> {
+        let out = env
+            .cmd()
+            .env("COMPLETE", "fish")
+            .arg("--")
+            .arg("tokenctl")
+            .args(words)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().to_owned())
+            .collect()
+    };
+    let tokens = complete(&["delete", ""]);
+    assert!(
+        tokens.contains(&"ci-bot".to_owned()) && tokens.contains(&"deploy".to_owned()),
+        "{tokens:?}"
+    );
+    assert_eq!(complete(&["renew", "dep"]), ["deploy"]);
+    assert_eq!(complete(&["new", "--pool", ""]), ["plant-a"]);
+    assert_eq!(complete(&["pool", "remove", "pl"]), ["plant-a"]);
+    assert!(complete(&["log", "--op", "po"]).contains(&"pool-add".to_owned()));
+}

@@ -9,6 +9,7 @@ mod management;
 mod new;
 mod output;
 mod pool;
+mod reliability;
 mod store;
 mod terminal;
 mod verify;
@@ -48,7 +49,17 @@ impl Env {
 
     /// The same, as a plain `std::process::Command` (to spawn and wait).
     pub fn std_cmd(&self) -> std::process::Command {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tokenctl"));
+        self.configure(std::process::Command::new(env!("CARGO_BIN_EXE_tokenctl")))
+    }
+
+    /// `sh -c script` with the same environment, the binary's path as `$0`.
+    pub fn shell(&self, script: &str) -> std::process::Command {
+        let mut c = self.configure(std::process::Command::new("sh"));
+        c.args(["-c", script, env!("CARGO_BIN_EXE_tokenctl")]);
+        c
+    }
+
+    fn configure(&self, mut c: std::process::Command) -> std::process::Command {
         for var in [
             "DISPLAY",
             "WAYLAND_DISPLAY",

@@ -4,15 +4,15 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::refuse_token_argument;
 use super::verify::reject;
+use super::{hand_over, issue, refuse_token_argument};
 use crate::cli::ExchangeArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::Token;
 use crate::store::log::{self, Event};
 use crate::store::{Mode, access, tokens};
 use crate::verify::{self, Reason, Requirements, Via};
-use crate::{Ctx, clipboard, token, when};
+use crate::{Ctx, token, when};
 
 pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
     refuse_token_argument(&args.stray.stray)?;
@@ -34,61 +34,51 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
         Some(parent) => parent.min(ctx.now + ttl),
         None => ctx.now + ttl,
     };
-    let (secret, prefix) = loop {
-        let prefix = token::generate_prefix()?;
-        let secret = token::generate_with_prefix(&prefix)?;
-        let hash = token::hash(&secret)?;
-        let stored = store.write(|tx| {
-            if tokens::name_or_prefix_taken(tx, &prefix)? {
-                return Ok(false);
-            }
-            // The parent must still be the one checked: not renewed, disabled
-            // or deleted in the meantime.
-            let parent = tokens::by_prefix(tx, &good.token.prefix)?;
-            if parent
-                .as_ref()
-                .is_none_or(|p| p.id != good.token.id || p.disabled)
-            {
-                return Ok(false);
-            }
-            access::purge_expired(tx, ctx.now)?;
-            access::insert(tx, &prefix, &hash, good.token.id, ctx.now, expires_at)?;
-            verify::record_use(tx, &good, ctx.now)?;
-            log::append(
-                tx,
-                ctx.now,
-                Event {
-                    actor: &actor,
-                    op: "exchange",
-                    token_id: Some(good.token.id),
-                    token: Some(&good.token.name),
-                    prefix: Some(&good.token.prefix),
-                    details: json!({
-                        "access_prefix": prefix,
-                        "expires_at": when::rfc3339(expires_at),
-                    }),
-                },
-            )?;
-            Ok(true)
-        })?;
-        if stored {
-            break (secret, prefix);
+    let (prefix, secret) = issue(&mut store, |tx, fresh| {
+        // The parent must still be the one checked: not renewed, disabled
+        // or deleted in the meantime.
+        let parent = tokens::by_prefix(tx, &good.token.prefix)?;
+        if parent.is_none_or(|p| p.id != good.token.id || p.disabled) {
+            return Err(Error::rejected(
+                "the token was renewed, disabled or deleted meanwhile; no access token was made",
+            )
+            .into());
         }
-        if tokens::by_prefix(store.conn(), &good.token.prefix)?.is_none_or(|p| p.disabled) {
-            return reject(ctx, Reason::Unknown);
-        }
-    };
+        access::purge_expired(tx, ctx.now)?;
+        access::insert(
+            tx,
+            &fresh.prefix,
+            &fresh.hash,
+            good.token.id,
+            ctx.now,
+            expires_at,
+        )?;
+        verify::record_use(tx, &good, ctx.now)?;
+        log::append(
+            tx,
+            ctx.now,
+            Event {
+                actor: &actor,
+                op: "exchange",
+                token_id: Some(good.token.id),
+                token: Some(&good.token.name),
+                prefix: Some(&good.token.prefix),
+                details: json!({
+                    "access_prefix": fresh.prefix,
+                    "expires_at": when::rfc3339(expires_at),
+                }),
+            },
+        )?;
+        Ok(Some(fresh.prefix.clone()))
+    })?;
     let shown = access_view(&good.token, &prefix, expires_at);
-    ctx.out
-        .secret(&shown, &secret, "Exchanged for an access token of", ctx.now)?;
-    if clipboard::wanted(
-        args.clip.clipboard,
-        args.clip.no_clipboard,
-        ctx.out.stdout_tty,
-    ) {
-        ctx.out.note(clipboard::copy(&secret));
-    }
-    Ok(())
+    hand_over(
+        ctx,
+        &shown,
+        &secret,
+        "Exchanged for an access token of",
+        &args.clip,
+    )
 }
 
 /// The access token as printed: the parent's name, pool and access, its own

@@ -12,13 +12,14 @@ pub mod renew;
 pub mod state;
 pub mod verify;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 
-use crate::Ctx;
-use crate::cli::Command;
+use crate::cli::{ClipboardFlags, Command};
 use crate::error::{Error, Result};
 use crate::model::Token;
-use crate::store::{pools, tokens};
+use crate::store::{Store, pools, tokens};
+use crate::token::{self, Secret};
+use crate::{Ctx, clipboard};
 
 pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
     match command {
@@ -38,6 +39,59 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
             unreachable!("handled before the database is opened")
         }
     }
+}
+
+/// A new secret and the hash of it, made before the transaction that stores
+/// it: argon2 takes ~20 ms and 19 MiB, and must not hold the write lock.
+pub struct Fresh {
+    pub prefix: String,
+    pub secret: Secret,
+    pub hash: String,
+}
+
+/// Make a secret and store it with `store_it` in one IMMEDIATE transaction.
+/// `store_it` gets `None` back from nothing and says `Ok(None)` when the
+/// prefix is taken (62^8 prefixes: very unlikely, but not an error): then
+/// a new secret is drawn.
+pub fn issue<T>(
+    store: &mut Store,
+    mut store_it: impl FnMut(&Transaction, &Fresh) -> Result<Option<T>>,
+) -> Result<(T, Secret)> {
+    loop {
+        let prefix = token::generate_prefix()?;
+        let secret = token::generate_with_prefix(&prefix)?;
+        let hash = token::hash(&secret)?;
+        let fresh = Fresh {
+            prefix,
+            secret,
+            hash,
+        };
+        let stored = store.write(|tx| {
+            if tokens::name_or_prefix_taken(tx, &fresh.prefix)? {
+                return Ok(None);
+            }
+            store_it(tx, &fresh)
+        })?;
+        if let Some(value) = stored {
+            return Ok((value, fresh.secret));
+        }
+    }
+}
+
+/// Show a secret once (after its commit: a token never stored is never
+/// shown) and copy it to the clipboard as asked.
+pub fn hand_over(
+    ctx: &Ctx,
+    shown: &Token,
+    secret: &str,
+    what: &str,
+    clip: &ClipboardFlags,
+) -> Result<()> {
+    ctx.out.secret(shown, secret, what, ctx.now)?;
+    if clipboard::wanted(clip.clipboard, clip.no_clipboard, ctx.out.stdout_tty) {
+        ctx.out.note(clipboard::copy(secret));
+    }
+    Ok(())
 }
 
 /// Find a token by name or prefix (exact). Names and prefixes are each
@@ -74,10 +128,10 @@ fn unknown_token(conn: &Connection, reference: &str) -> anyhow::Error {
 /// A whole token typed where a name or prefix belongs: refuse it without
 /// echoing it (it is in the shell history now; say so).
 fn refuse_whole_token(reference: &str) -> Result<()> {
-    if crate::token::is_well_formed(reference) {
+    if token::is_well_formed(reference) {
         return Err(Error::usage(format!(
             "that is a whole token, not a name or prefix; use its prefix {}",
-            crate::token::prefix_of(reference)
+            token::prefix_of(reference)
         ))
         .hint("a token typed on a command line is in your shell history: consider `tokenctl renew` for it")
         .into());

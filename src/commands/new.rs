@@ -2,13 +2,13 @@
 
 use serde_json::json;
 
-use super::{pool_id, unknown_pool};
+use super::{hand_over, issue, pool_id, unknown_pool};
 use crate::cli::NewArgs;
 use crate::error::{Error, Result};
 use crate::model::{Access, check_name};
 use crate::store::log::{self, Event};
 use crate::store::{Mode, pools, tokens};
-use crate::{Ctx, clipboard, prompt, token, when};
+use crate::{Ctx, prompt, when};
 
 pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     // Everything that needs no database is checked before one is touched.
@@ -38,72 +38,49 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     }
     let mut store = ctx.open(Mode::Write)?;
 
-    let (created, secret) = loop {
-        // Generate and hash outside the transaction: argon2 takes ~20 ms and
-        // 19 MiB, and must not hold the write lock.
-        let prefix = token::generate_prefix()?;
-        let secret = token::generate_with_prefix(&prefix)?;
-        let hash = token::hash(&secret)?;
-        let created = store.write(|tx| {
-            if tokens::by_name(tx, &name)?.is_some() {
-                return Err(
-                    Error::conflict(format!("a token named \"{name}\" already exists"))
-                        .hint("choose another --name, or `tokenctl renew` the existing one")
-                        .into(),
-                );
-            }
-            let pool_id = pool.as_deref().map(|p| pool_id(tx, p)).transpose()?;
-            // 62^8 prefixes: a clash is very unlikely, but must not be an error.
-            if tokens::name_or_prefix_taken(tx, &prefix)? {
-                return Ok(None);
-            }
-            let id = tokens::insert(
-                tx,
-                &tokens::NewToken {
-                    name: &name,
-                    prefix: &prefix,
-                    hash: &hash,
-                    pool_id,
-                    access,
-                    owner: args.owner.as_deref(),
-                    expires_at,
-                    created_at: ctx.now,
-                    created_by: &actor,
-                },
-            )?;
-            log::append(
-                tx,
-                ctx.now,
-                Event {
-                    actor: &actor,
-                    op: "new",
-                    token_id: Some(id),
-                    token: Some(&name),
-                    prefix: Some(&prefix),
-                    details: json!({
-                        "pool": pool,
-                        "access": access.as_str(),
-                        "owner": args.owner,
-                        "expires_at": expires_at.map(when::rfc3339),
-                    }),
-                },
-            )?;
-            tokens::by_prefix(tx, &prefix)
-        })?;
-        if let Some(t) = created {
-            break (t, secret);
+    let (created, secret) = issue(&mut store, |tx, fresh| {
+        if tokens::by_name(tx, &name)?.is_some() {
+            return Err(
+                Error::conflict(format!("a token named \"{name}\" already exists"))
+                    .hint("choose another --name, or `tokenctl renew` the existing one")
+                    .into(),
+            );
         }
-    };
-    // Shown only after the commit: a token that was never stored is never shown.
-    ctx.out.secret(&created, &secret, "Created", ctx.now)?;
-    if clipboard::wanted(
-        args.clip.clipboard,
-        args.clip.no_clipboard,
-        ctx.out.stdout_tty,
-    ) {
-        ctx.out.note(clipboard::copy(&secret));
-    }
-    Ok(())
+        let pool_id = pool.as_deref().map(|p| pool_id(tx, p)).transpose()?;
+        let id = tokens::insert(
+            tx,
+            &tokens::NewToken {
+                name: &name,
+                prefix: &fresh.prefix,
+                hash: &fresh.hash,
+                pool_id,
+                access,
+                owner: args.owner.as_deref(),
+                expires_at,
+                created_at: ctx.now,
+                created_by: &actor,
+            },
+        )?;
+        log::append(
+            tx,
+            ctx.now,
+            Event {
+                actor: &actor,
+                op: "new",
+                token_id: Some(id),
+                token: Some(&name),
+                prefix: Some(&fresh.prefix),
+                details: json!({
+                    "pool": pool,
+                    "access": access.as_str(),
+                    "owner": args.owner,
+                    "expires_at": expires_at.map(when::rfc3339),
+                }),
+            },
+        )?;
+        tokens::by_prefix(tx, &fresh.prefix)
+    })?;
+    hand_over(ctx, &created, &secret, "Created", &args.clip)
 }
 
 /// `new` without `--name` asks for it on a terminal, then offers the

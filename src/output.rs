@@ -1,11 +1,13 @@
 //! Everything printed on stdout: table (comfy-table) for people, JSON and CSV
 //! for scripts, and the rules for printing a secret once.
 
+use std::borrow::{Borrow, Cow};
 use std::io::{self, IsTerminal, Write};
 
 use chrono::{DateTime, Utc};
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use serde_json::{Map, Value};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::cli::Format;
 use crate::error::Result;
@@ -129,14 +131,28 @@ impl Output {
         extra: Option<(&str, Value)>,
     ) -> Result<()> {
         let mut obj = t.to_json(now);
-        if let Some((k, v)) = extra.clone() {
+        if let Some((k, v)) = extra {
             obj.insert(k.into(), v);
         }
         match self.format {
-            Format::Json => print_json(&Value::Object(obj)),
-            Format::Csv => {
-                let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
-                print_csv(&keys, std::iter::once(obj.clone()))
+            Format::Json | Format::Csv => {
+                let printed = if self.format == Format::Json {
+                    let value = Value::Object(obj);
+                    let printed = print_json(&value);
+                    let Value::Object(back) = value else {
+                        unreachable!()
+                    };
+                    obj = back;
+                    printed
+                } else {
+                    let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+                    print_csv(&keys, std::iter::once(&obj))
+                };
+                // A secret shown once does not stay behind in memory.
+                if let Some(Value::String(s)) = obj.get_mut("token") {
+                    s.zeroize();
+                }
+                printed
             }
             Format::Table => {
                 let mut table = self.table();
@@ -193,14 +209,17 @@ impl Output {
             }
             Format::Table if !self.stdout_tty => {
                 self.note(format!("{summary} This is the only time it is shown."));
-                print_line(secret)
+                print_secret_lines("", secret, "")
             }
             Format::Table => {
                 let rule = "─".repeat(secret.len() + 4);
-                print_line(&format!(
-                    "{summary}\n\n  ┌{rule}┐\n  │  {secret}  │\n  └{rule}┘\n\n\
-                     This is the only time the token is shown: store it now."
-                ))
+                print_secret_lines(
+                    &format!("{summary}\n\n  ┌{rule}┐\n  │  "),
+                    secret,
+                    &format!(
+                        "  │\n  └{rule}┘\n\nThis is the only time the token is shown: store it now."
+                    ),
+                )
             }
         }
     }
@@ -290,7 +309,7 @@ impl Output {
             Format::Json => print_json(&Value::Object(obj)),
             Format::Csv => {
                 let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
-                print_csv(&keys, std::iter::once(obj.clone()))
+                print_csv(&keys, std::iter::once(&obj))
             }
             Format::Table => print_line(human),
         }
@@ -332,27 +351,55 @@ fn print_line(s: &str) -> Result<()> {
     Ok(())
 }
 
+/// `before`, the secret, `after` and a newline, written straight to stdout:
+/// no string holding the secret is built on the way.
+fn print_secret_lines(before: &str, secret: &str, after: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(before.as_bytes())?;
+    out.write_all(secret.as_bytes())?;
+    out.write_all(after.as_bytes())?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}
+
+fn write_out(bytes: &[u8]) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Pretty JSON. The buffer may hold a secret (`new`, `renew`, `exchange`),
+/// so it is wiped after use.
 fn print_json(v: &Value) -> Result<()> {
-    print_line(&serde_json::to_string_pretty(v)?)
+    let mut buf = Zeroizing::new(Vec::new());
+    serde_json::to_writer_pretty(&mut *buf, v)?;
+    buf.push(b'\n');
+    write_out(&buf)
 }
 
 /// CSV with a header row of the JSON keys (RFC 4180 quoting), also when
 /// there are no rows. Nulls are empty fields; nested values (a log entry's
-/// details) are their compact JSON.
-fn print_csv(header: &[&str], rows: impl Iterator<Item = Map<String, Value>>) -> Result<()> {
+/// details) are their compact JSON. Strings are written without copies, and
+/// the buffer is wiped after use, as it may hold a secret.
+fn print_csv<R: Borrow<Map<String, Value>>>(
+    header: &[&str],
+    rows: impl Iterator<Item = R>,
+) -> Result<()> {
     // Built in memory, so that a closed pipe surfaces as the io::Error it is.
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut buf = Zeroizing::new(Vec::new());
+    let mut w = csv::Writer::from_writer(&mut *buf);
     w.write_record(header)?;
     for row in rows {
+        let row = row.borrow();
         w.write_record(header.iter().map(|k| match row.get(*k) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
+            None | Some(Value::Null) => Cow::Borrowed(&b""[..]),
+            Some(Value::String(s)) => Cow::Borrowed(s.as_bytes()),
+            Some(other) => Cow::Owned(other.to_string().into_bytes()),
         }))?;
     }
-    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut out = io::stdout().lock();
-    out.write_all(&bytes)?;
-    out.flush()?;
-    Ok(())
+    w.flush()?;
+    drop(w);
+    write_out(&buf)
 }

@@ -11,7 +11,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
@@ -152,9 +152,7 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
         // Identify before any pragma that writes: a foreign file stays untouched.
         let identity = identify(&conn, path)?;
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
-            .map_err(sql_error)
-            .context("cannot switch the database to WAL")?;
+        ensure_wal(&conn).context("cannot switch the database to WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sql_error)?;
         conn.pragma_update(None, "foreign_keys", "ON")
@@ -193,6 +191,35 @@ impl Store {
     }
 }
 
+/// Switch a new database to WAL. Changing the journal mode needs a lock that
+/// SQLite does not wait for through the busy handler, so when several
+/// processes open a new file at once, retry until the busy timeout.
+fn ensure_wal(conn: &Connection) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let mode =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0));
+        match mode {
+            Ok(m) if m.eq_ignore_ascii_case("wal") => return Ok(()),
+            Ok(m) => {
+                return Err(Error::storage(format!(
+                    "the database stays in journal mode {m}, not WAL"
+                ))
+                .into());
+            }
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                ) && start.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(sql_error(e)),
+        }
+    }
+}
+
 fn no_database(path: &Path) -> anyhow::Error {
     Error::not_found(format!("no tokenctl database at {}", path.display()))
         .hint("`tokenctl new` or `tokenctl pool add` creates one; --db or TOKENCTL_DB points elsewhere")
@@ -209,17 +236,19 @@ enum Identity {
 }
 
 fn identify(conn: &Connection, path: &Path) -> Result<Identity> {
-    let application_id: i32 = conn
-        .pragma_query_value(None, "application_id", |r| r.get(0))
+    // One statement, so one snapshot: another process may be setting up
+    // the same new file right now.
+    let (application_id, version, objects): (i32, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT application_id FROM pragma_application_id()),
+                    (SELECT user_version FROM pragma_user_version()),
+                    (SELECT count(*) FROM sqlite_schema)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .map_err(sql_error)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    let version: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(sql_error)?;
     if application_id == 0 {
-        let objects: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-            .map_err(sql_error)?;
         return if objects == 0 && version == 0 {
             Ok(Identity::Fresh)
         } else {

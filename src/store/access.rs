@@ -44,8 +44,3 @@ pub fn purge_expired(conn: &Connection, now: DateTime<Utc>) -> Result<usize> {
     )
     .map_err(sql_error)
 }
-
-pub fn count(conn: &Connection) -> Result<i64> {
-    conn.query_row("SELECT count(*) FROM access_tokens", [], |r| r.get(0))
-        .map_err(sql_error)
-}

@@ -10,7 +10,7 @@ pub mod tokens;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -34,7 +34,6 @@ pub enum Mode {
 
 pub struct Store {
     conn: Connection,
-    path: PathBuf,
 }
 
 /// What the first bytes of a file say it is.
@@ -118,10 +117,7 @@ impl Store {
         .with_context(|| format!("cannot open {}", path.display()))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
         match identify(&conn, path)? {
-            Identity::Current => Ok(Store {
-                conn,
-                path: path.to_owned(),
-            }),
+            Identity::Current => Ok(Store { conn }),
             // An empty SQLite file: nothing to read yet.
             Identity::Fresh => Err(no_database(path)),
             // An older schema of ours: upgrading it is a write, done once.
@@ -162,14 +158,7 @@ impl Store {
             schema::migrate(&mut conn)
                 .with_context(|| format!("cannot set up {}", path.display()))?;
         }
-        Ok(Store {
-            conn,
-            path: path.to_owned(),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(Store { conn })
     }
 
     /// For reads. Read commands open the database read-only.

@@ -57,15 +57,6 @@ pub fn by_prefix(conn: &Connection, prefix: &str) -> Result<Option<Token>> {
     one(conn, "prefix", prefix)
 }
 
-/// The stored argon2 hash of a token, looked up by its prefix (unique index).
-pub fn hash_by_prefix(conn: &Connection, prefix: &str) -> Result<Option<(Token, String)>> {
-    optional(conn.query_row(
-        &format!("SELECT {COLUMNS}, t.hash FROM {FROM} WHERE t.prefix = ?1"),
-        [prefix],
-        |r| Ok((token_from_row(r)?, r.get(12)?)),
-    ))
-}
-
 /// All tokens ordered by name, optionally of one pool.
 pub fn list(conn: &Connection, pool: Option<&str>) -> Result<Vec<Token>> {
     let mut stmt = conn

@@ -6,6 +6,7 @@ mod clipboard;
 mod docs;
 mod log;
 mod management;
+mod model;
 mod new;
 mod output;
 mod pool;

@@ -519,3 +519,60 @@ fn bad_head_argument_is_a_usage_error() {
     let out = env.run(&["log", "verify", "--head", &missing]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// The README's Python snippet for auditors, run as written, agrees with
+/// `log head` — also for names with non-ASCII and control-free odd text.
+#[test]
+fn the_readme_python_recomputes_the_chain() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping the_readme_python_recomputes_the_chain: no python3");
+        return;
+    }
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```python\n")
+        .expect("a python block in the README")
+        + "```python\n".len();
+    let script = &readme[start..start + readme[start..].find("```").unwrap()];
+    let env = Env::new();
+    env.ok(&["pool", "add", "Zürich \"Nord\" ✓"]);
+    env.new_token(
+        "naïve/名前",
+        &["--pool", "Zürich \"Nord\" ✓", "--owner", "Ünal"],
+    );
+    env.ok(&[
+        "modify",
+        "naïve/名前",
+        "--read-only",
+        "--reason",
+        "tab-free \\ backslash",
+    ]);
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_tokenctl"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = env
+        .shell("exec python3 -c \"$PY\"")
+        .env("PY", script)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        env.ok(&["log", "head"]).trim()
+    );
+}

@@ -24,6 +24,22 @@ use tempfile::TempDir;
 
 pub const ACTOR: &str = "tester";
 
+/// A token's JSON keys as the contract lists them (spec section 2), in order.
+pub const TOKEN_KEYS: [&str; 12] = [
+    "name",
+    "prefix",
+    "pool",
+    "api",
+    "access",
+    "owner",
+    "status",
+    "created_at",
+    "created_by",
+    "expires_at",
+    "last_used",
+    "renewed_at",
+];
+
 pub struct Env {
     pub dir: TempDir,
     pub db: PathBuf,

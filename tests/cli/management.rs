@@ -36,23 +36,7 @@ fn list_is_ordered_by_name_with_every_field() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(
-        keys,
-        [
-            "name",
-            "prefix",
-            "pool",
-            "api",
-            "access",
-            "owner",
-            "status",
-            "created_at",
-            "created_by",
-            "expires_at",
-            "last_used",
-            "renewed_at"
-        ]
-    );
+    assert_eq!(keys, crate::TOKEN_KEYS);
 }
 
 #[test]

@@ -66,17 +66,7 @@ fn good_json_has_the_fields_and_table_shows_them() {
     let env = Env::new();
     let t = env.new_token("ci", &[]);
     let v = good(&env, &t, &[]);
-    for k in [
-        "name",
-        "prefix",
-        "pool",
-        "api",
-        "access",
-        "owner",
-        "status",
-        "created_at",
-        "last_used",
-    ] {
+    for k in crate::TOKEN_KEYS {
         assert!(v.get(k).is_some(), "{k} missing: {v}");
     }
     assert!(v.get("token").is_none() && v.get("hash").is_none());

@@ -76,7 +76,7 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
         ctx,
         &shown,
         &secret,
-        "Exchanged for an access token of",
+        "Issued an access token for",
         &args.clip,
     )
 }

@@ -177,3 +177,31 @@ fn a_lock_held_past_the_timeout_is_exit_10_and_changes_nothing() {
     c.execute_batch("COMMIT").unwrap();
     assert_eq!(env.dump(), before);
 }
+
+#[test]
+fn a_database_of_an_older_schema_is_upgraded_on_first_use() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
+    {
+        let mut c = Connection::open(&env.db).unwrap();
+        tokenctl::store::schema::MIGRATIONS
+            .to_version(&mut c, 1)
+            .unwrap();
+        c.execute(
+            "INSERT INTO tokens (name, prefix, hash, access, created_at, created_by)
+             VALUES ('old', 'OldOld00', 'x', 'read-only', '2026-01-01T00:00:00Z', 'someone')",
+            [],
+        )
+        .unwrap();
+    }
+    // Even a read command: the upgrade is one write, then the read.
+    let list = env.json(&["list"]);
+    assert_eq!(list[0]["name"], "old");
+    let v: i64 = env
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, tokenctl::store::schema::latest_version());
+    // And what v2 added works on it.
+    env.ok(&["renew", "old", "--yes", "--grace", "1h"]);
+}

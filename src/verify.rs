@@ -133,6 +133,12 @@ pub fn extract(line: &str) -> Option<Zeroizing<String>> {
     Some(Zeroizing::new(credentials.to_owned()))
 }
 
+/// The token out of the input, if it is in a known form and well-formed
+/// (checksum included): what is worth a database lookup.
+pub fn presented(input: &str) -> Option<Zeroizing<String>> {
+    extract(input).filter(|t| token::is_well_formed(t))
+}
+
 /// `Bearer TOKEN` or `ApiKey-v1 TOKEN` (schemes are case-insensitive).
 fn scheme_value(s: &str) -> Option<Zeroizing<String>> {
     let (scheme, value) = s.split_once(char::is_whitespace)?;
@@ -259,15 +265,21 @@ pub fn verify(
     input: &str,
     needs: &Requirements,
 ) -> Result<std::result::Result<Good, Reason>> {
-    let now = Utc::now();
-    let Some(presented) = extract(input) else {
+    let Some(presented) = presented(input) else {
         return Ok(Err(Reason::Malformed));
     };
-    if !token::is_well_formed(&presented) {
-        return Ok(Err(Reason::Malformed));
-    }
     let mut store = Store::open(db, Mode::Existing)?;
-    let outcome = check(store.conn(), &presented, needs, now)?;
+    check_and_record(&mut store, &presented, needs, Utc::now())
+}
+
+/// [`check`], then [`record_use`] when a good check has something to record.
+pub fn check_and_record(
+    store: &mut Store,
+    presented: &str,
+    needs: &Requirements,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<Good, Reason>> {
+    let outcome = check(store.conn(), presented, needs, now)?;
     if let Ok(good) = &outcome
         && needs_recording(good, now)
     {

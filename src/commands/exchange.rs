@@ -12,14 +12,14 @@ use crate::model::Token;
 use crate::store::log::{self, Event};
 use crate::store::{Mode, access, tokens};
 use crate::verify::{self, Reason, Requirements, Via};
-use crate::{Ctx, token, when};
+use crate::{Ctx, when};
 
 pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
     refuse_token_argument(&args.stray.stray)?;
     let ttl = when::duration("--ttl", &args.ttl)?;
     let actor = ctx.actor()?;
     let input = verify::read_input(std::io::stdin().lock())?;
-    let Some(presented) = verify::extract(&input).filter(|t| token::is_well_formed(t)) else {
+    let Some(presented) = verify::presented(&input) else {
         return reject(ctx, Reason::Malformed);
     };
     let mut store = ctx.open(Mode::Existing)?;

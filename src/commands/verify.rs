@@ -3,20 +3,20 @@
 use serde_json::{Map, Value};
 
 use super::{pool_id, refuse_token_argument};
+use crate::Ctx;
 use crate::cli::{Format, Use, VerifyArgs};
 use crate::error::{Error, Result};
+use crate::model::Token;
 use crate::store::Mode;
 use crate::verify::{self, Good, Reason, Requirements, Via};
 use crate::when::rfc3339;
-use crate::{Ctx, token};
 
 pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
     refuse_token_argument(&args.stray.stray)?;
     let input = verify::read_input(std::io::stdin().lock())?;
-    let presented = verify::extract(&input).filter(|t| token::is_well_formed(t));
     // A mistyped, truncated or unknown-form token is refused before the
     // database is touched.
-    let Some(presented) = presented else {
+    let Some(presented) = verify::presented(&input) else {
         return reject(ctx, Reason::Malformed);
     };
     let mut store = ctx.open(Mode::Existing)?;
@@ -27,26 +27,25 @@ pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
         write: args.access == Use::Write,
         pool: args.pool.clone(),
     };
-    match verify::check(store.conn(), &presented, &needs, ctx.now)? {
-        Ok(good) => {
-            if verify::needs_recording(&good, ctx.now) {
-                store.write(|tx| verify::record_use(tx, &good, ctx.now))?;
-            }
-            accept(ctx, &good)
-        }
+    match verify::check_and_record(&mut store, &presented, &needs, ctx.now)? {
+        Ok(good) => accept(ctx, &good),
         Err(reason) => reject(ctx, reason),
     }
+}
+
+/// The fields shown are the API token's (an access token's parent), and
+/// this check was its last use.
+fn as_used(ctx: &Ctx, good: &Good) -> Token {
+    let mut token = good.token.clone();
+    token.last_used = Some(ctx.now.date_naive());
+    token
 }
 
 /// The good token's fields, plus `"valid": true` and how it matched.
 pub fn good_object(ctx: &Ctx, good: &Good) -> Map<String, Value> {
     let mut obj = Map::new();
     obj.insert("valid".into(), true.into());
-    // The fields are the API token's (an access token's parent); this check
-    // was its last use.
-    let mut token = good.token.clone();
-    token.last_used = Some(ctx.now.date_naive());
-    obj.extend(token.to_json(ctx.now));
+    obj.extend(as_used(ctx, good).to_json(ctx.now));
     match &good.via {
         Via::Current { .. } => {}
         Via::Old { grace_until } => {
@@ -78,9 +77,7 @@ fn accept(ctx: &Ctx, good: &Good) -> Result<()> {
     };
     if ctx.out.format == Format::Table {
         ctx.out.note(note);
-        let mut shown = good.token.clone();
-        shown.last_used = Some(ctx.now.date_naive());
-        return ctx.out.token(&shown, ctx.now);
+        return ctx.out.token(&as_used(ctx, good), ctx.now);
     }
     ctx.out.record(good_object(ctx, good), "")
 }

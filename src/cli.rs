@@ -382,6 +382,27 @@ pub enum LogCommand {
     Head,
 }
 
+/// Any argument or option value that holds a well-formed token is refused
+/// before anything else happens, and not echoed (spec section 1): a token
+/// passed in `--reason "leaked: $T"` would otherwise reach the append-only
+/// log for ever. The `TOKENCTL_*` settings that stand for options count too.
+pub fn refuse_tokens_in_arguments() -> crate::error::Result<(), crate::error::Error> {
+    let settings = ["TOKENCTL_DB", "TOKENCTL_ACTOR", "TOKENCTL_FORMAT"]
+        .iter()
+        .filter_map(std::env::var_os);
+    let holds_token = std::env::args_os()
+        .skip(1)
+        .chain(settings)
+        .any(|a| crate::token::contains_token(&a.to_string_lossy()));
+    if holds_token {
+        return Err(crate::error::Error::usage(
+            "an argument holds a whole token; it was refused and is not shown (nothing was changed)",
+        )
+        .hint("tokens are read from stdin; one typed on a command line is in your shell history: consider `tokenctl renew` for it"));
+    }
+    Ok(())
+}
+
 /// Help and version go to stdout as clap prints them; a usage error becomes
 /// our one `error: …` line with the usage as its hint, exit 2.
 pub fn report_parse_error(e: clap::Error) -> std::process::ExitCode {
@@ -424,8 +445,9 @@ pub fn report_parse_error(e: clap::Error) -> std::process::ExitCode {
         (None, Some(u)) => format!("usage: {u}; more with --help"),
         (None, None) => "see tokenctl --help".to_owned(),
     };
-    // A token typed in the wrong place must not be echoed back.
-    let line = crate::token::redact(&format!("error: {message} (hint: {hint})"));
-    eprintln!("{line}");
+    eprintln!(
+        "error: {}",
+        crate::error::one_line(&format!("{message} (hint: {hint})"))
+    );
     std::process::ExitCode::from(2)
 }

@@ -23,12 +23,26 @@ pub const HOLDER_COMMAND: &str = "__clipboard-holder";
 /// How long we wait for the holder to say it owns the clipboard.
 const HOLDER_READY_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub fn clip_seconds() -> u64 {
-    std::env::var("TOKENCTL_CLIP_SECONDS")
-        .ok()
+/// The longest a copy may live: a day.
+pub const MAX_SECONDS: u64 = 24 * 60 * 60;
+
+/// `TOKENCTL_CLIP_SECONDS`, checked: a whole number from 1 to a day. A
+/// setting out of range is invalid input (exit 2), checked by the commands
+/// that copy before they change anything.
+pub fn clip_seconds() -> Result<u64, crate::error::Error> {
+    let Some(raw) = std::env::var_os("TOKENCTL_CLIP_SECONDS") else {
+        return Ok(DEFAULT_SECONDS);
+    };
+    raw.to_str()
         .and_then(|s| s.trim().parse::<u64>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(DEFAULT_SECONDS)
+        .filter(|n| (1..=MAX_SECONDS).contains(n))
+        .ok_or_else(|| {
+            crate::error::Error::usage(format!(
+                "TOKENCTL_CLIP_SECONDS is {}, not a number of seconds from 1 to {MAX_SECONDS}",
+                crate::text::quoted(&raw.to_string_lossy())
+            ))
+            .hint("unset it for the default of 45 s")
+        })
 }
 
 /// Whether to copy: asked for with `--clipboard`, or by default when stdout
@@ -49,7 +63,10 @@ pub fn copy(secret: &str) -> String {
             .into();
     }
     match spawn_holder(secret) {
-        Ok(()) => format!("Copied to the clipboard; cleared in {} s.", clip_seconds()),
+        Ok(()) => format!(
+            "Copied to the clipboard; cleared in {} s.",
+            clip_seconds().unwrap_or(DEFAULT_SECONDS)
+        ),
         Err(why) => format!("The token was not copied to the clipboard: {why}."),
     }
 }
@@ -102,10 +119,14 @@ fn spawn_holder(secret: &str) -> Result<(), String> {
 /// deadline or until something else is copied, then clears it if it is still
 /// ours.
 pub fn hold() -> anyhow::Result<()> {
-    let mut secret = Zeroizing::new(String::new());
+    crate::token::no_core_dumps()?;
+    let mut secret = Zeroizing::new(String::with_capacity(256));
     std::io::stdin().take(256).read_to_string(&mut secret)?;
     let secret = Zeroizing::new(secret.trim_end().to_owned());
-    let deadline = Instant::now() + Duration::from_secs(clip_seconds());
+    let lifetime = Duration::from_secs(clip_seconds().unwrap_or(DEFAULT_SECONDS));
+    let deadline = Instant::now()
+        .checked_add(lifetime)
+        .unwrap_or_else(|| Instant::now() + Duration::from_secs(DEFAULT_SECONDS));
     let mut out = std::io::stdout();
     let mut clipboard = match arboard::Clipboard::new() {
         Ok(c) => c,

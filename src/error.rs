@@ -108,13 +108,19 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// A message as it may reach the terminal: one line, hidden characters
+/// escaped and long runs of letters and digits shortened (spec section 8),
+/// so that no error can carry a token or drive the terminal.
+pub fn one_line(message: &str) -> String {
+    crate::text::shown(&message.replace(['\n', '\r'], " "))
+}
+
 /// Print the error as the single `error: …` line and return its exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
-    let line = crate::token::redact(&format!("{err:#}")).replace(['\n', '\r'], " ");
-    eprintln!("error: {line}");
+    eprintln!("error: {}", one_line(&format!("{err:#}")));
     ExitCode::from(kind_of(err).exit_code())
 }
 

@@ -11,6 +11,7 @@ pub mod model;
 pub mod output;
 pub mod prompt;
 pub mod store;
+pub mod text;
 pub mod token;
 pub mod verify;
 pub mod when;

@@ -23,6 +23,16 @@ impl Access {
             Access::ReadWrite => "read-write",
         }
     }
+
+    /// The stored text back, fail-closed: anything but the two values we
+    /// write is `None`, never read-write.
+    pub fn from_stored(s: &str) -> Option<Access> {
+        match s {
+            "read-only" => Some(Access::ReadOnly),
+            "read-write" => Some(Access::ReadWrite),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -106,10 +116,19 @@ pub struct Pool {
 
 pub const NAME_MAX: usize = 64;
 
-/// Names of tokens and pools (and owners, actors): 1–64 characters, no control
-/// characters, no leading or trailing white space.
+/// Names of tokens and pools, owners and actors (spec section 2): 1–64
+/// characters, starting with a letter or digit, without control, format
+/// (zero-width, bidi overrides) or line/paragraph separator characters, no
+/// trailing white space, and never holding a token. `ci-bot` and `ci-bot`
+/// followed by a zero-width space can therefore not both exist.
 pub fn check_name(what: &str, name: &str) -> Result<(), Error> {
-    let hint = "use 1-64 printable characters without leading or trailing spaces";
+    let hint = "use 1-64 characters that start with a letter or digit, without control or invisible characters";
+    if crate::token::contains_token(name) {
+        return Err(Error::usage(format!(
+            "the {what} holds a whole token; it was refused and is not shown"
+        ))
+        .hint("a token typed on a command line is in your shell history: consider `tokenctl renew` for it"));
+    }
     let count = name.chars().count();
     if count == 0 {
         return Err(Error::usage(format!("the {what} is empty")).hint(hint));
@@ -120,16 +139,21 @@ pub fn check_name(what: &str, name: &str) -> Result<(), Error> {
         ))
         .hint(hint));
     }
-    if name.chars().any(char::is_control) {
-        return Err(
-            Error::usage(format!("the {what} {name:?} has a control character")).hint(hint),
-        );
-    }
-    if name.trim() != name {
+    let shown = crate::text::quoted(name);
+    if name.chars().any(crate::text::is_hidden) {
         return Err(Error::usage(format!(
-            "the {what} {name:?} starts or ends with white space"
+            "the {what} {shown} has a control or invisible character"
         ))
         .hint(hint));
+    }
+    if !name.starts_with(char::is_alphanumeric) {
+        return Err(Error::usage(format!(
+            "the {what} {shown} does not start with a letter or digit"
+        ))
+        .hint(hint));
+    }
+    if name.trim_end() != name {
+        return Err(Error::usage(format!("the {what} {shown} ends with white space")).hint(hint));
     }
     Ok(())
 }
@@ -145,7 +169,25 @@ mod tests {
         assert!(check_name("name", "Ünïcødé ok").is_ok());
         assert!(check_name("name", &"x".repeat(64)).is_ok());
         assert!(check_name("name", &"é".repeat(64)).is_ok());
-        for bad in ["", " x", "x ", "a\tb", "a\nb", "\u{7f}", &"x".repeat(65)] {
+        assert!(check_name("name", "9lives").is_ok());
+        for bad in [
+            "",
+            " x",
+            "x ",
+            "a\tb",
+            "a\nb",
+            "\u{7f}",
+            &"x".repeat(65),
+            "-rf",
+            "_x",
+            "ci-bot\u{200b}",
+            "\u{200b}ci-bot",
+            "ci\u{202e}bot",
+            "ci\u{2028}bot",
+            "ci\u{2029}bot",
+            "a\u{feff}",
+            "a\u{1b}]52;c;eA==\u{7}",
+        ] {
             assert!(check_name("name", bad).is_err(), "{bad:?}");
         }
     }

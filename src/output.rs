@@ -370,6 +370,44 @@ fn write_out(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// A CSV field as spreadsheets may open it: one that begins with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return gets a leading `'`, so that it is
+/// shown as text and never run as a formula (OWASP's rule).
+pub fn spreadsheet_safe(field: &[u8]) -> Cow<'_, [u8]> {
+    match field.first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => {
+            let mut guarded = Vec::with_capacity(field.len() + 1);
+            guarded.push(b'\'');
+            guarded.extend_from_slice(field);
+            Cow::Owned(guarded)
+        }
+        _ => Cow::Borrowed(field),
+    }
+}
+
+/// Before a secret is committed: stdout must still have a reader. A pipe
+/// whose reader has gone would lose the secret after the change, so the
+/// change is refused instead (spec section 5).
+pub fn ensure_stdout_is_read() -> Result<()> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    use std::os::fd::AsFd;
+    let stdout = io::stdout();
+    let fd = stdout.as_fd();
+    let mut fds = [PollFd::new(&fd, PollFlags::OUT)];
+    let zero = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    if poll(&mut fds, Some(&zero)).is_ok() && fds[0].revents().contains(PollFlags::ERR) {
+        return Err(crate::error::Error::storage(
+            "stdout is a pipe that nobody reads any more: the token would be lost, so nothing was changed",
+        )
+        .hint("run the command again with its output going where you can read it")
+        .into());
+    }
+    Ok(())
+}
+
 /// Pretty JSON. The buffer may hold a secret (`new`, `renew`, `exchange`),
 /// so it is wiped after use.
 fn print_json(v: &Value) -> Result<()> {
@@ -393,10 +431,14 @@ fn print_csv<R: Borrow<Map<String, Value>>>(
     w.write_record(header)?;
     for row in rows {
         let row = row.borrow();
-        w.write_record(header.iter().map(|k| match row.get(*k) {
-            None | Some(Value::Null) => Cow::Borrowed(&b""[..]),
-            Some(Value::String(s)) => Cow::Borrowed(s.as_bytes()),
-            Some(other) => Cow::Owned(other.to_string().into_bytes()),
+        w.write_record(header.iter().map(|k| {
+            match row.get(*k) {
+                None | Some(Value::Null) => Cow::Borrowed(&b""[..]),
+                Some(Value::String(s)) => spreadsheet_safe(s.as_bytes()),
+                Some(other) => spreadsheet_safe(other.to_string().as_bytes())
+                    .into_owned()
+                    .into(),
+            }
         }))?;
     }
     w.flush()?;

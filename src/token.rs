@@ -1,7 +1,10 @@
 //! The token format of spec section 1, its checksum, and argon2id hashing.
 //!
-//! A token is `prefix (8) + secret (32) + checksum (6)`, all `[A-Za-z0-9]`.
-//! The checksum is CRC-32 (IEEE) of the first 40 characters in base 62.
+//! A token is `marker (4) + prefix (8) + secret (32) + checksum (6)`, all
+//! `[A-Za-z0-9]`: 50 characters. The marker is `tkc1` for an API token and
+//! `tka1` for an access token from `exchange`, a fixed text that secret
+//! scanners can match. The checksum is CRC-32 (IEEE) of the first 44
+//! characters in base 62.
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -12,10 +15,49 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
+pub const MARKER_LEN: usize = 4;
 pub const PREFIX_LEN: usize = 8;
 pub const SECRET_LEN: usize = 32;
 pub const CHECKSUM_LEN: usize = 6;
-pub const TOKEN_LEN: usize = PREFIX_LEN + SECRET_LEN + CHECKSUM_LEN;
+/// What the checksum covers: marker, prefix and secret.
+pub const BODY_LEN: usize = MARKER_LEN + PREFIX_LEN + SECRET_LEN;
+pub const TOKEN_LEN: usize = BODY_LEN + CHECKSUM_LEN;
+
+/// The regex of spec section 1, as secret scanners use it.
+pub const PATTERN: &str = r"\btk[ca]1[A-Za-z0-9]{46}\b";
+
+/// Which kind of token a marker says it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An API token (`tkc1`), made by `new` and `renew`.
+    Api,
+    /// A short-lived access token (`tka1`), made by `exchange`.
+    Access,
+}
+
+impl Kind {
+    pub fn marker(self) -> &'static str {
+        match self {
+            Kind::Api => "tkc1",
+            Kind::Access => "tka1",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Api => "api",
+            Kind::Access => "access",
+        }
+    }
+
+    fn of_marker(marker: &[u8]) -> Option<Kind> {
+        match marker {
+            b"tkc1" => Some(Kind::Api),
+            b"tka1" => Some(Kind::Access),
+            _ => None,
+        }
+    }
+}
 
 /// Base-62 digits, in the order the checksum uses (`0-9A-Za-z`).
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -41,40 +83,41 @@ pub fn checksum(body: &str) -> String {
     String::from_utf8(digits.to_vec()).expect("base-62 digits are ASCII")
 }
 
-/// True when `s` has the shape of a token and its checksum matches.
-/// Needs no database: a mistyped or truncated token is caught here.
-pub fn is_well_formed(s: &str) -> bool {
-    s.len() == TOKEN_LEN
-        && s.bytes().all(|b| b.is_ascii_alphanumeric())
-        && checksum(&s[..PREFIX_LEN + SECRET_LEN]) == s[PREFIX_LEN + SECRET_LEN..]
-}
-
-/// The text with every well-formed token in it replaced, so that a token
-/// typed in the wrong place never reaches an error message.
-pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
-        out.push_str(&rest[..start]);
-        let run = &rest[start..];
-        let len = run
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(run.len());
-        let word = &run[..len];
-        out.push_str(if is_well_formed(word) {
-            "<token redacted>"
-        } else {
-            word
-        });
-        rest = &run[len..];
+/// The kind of `s` when it is a well-formed token: a known marker, 50
+/// letters and digits, and a matching checksum. Needs no database: a
+/// mistyped or truncated token is caught here.
+pub fn kind_of(s: &str) -> Option<Kind> {
+    let b = s.as_bytes();
+    if b.len() != TOKEN_LEN || !b.iter().all(u8::is_ascii_alphanumeric) {
+        return None;
     }
-    out.push_str(rest);
-    out
+    let kind = Kind::of_marker(&b[..MARKER_LEN])?;
+    (checksum(&s[..BODY_LEN]) == s[BODY_LEN..]).then_some(kind)
 }
 
-/// The prefix of a well-formed token.
+/// True when `s` is a well-formed token of either kind.
+pub fn is_well_formed(s: &str) -> bool {
+    kind_of(s).is_some()
+}
+
+/// Every well-formed token inside `text`, with its byte offset, wherever it
+/// stands (also glued to other letters: a value is refused for holding one
+/// even where a scanner's word boundary would not match).
+pub fn find_all(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.match_indices("tk").filter_map(|(at, _)| {
+        let candidate = text.get(at..at + TOKEN_LEN)?;
+        is_well_formed(candidate).then_some((at, candidate))
+    })
+}
+
+/// True when `text` holds a well-formed token anywhere.
+pub fn contains_token(text: &str) -> bool {
+    find_all(text).next().is_some()
+}
+
+/// The prefix of a well-formed token: the 8 random characters after the marker.
 pub fn prefix_of(token: &str) -> &str {
-    &token[..PREFIX_LEN]
+    &token[MARKER_LEN..MARKER_LEN + PREFIX_LEN]
 }
 
 /// `n` random characters `[A-Za-z0-9]` from the OS CSPRNG, without modulo bias.
@@ -101,15 +144,31 @@ pub fn generate_prefix() -> Result<String> {
     Ok(random_alphanumeric(PREFIX_LEN)?.as_str().to_owned())
 }
 
-/// A new token with the given prefix: prefix + 32 random characters + checksum.
-pub fn generate_with_prefix(prefix: &str) -> Result<Secret> {
+/// A new token of `kind` with the given prefix: marker + prefix + 32 random
+/// characters + checksum.
+pub fn generate_with_prefix(kind: Kind, prefix: &str) -> Result<Secret> {
     let secret = random_alphanumeric(SECRET_LEN)?;
     let mut token = Zeroizing::new(String::with_capacity(TOKEN_LEN));
+    token.push_str(kind.marker());
     token.push_str(prefix);
     token.push_str(&secret);
     let sum = checksum(&token);
     token.push_str(&sum);
     Ok(token)
+}
+
+/// Make this process non-dumpable (`prctl(PR_SET_DUMPABLE, 0)`): no core
+/// dump of it is written and no other user's process may attach to it.
+/// Every process that will hold a clear token calls this first.
+pub fn no_core_dumps() -> Result<()> {
+    rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable).map_err(
+        |e| {
+            Error::storage(format!(
+                "cannot keep the token out of core dumps (prctl PR_SET_DUMPABLE failed: {e})"
+            ))
+            .into()
+        },
+    )
 }
 
 fn params() -> Params {
@@ -167,28 +226,41 @@ mod tests {
     }
 
     #[test]
-    fn generated_tokens_are_well_formed() {
+    fn generated_tokens_are_well_formed_with_their_marker() {
         let prefix = generate_prefix().unwrap();
-        let t = generate_with_prefix(&prefix).unwrap();
-        assert_eq!(t.len(), TOKEN_LEN);
-        assert!(is_well_formed(&t));
-        assert_eq!(prefix_of(&t), prefix);
+        for kind in [Kind::Api, Kind::Access] {
+            let t = generate_with_prefix(kind, &prefix).unwrap();
+            assert_eq!(t.len(), TOKEN_LEN);
+            assert_eq!(TOKEN_LEN, 50);
+            assert!(t.starts_with(kind.marker()));
+            assert_eq!(kind_of(&t), Some(kind));
+            assert_eq!(prefix_of(&t), prefix);
+            assert_eq!(&t[44..], checksum(&t[..44]));
+        }
+    }
+
+    #[test]
+    fn an_unknown_marker_is_not_a_token() {
+        let t = generate_with_prefix(Kind::Api, "abcdEFGH").unwrap();
+        let body = format!("tkx1{}", &t[4..44]);
+        let forged = format!("{body}{}", checksum(&body));
+        assert!(!is_well_formed(&forged));
     }
 
     #[test]
     fn hash_is_argon2id_owasp_and_verifies() {
-        let t = generate_with_prefix("abcdEFGH").unwrap();
+        let t = generate_with_prefix(Kind::Api, "abcdEFGH").unwrap();
         let h = hash(&t).unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
         assert!(!h.contains(t.as_str()));
         assert!(verify(&t, &h));
-        let other = generate_with_prefix("abcdEFGH").unwrap();
+        let other = generate_with_prefix(Kind::Api, "abcdEFGH").unwrap();
         assert!(!verify(&other, &h));
     }
 
     #[test]
     fn foreign_parameters_are_refused_without_hashing() {
-        let t = generate_with_prefix("abcdEFGH").unwrap();
+        let t = generate_with_prefix(Kind::Api, "abcdEFGH").unwrap();
         let h = hash(&t).unwrap();
         // A row edited to ask for 4 GiB of memory, or a weaker cost.
         for edited in [
@@ -202,24 +274,30 @@ mod tests {
     }
 
     #[test]
-    fn redact_hides_whole_tokens_only() {
-        let t = generate_with_prefix("abcdEFGH").unwrap();
-        let text = format!(
-            "unexpected argument '{}' found, prefix abcdEFGH",
-            t.as_str()
-        );
-        let r = redact(&text);
-        assert_eq!(
-            r,
-            "unexpected argument '<token redacted>' found, prefix abcdEFGH"
-        );
-        assert_eq!(redact("plain é text"), "plain é text");
+    fn tokens_are_found_anywhere_in_a_text() {
+        let t = generate_with_prefix(Kind::Api, "abcdEFGH").unwrap();
+        let a = generate_with_prefix(Kind::Access, "ijklMNOP").unwrap();
+        let text = format!("leaked: {} and x{}y", t.as_str(), a.as_str());
+        let found: Vec<(usize, &str)> = find_all(&text).collect();
+        assert_eq!(found, vec![(8, t.as_str()), (64, a.as_str())]);
+        assert!(contains_token(&text));
+        assert!(!contains_token(&text.replace(&t[20..21], "!")[..50]));
+        assert!(!contains_token("plain é text tk"));
+    }
+
+    #[test]
+    fn the_pattern_of_the_spec_matches_real_tokens() {
+        let re = regex::Regex::new(PATTERN).unwrap();
+        for kind in [Kind::Api, Kind::Access] {
+            let t = generate_with_prefix(kind, &generate_prefix().unwrap()).unwrap();
+            assert!(re.is_match(&format!("key = \"{}\"", t.as_str())));
+        }
     }
 
     proptest! {
         #[test]
         fn any_single_character_change_is_caught(pos in 0usize..TOKEN_LEN, c in "[A-Za-z0-9]") {
-            let t = generate_with_prefix("Zz09Zz09").unwrap();
+            let t = generate_with_prefix(Kind::Api, "Zz09Zz09").unwrap();
             let mut bytes = t.as_bytes().to_vec();
             let c = c.as_bytes()[0];
             prop_assume!(bytes[pos] != c);
@@ -230,7 +308,7 @@ mod tests {
 
         #[test]
         fn truncation_and_extension_are_malformed(cut in 0usize..TOKEN_LEN, extra in "[A-Za-z0-9]{1,4}") {
-            let t = generate_with_prefix("Zz09Zz09").unwrap();
+            let t = generate_with_prefix(Kind::Access, "Zz09Zz09").unwrap();
             prop_assert!(!is_well_formed(&t[..cut]));
             let longer = format!("{}{}", t.as_str(), extra);
             prop_assert!(!is_well_formed(&longer));
@@ -239,10 +317,11 @@ mod tests {
         #[test]
         fn arbitrary_strings_never_panic(s in ".{0,80}") {
             let _ = is_well_formed(&s);
+            let _ = find_all(&s).count();
         }
 
         #[test]
-        fn checksum_is_always_six_base62_digits(s in "[A-Za-z0-9]{40}") {
+        fn checksum_is_always_six_base62_digits(s in "[A-Za-z0-9]{44}") {
             let c = checksum(&s);
             prop_assert_eq!(c.len(), 6);
             prop_assert!(c.bytes().all(|b| b.is_ascii_alphanumeric()));

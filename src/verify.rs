@@ -16,7 +16,7 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
-use std::io::Read;
+use std::io::BufRead;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -25,7 +25,7 @@ use zeroize::Zeroizing;
 
 use crate::error::Result;
 use crate::model::{Access, Token};
-use crate::store::tokens::{self, Credential};
+use crate::store::tokens::{self, Credential, MadeWith};
 use crate::store::{Mode, Store};
 use crate::token;
 
@@ -100,15 +100,26 @@ pub struct Good {
     pub via: Via,
     /// The prefix that was presented.
     pub prefix: String,
+    /// The argon2 PHC string that the presented token matched.
+    pub hash: String,
 }
 
-/// The read, bounded: at most [`MAX_INPUT`] bytes, of which the first line.
-/// Anything that is not UTF-8 is returned as is and fails the format check.
-pub fn read_input(input: impl Read) -> std::io::Result<Zeroizing<String>> {
-    let mut buf = Zeroizing::new(Vec::new());
-    input.take(MAX_INPUT).read_to_end(&mut buf)?;
-    let first = buf.split(|&b| b == b'\n').next().unwrap_or_default();
-    Ok(Zeroizing::new(String::from_utf8_lossy(first).into_owned()))
+/// The first line of the input, read as soon as it has arrived: the read
+/// never waits for the end of the input (a service may keep its pipe open;
+/// a person pastes and presses Enter). A line longer than [`MAX_INPUT`]
+/// bytes comes back empty, which is `malformed`. Anything that is not UTF-8
+/// fails the format check.
+pub fn read_input(input: impl BufRead) -> std::io::Result<Zeroizing<String>> {
+    // Room for the longest line, so the buffer never moves (and leaves no
+    // copy of the secret behind).
+    let mut buf = Zeroizing::new(Vec::with_capacity(MAX_INPUT as usize + 1));
+    input.take(MAX_INPUT + 1).read_until(b'\n', &mut buf)?;
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    } else if buf.len() as u64 > MAX_INPUT {
+        return Ok(Zeroizing::new(String::new()));
+    }
+    Ok(Zeroizing::new(String::from_utf8_lossy(&buf).into_owned()))
 }
 
 /// The token out of any of the forms clients send: `TOKEN`, `Bearer TOKEN`,
@@ -173,48 +184,56 @@ pub fn check(
     needs: &Requirements,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<Good, Reason>> {
-    if !token::is_well_formed(presented) {
+    let Some(kind) = token::kind_of(presented) else {
         return Ok(Err(Reason::Malformed));
-    }
+    };
     let prefix = token::prefix_of(presented).to_owned();
-    let Some(found) = tokens::credential(conn, &prefix)? else {
+    // An unknown prefix is answered without argon2 work (spec section 6).
+    let Some(found) = tokens::credential(conn, kind, &prefix)? else {
         return Ok(Err(Reason::Unknown));
     };
+    let hash = found.hash().to_owned();
     // The secret first: a wrong secret says "unknown", never that the prefix exists.
-    let (token, hash, via) = match found {
+    let (token, via) = match found {
         Credential::Current {
             token,
-            hash,
             grace_pending,
+            ..
         } => (
             token,
-            hash,
             Via::Current {
                 ends_grace: grace_pending,
             },
         ),
         Credential::Old {
-            token,
-            hash,
-            grace_until,
+            token, grace_until, ..
         } => {
             if grace_until <= now {
                 return Ok(Err(Reason::Unknown));
             }
-            (token, hash, Via::Old { grace_until })
+            (token, Via::Old { grace_until })
         }
         Credential::Access {
             parent,
-            hash,
             expires_at,
-        } => (
-            parent,
-            hash,
-            Via::Access {
-                prefix: prefix.clone(),
-                expires_at,
-            },
-        ),
+            made_with,
+            ..
+        } => {
+            // Made with a secret the parent no longer has (renewed, or its
+            // grace ended): dead, as if deleted.
+            let expires_at = match made_with {
+                MadeWith::Current => expires_at,
+                MadeWith::Old { grace_until } if grace_until > now => expires_at.min(grace_until),
+                MadeWith::Old { .. } | MadeWith::Gone => return Ok(Err(Reason::Unknown)),
+            };
+            (
+                parent,
+                Via::Access {
+                    prefix: prefix.clone(),
+                    expires_at,
+                },
+            )
+        }
     };
     if !token::verify(presented, &hash) {
         return Ok(Err(Reason::Unknown));
@@ -238,7 +257,12 @@ pub fn check(
     {
         return Ok(Err(Reason::Pool));
     }
-    Ok(Ok(Good { token, via, prefix }))
+    Ok(Ok(Good {
+        token,
+        via,
+        prefix,
+        hash,
+    }))
 }
 
 /// Whether a good check has something to record: the first use today, or
@@ -268,11 +292,13 @@ pub fn verify(
     let Some(presented) = presented(input) else {
         return Ok(Err(Reason::Malformed));
     };
-    let mut store = Store::open(db, Mode::Existing)?;
+    let mut store = Store::open(db, Mode::Check)?;
     check_and_record(&mut store, &presented, needs, Utc::now())
 }
 
 /// [`check`], then [`record_use`] when a good check has something to record.
+/// Recording is bookkeeping: when another writer holds the store, or it is
+/// read-only, it is left for a later check and the answer is not delayed.
 pub fn check_and_record(
     store: &mut Store,
     presented: &str,
@@ -283,7 +309,7 @@ pub fn check_and_record(
     if let Ok(good) = &outcome
         && needs_recording(good, now)
     {
-        store.write(|tx| record_use(tx, good, now))?;
+        store.write_if_free(|tx| record_use(tx, good, now))?;
     }
     Ok(outcome)
 }
@@ -293,7 +319,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const T: &str = "Ab3dE9xQ0123456789abcdefghijABCDEFGHIJ000000";
+    const T: &str = "tkc1Ab3dE9xQ0123456789abcdefghijABCDEFGHIJ000000";
 
     fn ex(s: &str) -> Option<String> {
         extract(s).map(|z| z.as_str().to_owned())
@@ -339,8 +365,10 @@ mod tests {
         let big = format!("{T}\n{}", "x".repeat(10 << 20));
         assert_eq!(read_input(big.as_bytes()).unwrap().as_str(), T);
         let no_newline = "y".repeat(10 << 20);
+        assert_eq!(read_input(no_newline.as_bytes()).unwrap().as_str(), "");
+        let longest = "y".repeat(MAX_INPUT as usize);
         assert_eq!(
-            read_input(no_newline.as_bytes()).unwrap().len() as u64,
+            read_input(longest.as_bytes()).unwrap().len() as u64,
             MAX_INPUT
         );
         assert_eq!(

@@ -15,18 +15,58 @@ pub enum When {
 
 const HINT: &str = "use never, a duration such as 45s, 90m, 12h, 30d or 2w, a date YYYY-MM-DD, or an RFC 3339 time";
 
+/// The latest time tokenctl accepts or stores: `9999-12-31T23:59:59Z`.
+/// Later times do not fit the fixed-width timestamps of the store.
+pub fn latest() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(253_402_300_799, 0).expect("9999-12-31T23:59:59Z is a time")
+}
+
+fn too_late(flag: &str, input: &str) -> Error {
+    Error::usage(format!(
+        "{flag} {} is after 9999-12-31T23:59:59Z",
+        crate::text::quoted(input)
+    ))
+    .hint("give an earlier time, or never")
+}
+
+/// `now + d` for a flag's value: a time that overflows or falls after
+/// [`latest`] is invalid input, never a panic.
+pub fn later(
+    flag: &str,
+    input: &str,
+    now: DateTime<Utc>,
+    d: chrono::Duration,
+) -> Result<DateTime<Utc>, Error> {
+    now.checked_add_signed(d)
+        .filter(|t| *t <= latest())
+        .ok_or_else(|| too_late(flag, input))
+}
+
 pub fn parse(input: &str) -> Result<When, Error> {
     let s = input.trim();
-    let bad = || Error::usage(format!("cannot read {input:?} as a time")).hint(HINT);
+    let bad = || {
+        Error::usage(format!(
+            "cannot read {} as a time",
+            crate::text::quoted(input)
+        ))
+        .hint(HINT)
+    };
     if s.eq_ignore_ascii_case("never") {
         return Ok(When::Never);
     }
+    let at = |t: DateTime<Utc>| {
+        if t > latest() {
+            Err(too_late("the time", input))
+        } else {
+            Ok(When::At(t))
+        }
+    };
     if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         let midnight = date.and_hms_opt(0, 0, 0).ok_or_else(bad)?;
-        return Ok(When::At(midnight.and_utc()));
+        return at(midnight.and_utc());
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(When::At(t.with_timezone(&Utc)));
+        return at(t.with_timezone(&Utc));
     }
     // humantime also accepts "1h 30m", "2weeks": a superset of the spec's forms.
     if s.starts_with(|c: char| c.is_ascii_digit())
@@ -41,19 +81,20 @@ pub fn parse(input: &str) -> Result<When, Error> {
 
 /// `--expires WHEN`: `None` for never; a time that is not in the future is refused.
 pub fn expiry(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
-    let at = match parse(input)? {
+    let t = match parse(input)? {
         When::Never => return Ok(None),
-        When::In(d) => now.checked_add_signed(d),
-        When::At(t) => Some(t),
+        When::In(d) => later("--expires", input, now, d)?,
+        When::At(t) => t,
     };
-    match at {
-        Some(t) if t > now => Ok(Some(t)),
-        Some(t) => Err(Error::usage(format!(
-            "--expires {input:?} is in the past ({})",
+    if t > now {
+        Ok(Some(t))
+    } else {
+        Err(Error::usage(format!(
+            "--expires {} is in the past ({})",
+            crate::text::quoted(input),
             rfc3339(t)
         ))
-        .hint("give a later time, or never")),
-        None => Err(Error::usage(format!("--expires {input:?} is too far away")).hint(HINT)),
+        .hint("give a later time, or never"))
     }
 }
 
@@ -61,20 +102,41 @@ pub fn expiry(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, 
 pub fn past_bound(flag: &str, input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
     match parse(input)? {
         When::Never => Err(Error::usage(format!("{flag} needs a time, not \"never\"")).hint(HINT)),
-        When::In(d) => now
-            .checked_sub_signed(d)
-            .ok_or_else(|| Error::usage(format!("{flag} {input:?} is too far back"))),
+        When::In(d) => now.checked_sub_signed(d).ok_or_else(|| {
+            Error::usage(format!(
+                "{flag} {} is too far back",
+                crate::text::quoted(input)
+            ))
+            .hint(HINT)
+        }),
         When::At(t) => Ok(t),
     }
 }
 
-/// A positive duration, for `--ttl` and `--grace`.
-pub fn duration(flag: &str, input: &str) -> Result<chrono::Duration, Error> {
+/// A positive duration, for `--ttl` and `--grace`; with `at_most`, no
+/// longer than that.
+pub fn duration(
+    flag: &str,
+    input: &str,
+    at_most: Option<(chrono::Duration, &str)>,
+) -> Result<chrono::Duration, Error> {
     match parse(input) {
-        Ok(When::In(d)) if d > chrono::Duration::zero() => Ok(d),
-        Ok(When::In(_)) => Err(Error::usage(format!("{flag} must be longer than zero"))),
-        _ => Err(Error::usage(format!("cannot read {input:?} as a duration"))
-            .hint("use a duration such as 45s, 90m, 12h, 30d or 2w")),
+        Ok(When::In(d)) if d <= chrono::Duration::zero() => {
+            Err(Error::usage(format!("{flag} must be longer than zero")))
+        }
+        Ok(When::In(d)) => match at_most {
+            Some((max, shown)) if d > max => Err(Error::usage(format!(
+                "{flag} {} is longer than {shown}",
+                crate::text::quoted(input)
+            ))
+            .hint(format!("give at most {shown}"))),
+            _ => Ok(d),
+        },
+        _ => Err(Error::usage(format!(
+            "cannot read {} as a duration",
+            crate::text::quoted(input)
+        ))
+        .hint("use a duration such as 45s, 90m, 12h, 30d or 2w")),
     }
 }
 
@@ -169,10 +231,36 @@ mod tests {
     }
 
     #[test]
-    fn ttl_must_be_positive() {
-        assert!(duration("--ttl", "0s").is_err());
-        assert!(duration("--ttl", "never").is_err());
-        assert_eq!(duration("--ttl", "2h").unwrap(), chrono::Duration::hours(2));
+    fn ttl_must_be_positive_and_within_its_bound() {
+        let day = Some((chrono::Duration::hours(24), "24h"));
+        assert!(duration("--ttl", "0s", day).is_err());
+        assert!(duration("--ttl", "never", day).is_err());
+        assert!(duration("--ttl", "25h", day).is_err());
+        assert!(duration("--ttl", "300000y", day).is_err());
+        assert_eq!(
+            duration("--ttl", "24h", day).unwrap(),
+            chrono::Duration::hours(24)
+        );
+        assert_eq!(
+            duration("--grace", "2h", None).unwrap(),
+            chrono::Duration::hours(2)
+        );
+    }
+
+    #[test]
+    fn nothing_after_9999_is_accepted() {
+        for s in [
+            "+10000-01-01T00:00:00Z",
+            "10000-01-01",
+            "9999-12-31T23:59:59.5Z",
+        ] {
+            assert_eq!(parse(s).unwrap_err().kind, crate::error::Kind::Usage, "{s}");
+        }
+        assert!(parse("9999-12-31T23:59:59Z").is_ok());
+        assert!(expiry("999999999d", now()).is_err());
+        assert!(expiry("300000y", now()).is_err());
+        let d = duration("--grace", "999999999d", None).unwrap();
+        assert!(later("--grace", "999999999d", now(), d).is_err());
     }
 
     #[test]
@@ -192,10 +280,29 @@ mod tests {
             let _ = past_bound("--since", &s, now());
         }
 
+        /// Every option that takes a time or a duration, with any number
+        /// and unit: a value or a usage error, never a panic, never a time
+        /// after 9999-12-31.
         #[test]
-        fn huge_durations_do_not_panic(n in 0u64..u64::MAX) {
-            let _ = expiry(&format!("{n}d"), now());
-            let _ = past_bound("--since", &format!("{n}w"), now());
+        fn every_time_option_is_checked_arithmetic(n in 0u64..u64::MAX, unit in "s|m|h|d|w|y|ms|ns|us|months|years", raw in "[+-]?[0-9]{1,7}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?") {
+            let value = format!("{n}{unit}");
+            for input in [value.as_str(), raw.as_str()] {
+                if let Ok(Some(t)) = expiry(input, now()) {
+                    prop_assert!(t <= latest());
+                }
+                for flag in ["--since", "--until"] {
+                    if let Ok(t) = past_bound(flag, input, now()) {
+                        prop_assert!(t <= latest());
+                    }
+                }
+                for (flag, bound) in [("--grace", None), ("--ttl", Some((chrono::Duration::hours(24), "24h")))] {
+                    if let Ok(d) = duration(flag, input, bound)
+                        && let Ok(t) = later(flag, input, now(), d)
+                    {
+                        prop_assert!(t <= latest());
+                    }
+                }
+            }
         }
     }
 }

@@ -153,7 +153,7 @@ impl Bench {
 /// must not take 100k hashes) and their `new` entries, padded with `modify`
 /// entries up to `log_entries`.
 fn fill(db: &Path, n: usize, log_entries: usize) -> Result<()> {
-    let hash = token::hash(&token::generate_with_prefix("Bench000")?)?;
+    let hash = token::hash(&token::generate_with_prefix(token::Kind::Api, "Bench000")?)?;
     let mut store = Store::open(db, Mode::Write)?;
     let now = Utc::now();
     store.write(|tx| {
@@ -177,7 +177,6 @@ fn fill(db: &Path, n: usize, log_entries: usize) -> Result<()> {
             )?;
             log::append(
                 tx,
-                now,
                 Event {
                     actor: "bench",
                     op: "new",
@@ -195,7 +194,6 @@ fn fill(db: &Path, n: usize, log_entries: usize) -> Result<()> {
             let prefix = format!("B{t:07}");
             log::append(
                 tx,
-                now,
                 Event {
                     actor: actors[i % actors.len()],
                     op: "modify",
@@ -265,7 +263,7 @@ fn main() -> Result<()> {
 
     eprintln!("floor:");
     // One bare argon2id hash and verify with the parameters tokenctl issues.
-    let sample = token::generate_with_prefix("Floor000")?;
+    let sample = token::generate_with_prefix(token::Kind::Api, "Floor000")?;
     let stored = token::hash(&sample)?;
     let mut hash_times = Vec::new();
     let mut verify_times = Vec::new();
@@ -331,7 +329,7 @@ fn main() -> Result<()> {
 
     let malformed = b"not-a-token\n".to_vec();
     let unknown = {
-        let t = token::generate_with_prefix("Zz9Zz9Zz")?;
+        let t = token::generate_with_prefix(token::Kind::Api, "Zz9Zz9Zz")?;
         format!("{}\n", t.as_str()).into_bytes()
     };
     for &n in &SIZES {

@@ -34,7 +34,6 @@ pub fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
         tokens::delete(tx, target.id)?;
         log::append(
             tx,
-            ctx.now,
             Event {
                 actor: &actor,
                 op: "delete",

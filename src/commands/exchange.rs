@@ -10,13 +10,23 @@ use crate::cli::ExchangeArgs;
 use crate::error::{Error, Result};
 use crate::model::Token;
 use crate::store::log::{self, Event};
+use crate::store::tokens::Credential;
 use crate::store::{Mode, access, tokens};
 use crate::verify::{self, Reason, Requirements, Via};
-use crate::{Ctx, when};
+use crate::{Ctx, clipboard, token, when};
+
+/// The longest an access token may live.
+pub const MAX_TTL_HOURS: i64 = 24;
 
 pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
+    token::no_core_dumps()?;
+    clipboard::clip_seconds()?;
     refuse_token_argument(&args.stray.stray)?;
-    let ttl = when::duration("--ttl", &args.ttl)?;
+    let ttl = when::duration(
+        "--ttl",
+        &args.ttl,
+        Some((chrono::Duration::hours(MAX_TTL_HOURS), "24h")),
+    )?;
     let actor = ctx.actor()?;
     let input = verify::read_input(std::io::stdin().lock())?;
     let Some(presented) = verify::presented(&input) else {
@@ -29,16 +39,19 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
         Ok(good) => good,
         Err(reason) => return reject(ctx, reason),
     };
-    // Never past the parent's own expiry.
-    let expires_at = match good.token.expires_at {
-        Some(parent) => parent.min(ctx.now + ttl),
-        None => ctx.now + ttl,
-    };
-    let (prefix, secret) = issue(&mut store, |tx, fresh| {
-        // The parent must still be the one checked: not renewed, disabled
-        // or deleted in the meantime.
-        let parent = tokens::by_prefix(tx, &good.token.prefix)?;
-        if parent.is_none_or(|p| p.id != good.token.id || p.disabled) {
+    // Never past the parent's own expiry, nor past the grace of the old
+    // secret that was presented.
+    let mut expires_at = when::later("--ttl", &args.ttl, ctx.now, ttl)?;
+    if let Some(parent) = good.token.expires_at {
+        expires_at = expires_at.min(parent);
+    }
+    if let Via::Old { grace_until } = good.via {
+        expires_at = expires_at.min(grace_until);
+    }
+    let (prefix, secret) = issue(&mut store, token::Kind::Access, |tx, fresh| {
+        // The secret presented must still be good: not renewed, disabled,
+        // deleted, or its grace ended in the meantime.
+        if !still_good(tx, &good, ctx.now)? {
             return Err(Error::rejected(
                 "the token was renewed, disabled or deleted meanwhile; no access token was made",
             )
@@ -47,22 +60,25 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
         access::purge_expired(tx, ctx.now)?;
         access::insert(
             tx,
-            &fresh.prefix,
-            &fresh.hash,
-            good.token.id,
-            ctx.now,
-            expires_at,
+            &access::NewAccess {
+                prefix: &fresh.prefix,
+                hash: &fresh.hash,
+                token_id: good.token.id,
+                parent_prefix: &good.prefix,
+                created_at: ctx.now,
+                expires_at,
+            },
         )?;
         verify::record_use(tx, &good, ctx.now)?;
         log::append(
             tx,
-            ctx.now,
             Event {
                 actor: &actor,
                 op: "exchange",
                 token_id: Some(good.token.id),
                 token: Some(&good.token.name),
-                prefix: Some(&good.token.prefix),
+                // The prefix presented: during a grace, the old one.
+                prefix: Some(&good.prefix),
                 details: json!({
                     "access_prefix": fresh.prefix,
                     "expires_at": when::rfc3339(expires_at),
@@ -78,6 +94,37 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
         &secret,
         "Issued an access token for",
         &args.clip,
+        &format!(
+            "exchange again; the access token that was not shown ends at {}",
+            when::rfc3339(expires_at)
+        ),
+    )
+}
+
+/// Whether the credential that was checked is still what the store holds
+/// for the prefix presented, with the same hash, and usable.
+fn still_good(
+    tx: &crate::store::Transaction,
+    good: &verify::Good,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    Ok(
+        match tokens::credential(tx, token::Kind::Api, &good.prefix)? {
+            Some(Credential::Current { token, hash, .. }) => {
+                token.id == good.token.id && hash == good.hash && !token.disabled
+            }
+            Some(Credential::Old {
+                token,
+                hash,
+                grace_until,
+            }) => {
+                token.id == good.token.id
+                    && hash == good.hash
+                    && !token.disabled
+                    && grace_until > now
+            }
+            _ => false,
+        },
     )
 }
 

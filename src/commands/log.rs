@@ -88,6 +88,20 @@ fn verify(ctx: &Ctx, noted: Option<&str>) -> Result<()> {
     let mut obj = Map::new();
     obj.insert("intact".into(), report.broken.is_none().into());
     obj.insert("entries".into(), report.entries.into());
+    // A clock that went back is worth knowing, not tampering.
+    obj.insert(
+        "clock_went_back".into(),
+        report.clock_went_back.clone().into(),
+    );
+    if let Some(first) = report.clock_went_back.first() {
+        ctx.out.note(format!(
+            "note: entry {first}{} is older than the entry before it: the system clock went back (times are kept as recorded)",
+            match report.clock_went_back.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            }
+        ));
+    }
     let problem = report.broken.as_ref().map(|b| match b {
         Break::Entry { id, why } => (Some(*id), format!("entry {id} is bad: {why}")),
         Break::HeadMissing { id } => (

@@ -18,6 +18,7 @@ use crate::cli::{ClipboardFlags, Command};
 use crate::error::{Error, Result};
 use crate::model::Token;
 use crate::store::{Store, pools, tokens};
+use crate::text::quoted;
 use crate::token::{self, Secret};
 use crate::{Ctx, clipboard};
 
@@ -49,17 +50,19 @@ pub struct Fresh {
     pub hash: String,
 }
 
-/// Make a secret and store it with `store_it` in one IMMEDIATE transaction.
-/// `store_it` gets `None` back from nothing and says `Ok(None)` when the
-/// prefix is taken (62^8 prefixes: very unlikely, but not an error): then
-/// a new secret is drawn.
+/// Make a secret of `kind` and store it with `store_it` in one IMMEDIATE
+/// transaction. `store_it` says `Ok(None)` when the prefix is taken (62^8
+/// prefixes: very unlikely, but not an error): then a new secret is drawn.
+/// Before the commit, stdout must be able to take the secret: a pipe that
+/// nobody reads any more refuses the change instead of losing the secret.
 pub fn issue<T>(
     store: &mut Store,
+    kind: token::Kind,
     mut store_it: impl FnMut(&Transaction, &Fresh) -> Result<Option<T>>,
 ) -> Result<(T, Secret)> {
     loop {
         let prefix = token::generate_prefix()?;
-        let secret = token::generate_with_prefix(&prefix)?;
+        let secret = token::generate_with_prefix(kind, &prefix)?;
         let hash = token::hash(&secret)?;
         let fresh = Fresh {
             prefix,
@@ -70,7 +73,9 @@ pub fn issue<T>(
             if tokens::name_or_prefix_taken(tx, &fresh.prefix)? {
                 return Ok(None);
             }
-            store_it(tx, &fresh)
+            let stored = store_it(tx, &fresh)?;
+            crate::output::ensure_stdout_is_read()?;
+            Ok(stored)
         })?;
         if let Some(value) = stored {
             return Ok((value, fresh.secret));
@@ -79,15 +84,30 @@ pub fn issue<T>(
 }
 
 /// Show a secret once (after its commit: a token never stored is never
-/// shown) and copy it to the clipboard as asked.
+/// shown) and copy it to the clipboard as asked. A secret that could not be
+/// written (the reader went away, a full disk) is never a silent success:
+/// the command fails and says which token changed and what to do.
 pub fn hand_over(
     ctx: &Ctx,
     shown: &Token,
     secret: &str,
     what: &str,
     clip: &ClipboardFlags,
+    remedy: &str,
 ) -> Result<()> {
-    ctx.out.secret(shown, secret, what, ctx.now)?;
+    if let Err(e) = ctx.out.secret(shown, secret, what, ctx.now) {
+        let cause = e
+            .chain()
+            .find_map(|c| c.downcast_ref::<std::io::Error>())
+            .map_or_else(|| e.to_string(), |io| io.kind().to_string());
+        return Err(Error::storage(format!(
+            "{what} token {} (prefix {}), but the token could not be written to stdout ({cause}), and it cannot be shown again",
+            crate::text::quoted(&shown.name),
+            shown.prefix,
+        ))
+        .hint(remedy.to_owned())
+        .into());
+    }
     if clipboard::wanted(clip.clipboard, clip.no_clipboard, ctx.out.stdout_tty) {
         ctx.out.note(clipboard::copy(secret));
     }
@@ -103,12 +123,15 @@ pub fn resolve(conn: &Connection, reference: &str) -> Result<Token> {
     let by_prefix = tokens::by_prefix(conn, reference)?;
     match (by_name, by_prefix) {
         (Some(a), Some(b)) if a.id != b.id => Err(Error::usage(format!(
-            "\"{reference}\" is the name of token \"{}\" and the prefix of token \"{}\"",
-            a.name, b.name
+            "{} is the name of token {} and the prefix of token {}",
+            quoted(reference),
+            quoted(&a.name),
+            quoted(&b.name)
         ))
         .hint(format!(
-            "use the prefix {} for the first or the name \"{}\" for the second",
-            a.prefix, b.name
+            "use the prefix {} for the first or the name {} for the second",
+            a.prefix,
+            quoted(&b.name)
         ))
         .into()),
         (Some(t), _) | (None, Some(t)) => Ok(t),
@@ -118,9 +141,9 @@ pub fn resolve(conn: &Connection, reference: &str) -> Result<Token> {
 
 fn unknown_token(conn: &Connection, reference: &str) -> anyhow::Error {
     let names = tokens::names(conn).unwrap_or_default();
-    let err = Error::not_found(format!("no token named \"{reference}\""));
+    let err = Error::not_found(format!("no token named {}", quoted(reference)));
     match closest(reference, &names) {
-        Some(best) => err.hint(format!("did you mean \"{best}\"?")).into(),
+        Some(best) => err.hint(format!("did you mean {}?", quoted(best))).into(),
         None => err.hint("`tokenctl list` shows the tokens").into(),
     }
 }
@@ -172,7 +195,7 @@ pub fn pool_id(conn: &Connection, name: &str) -> Result<i64> {
 
 /// An unknown pool given as an argument: a usage error listing the known ones.
 pub fn unknown_pool(known: &[String], name: &str) -> Error {
-    let err = Error::usage(format!("no pool named \"{name}\""));
+    let err = Error::usage(format!("no pool named {}", quoted(name)));
     if known.is_empty() {
         err.hint("no pools are registered; add one with `tokenctl pool add NAME`")
     } else {
@@ -191,12 +214,20 @@ pub fn details_with_reason(
     serde_json::Value::Object(details)
 }
 
-/// `--reason` is free text, but one line: it lands in the log and in tables.
+/// `--reason` is free text, but one line: it lands in the log and in
+/// tables. It never holds a token: the log keeps it for ever.
 pub fn check_reason(reason: Option<&str>) -> Result<()> {
+    if reason.is_some_and(token::contains_token) {
+        return Err(Error::usage(
+            "the reason holds a whole token; it was refused and is not shown",
+        )
+        .hint("a token typed on a command line is in your shell history: consider `tokenctl renew` for it")
+        .into());
+    }
     match reason {
         Some(r)
             if r.trim().is_empty()
-                || r.chars().any(char::is_control)
+                || r.chars().any(crate::text::is_hidden)
                 || r.chars().count() > 1000 =>
         {
             Err(Error::usage("the reason must be one line of 1-1000 printable characters").into())

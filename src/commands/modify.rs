@@ -97,7 +97,6 @@ pub fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
         let name = changes.name.as_deref().unwrap_or(&t.name);
         log::append(
             tx,
-            ctx.now,
             Event {
                 actor: &actor,
                 op: "modify",

@@ -8,9 +8,12 @@ use crate::error::{Error, Result};
 use crate::model::{Access, check_name};
 use crate::store::log::{self, Event};
 use crate::store::{Mode, pools, tokens};
-use crate::{Ctx, prompt, when};
+use crate::text::quoted;
+use crate::{Ctx, clipboard, prompt, token, when};
 
 pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
+    token::no_core_dumps()?;
+    clipboard::clip_seconds()?;
     // Everything that needs no database is checked before one is touched.
     let (name, pool) = match args.name {
         Some(n) => (n, args.pool),
@@ -38,10 +41,10 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     }
     let mut store = ctx.open(Mode::Write)?;
 
-    let (created, secret) = issue(&mut store, |tx, fresh| {
+    let (created, secret) = issue(&mut store, token::Kind::Api, |tx, fresh| {
         if tokens::by_name(tx, &name)?.is_some() {
             return Err(
-                Error::conflict(format!("a token named \"{name}\" already exists"))
+                Error::conflict(format!("a token named {} already exists", quoted(&name)))
                     .hint("choose another --name, or `tokenctl renew` the existing one")
                     .into(),
             );
@@ -63,7 +66,6 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         )?;
         log::append(
             tx,
-            ctx.now,
             Event {
                 actor: &actor,
                 op: "new",
@@ -80,7 +82,17 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         )?;
         tokens::by_prefix(tx, &fresh.prefix)
     })?;
-    hand_over(ctx, &created, &secret, "Created", &args.clip)
+    hand_over(
+        ctx,
+        &created,
+        &secret,
+        "Created",
+        &args.clip,
+        &format!(
+            "give it a new secret with `tokenctl renew {} --yes`, or delete it",
+            created.prefix
+        ),
+    )
 }
 
 /// `new` without `--name` asks for it on a terminal, then offers the

@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
                     );
                 }
                 pools::insert(tx, &name, ctx.now, &actor)?;
-                log::append(tx, ctx.now, pool_event(&actor, "pool-add", &name))?;
+                log::append(tx, pool_event(&actor, "pool-add", &name))?;
                 Ok(())
             })?;
             ctx.out.note(format!("Added pool \"{name}\"."));
@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
                     .into());
                 }
                 pools::delete(tx, id)?;
-                log::append(tx, ctx.now, pool_event(&actor, "pool-remove", &name))?;
+                log::append(tx,  pool_event(&actor, "pool-remove", &name))?;
                 Ok(())
             })?;
             ctx.out.note(format!("Removed pool \"{name}\"."));

@@ -8,22 +8,28 @@ use crate::cli::RenewArgs;
 use crate::error::{Error, Result};
 use crate::store::log::{self, Event};
 use crate::store::{Mode, access, tokens};
-use crate::{Ctx, prompt, when};
+use crate::text::quoted;
+use crate::{Ctx, clipboard, prompt, token, when};
 
 pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
+    token::no_core_dumps()?;
+    clipboard::clip_seconds()?;
     check_reason(args.reason.reason.as_deref())?;
     let grace_until = args
         .grace
         .as_deref()
-        .map(|g| when::duration("--grace", g).map(|d| ctx.now + d))
+        .map(|g| {
+            let d = when::duration("--grace", g, None)?;
+            when::later("--grace", g, ctx.now, d)
+        })
         .transpose()?;
     let actor = ctx.actor()?;
     let mut store = ctx.open(Mode::Existing)?;
     let target = resolve(store.conn(), &args.token.token)?;
     prompt::confirm(
         &format!(
-            "Renew token \"{}\" (prefix {})? The current token stops working {}",
-            target.name,
+            "Renew token {} (prefix {})? The current token stops working {}",
+            quoted(&target.name),
             target.prefix,
             match grace_until {
                 Some(g) => format!(
@@ -35,12 +41,12 @@ pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
         ),
         args.yes,
     )?;
-    let (renewed, secret) = issue(&mut store, |tx, fresh| {
+    let (renewed, secret) = issue(&mut store, token::Kind::Api, |tx, fresh| {
         let now = tokens::by_prefix(tx, &target.prefix)?;
         if now.as_ref().map(|t| t.id) != Some(target.id) {
             return Err(Error::not_found(format!(
-                "token \"{}\" changed or was deleted while you were asked; nothing was renewed",
-                target.name
+                "token {} changed or was deleted while you were asked; nothing was renewed",
+                quoted(&target.name)
             ))
             .into());
         }
@@ -62,7 +68,6 @@ pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
         }
         log::append(
             tx,
-            ctx.now,
             Event {
                 actor: &actor,
                 op: "renew",
@@ -74,5 +79,20 @@ pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
         )?;
         tokens::by_prefix(tx, &fresh.prefix)
     })?;
-    hand_over(ctx, &renewed, &secret, "Renewed", &args.clip)
+    hand_over(
+        ctx,
+        &renewed,
+        &secret,
+        "Renewed",
+        &args.clip,
+        &format!(
+            "the old secret no longer works{}: renew it again with `tokenctl renew {} --yes`",
+            if grace_until.is_some() {
+                " once the grace ends"
+            } else {
+                ""
+            },
+            renewed.prefix
+        ),
+    )
 }

@@ -25,7 +25,6 @@ pub fn run(ctx: &Ctx, args: StateArgs, disable: bool) -> Result<()> {
         }
         log::append(
             tx,
-            ctx.now,
             Event {
                 actor: &actor,
                 op: if disable { "disable" } else { "enable" },

@@ -19,7 +19,7 @@ pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
     let Some(presented) = verify::presented(&input) else {
         return reject(ctx, Reason::Malformed);
     };
-    let mut store = ctx.open(Mode::Existing)?;
+    let mut store = ctx.open(Mode::Check)?;
     if let Some(p) = &args.pool {
         pool_id(store.conn(), p)?;
     }

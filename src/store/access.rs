@@ -7,23 +7,29 @@ use super::sql_error;
 use crate::error::Result;
 use crate::when::rfc3339;
 
-pub fn insert(
-    conn: &Connection,
-    prefix: &str,
-    hash: &str,
-    token_id: i64,
-    created_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-) -> Result<()> {
+/// An access token about to be stored.
+pub struct NewAccess<'a> {
+    pub prefix: &'a str,
+    pub hash: &'a str,
+    pub token_id: i64,
+    /// The parent's prefix that was presented: during a renew's grace the
+    /// old one, so that the access token dies with that grace.
+    pub parent_prefix: &'a str,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn insert(conn: &Connection, a: &NewAccess<'_>) -> Result<()> {
     conn.execute(
-        "INSERT INTO access_tokens (prefix, hash, token_id, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO access_tokens (prefix, hash, token_id, parent_prefix, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
-            prefix,
-            hash,
-            token_id,
-            rfc3339(created_at),
-            rfc3339(expires_at)
+            a.prefix,
+            a.hash,
+            a.token_id,
+            a.parent_prefix,
+            rfc3339(a.created_at),
+            rfc3339(a.expires_at)
         ],
     )
     .map_err(sql_error)?;

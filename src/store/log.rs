@@ -107,21 +107,19 @@ impl LogEntry {
 }
 
 /// Append one entry, chained to the newest. Call it inside the transaction
-/// that makes the change (`Store::write`), never after it.
-pub fn append(tx: &Transaction, now: DateTime<Utc>, event: Event<'_>) -> Result<LogEntry> {
-    let last: Option<(i64, String, String)> = optional(tx.query_row(
-        "SELECT id, hash, at FROM log ORDER BY id DESC LIMIT 1",
+/// that makes the change (`Store::write`), never after it. `at` is the
+/// system clock now, at commit: each entry keeps its own real time, so one
+/// write made under a wrong clock does not move later entries' times.
+pub fn append(tx: &Transaction, event: Event<'_>) -> Result<LogEntry> {
+    let last: Option<(i64, String)> = optional(tx.query_row(
+        "SELECT id, hash FROM log ORDER BY id DESC LIMIT 1",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     ))?;
-    let (previous_id, previous_hash, previous_at) =
-        last.unwrap_or((0, GENESIS.to_owned(), String::new()));
-    // The log's clock never runs backwards (a system clock may): time order
-    // is id order, which keeps --since/--until an index seek.
-    let at = rfc3339(now).max(previous_at);
+    let (previous_id, previous_hash) = last.unwrap_or((0, GENESIS.to_owned()));
     let mut entry = LogEntry {
         id: previous_id + 1,
-        at,
+        at: rfc3339(Utc::now()),
         actor: event.actor.to_owned(),
         op: event.op.to_owned(),
         token: event.token.map(str::to_owned),
@@ -149,22 +147,99 @@ pub fn append(tx: &Transaction, now: DateTime<Utc>, event: Event<'_>) -> Result<
     Ok(entry)
 }
 
-const COLUMNS: &str = "id, at, actor, op, token, prefix, details, hash";
+const COLUMNS: &str = "id, at, actor, op, token, prefix, details, hash, token_id";
 
-/// A row as stored. Details that are not JSON (edited behind our back) are
-/// kept as a string, so that the chain check reports them instead of failing.
-fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
-    let details: String = r.get(6)?;
-    Ok(LogEntry {
-        id: r.get(0)?,
-        at: r.get(1)?,
-        actor: r.get(2)?,
-        op: r.get(3)?,
-        token: r.get(4)?,
-        prefix: r.get(5)?,
-        details: serde_json::from_str(&details).unwrap_or(Value::String(details)),
-        hash: r.get(7)?,
+/// Why a stored row is not an entry we wrote.
+type Unreadable = String;
+
+/// A text column, or why it is not one.
+fn text_column(
+    r: &Row<'_>,
+    i: usize,
+    what: &str,
+) -> rusqlite::Result<Result<Option<String>, Unreadable>> {
+    use rusqlite::types::ValueRef;
+    Ok(match r.get_ref(i)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(t) => std::str::from_utf8(t)
+            .map(|s| Some(s.to_owned()))
+            .map_err(|_| format!("its {what} is not UTF-8 text")),
+        _ => Err(format!("its {what} is not text")),
     })
+}
+
+/// A row as stored with its token id, or why it no longer reads as an entry
+/// we wrote: a column of the wrong type, details that are not the JSON
+/// object we wrote (a duplicate key, other spacing) or a hash that is not
+/// 64 hex digits. Either is tampering, for `log verify` to report.
+fn read_row(r: &Row<'_>) -> rusqlite::Result<Result<(LogEntry, Option<i64>), Unreadable>> {
+    use rusqlite::types::ValueRef;
+    let ValueRef::Integer(id) = r.get_ref(0)? else {
+        return Ok(Err("its id is not a whole number".into()));
+    };
+    let token_id = match r.get_ref(8)? {
+        ValueRef::Null => None,
+        ValueRef::Integer(n) => Some(n),
+        _ => return Ok(Err("its token id is not a whole number".into())),
+    };
+    let mut texts = Vec::with_capacity(7);
+    for (i, what, required) in [
+        (1, "time", true),
+        (2, "actor", true),
+        (3, "operation", true),
+        (4, "token", false),
+        (5, "prefix", false),
+        (6, "details", true),
+        (7, "hash", true),
+    ] {
+        match text_column(r, i, what)? {
+            Ok(None) if required => return Ok(Err(format!("its {what} is missing"))),
+            Ok(v) => texts.push(v),
+            Err(why) => return Ok(Err(why)),
+        }
+    }
+    let mut texts = texts.into_iter();
+    let mut next = || texts.next().flatten();
+    let (at, actor, op, token, prefix) = (next(), next(), next(), next(), next());
+    let (details_text, hash) = (next().unwrap_or_default(), next().unwrap_or_default());
+    let Ok(details) = serde_json::from_str::<Value>(&details_text) else {
+        return Ok(Err("its details are not JSON".into()));
+    };
+    // Written back, the details must be the very text stored: a duplicate
+    // key (which parsing would silently drop) or any edit shows here.
+    let rewritten = serde_json::to_string(&details).unwrap_or_default();
+    if !details.is_object() || rewritten != details_text {
+        return Ok(Err(
+            "its details are not the JSON object that was written (a key twice, or edited)".into(),
+        ));
+    }
+    if hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Ok(Err("its hash is not 64 lowercase hex digits".into()));
+    }
+    let entry = LogEntry {
+        id,
+        at: at.unwrap_or_default(),
+        actor: actor.unwrap_or_default(),
+        op: op.unwrap_or_default(),
+        token,
+        prefix,
+        details,
+        hash,
+    };
+    Ok(Ok((entry, token_id)))
+}
+
+/// A row for display: one that no longer parses is a failure to read,
+/// pointing at `log verify`.
+fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
+    match read_row(r)? {
+        Ok((e, _)) => Ok(e),
+        Err(why) => Err(rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("a log entry no longer reads ({why}); run `tokenctl log verify`").into(),
+        )),
+    }
 }
 
 /// The filters of `tokenctl log`.
@@ -187,19 +262,13 @@ pub fn query(conn: &Connection, filter: &Filter) -> Result<Vec<LogEntry>> {
         format!("?{}", args.len())
     };
     let mut sql = format!("SELECT {COLUMNS} FROM log WHERE 1");
-    // Times never decrease along ids (see `append`), so a time bound is an id
-    // bound found by one seek in the `at` index, and the scan stays in id order.
+    // Each entry keeps its own real time, so times need not follow ids
+    // (a clock may jump): the bounds are on `at` as stored (indexed).
     if let Some(t) = filter.since {
-        let p = bind(rfc3339(t));
-        sql += &format!(
-            " AND id >= coalesce((SELECT id FROM log WHERE at >= {p} ORDER BY at, id LIMIT 1), 1 << 62) AND at >= {p}"
-        );
+        sql += &format!(" AND at >= {}", bind(rfc3339(t)));
     }
     if let Some(t) = filter.until {
-        let p = bind(rfc3339(t));
-        sql += &format!(
-            " AND id <= coalesce((SELECT id FROM log WHERE at <= {p} ORDER BY at DESC, id DESC LIMIT 1), 0) AND at <= {p}"
-        );
+        sql += &format!(" AND at <= {}", bind(rfc3339(t)));
     }
     if let Some(reference) = &filter.token {
         // Every entry of every token that was ever called that or had that
@@ -257,64 +326,140 @@ pub struct ChainReport {
     pub entries: u64,
     pub head: Option<(i64, String)>,
     pub broken: Option<Break>,
+    /// Entries whose time is earlier than the entry before them (a clock
+    /// that went back): noted, not tampering. At most [`MAX_NOTED`] ids.
+    pub clock_went_back: Vec<i64>,
 }
 
-/// Walk the chain oldest first, streaming (constant memory), stopping at the
-/// first bad entry. With `noted`, also require that the chain passes through
-/// that exact `(id, hash)`.
+/// How many clock notes a report keeps.
+pub const MAX_NOTED: usize = 10;
+
+/// Which entries belong to one token, from what the chain covers: a `new`
+/// starts a token, a `renew` carries it from its old prefix to its new one,
+/// every other entry names it by a prefix it had. The stored `token_id`
+/// (what `log --token` follows across renames) must agree with that, one
+/// id per token and one token per id, or it was rewritten.
+#[derive(Default)]
+struct Tokens {
+    by_prefix: std::collections::HashMap<String, usize>,
+    id_of: Vec<i64>,
+    token_of_id: std::collections::HashMap<i64, usize>,
+}
+
+impl Tokens {
+    fn check(&mut self, e: &LogEntry, token_id: Option<i64>) -> Result<(), Unreadable> {
+        let Some(prefix) = &e.prefix else {
+            return match token_id {
+                None => Ok(()),
+                Some(_) => Err("it has a token id but names no token".into()),
+            };
+        };
+        let Some(token_id) = token_id else {
+            return Err("its token id is missing".into());
+        };
+        let known = |p: &str| self.by_prefix.get(p).copied();
+        let token = match e.op.as_str() {
+            "new" => None,
+            "renew" => e
+                .details
+                .get("old_prefix")
+                .and_then(Value::as_str)
+                .and_then(known),
+            _ => known(prefix),
+        };
+        let token = token.unwrap_or_else(|| {
+            self.id_of.push(token_id);
+            self.id_of.len() - 1
+        });
+        self.by_prefix.insert(prefix.clone(), token);
+        let owner = *self.token_of_id.entry(token_id).or_insert(token);
+        if self.id_of[token] != token_id || owner != token {
+            return Err(
+                "its token id does not match the token's other entries (the token id was rewritten)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Walk the chain oldest first, streaming, stopping at the first bad entry.
+/// With `noted`, also require that the chain passes through that exact
+/// `(id, hash)`.
 pub fn verify_chain(conn: &Connection, noted: Option<(i64, &str)>) -> Result<ChainReport> {
     let mut stmt = conn
         .prepare(&format!("SELECT {COLUMNS} FROM log ORDER BY id"))
         .map_err(sql_error)?;
     let mut rows = stmt.query([]).map_err(sql_error)?;
-    let mut previous = (0i64, GENESIS.to_owned());
-    let mut entries = 0u64;
+    let mut report = ChainReport {
+        entries: 0,
+        head: None,
+        broken: None,
+        clock_went_back: Vec::new(),
+    };
+    let mut previous = (0i64, GENESIS.to_owned(), String::new());
     let mut noted_seen = false;
+    let mut tokens = Tokens::default();
     while let Some(row) = rows.next().map_err(sql_error)? {
-        let e = entry_from_row(row).map_err(sql_error)?;
-        entries += 1;
-        let broken = |why: &str| ChainReport {
-            entries,
-            head: None,
-            broken: Some(Break::Entry {
-                id: e.id,
-                why: why.to_owned(),
-            }),
+        report.entries += 1;
+        let rowid: i64 = row
+            .get_ref(0)
+            .ok()
+            .and_then(|v| v.as_i64().ok())
+            .unwrap_or(previous.0 + 1);
+        let mut broken = |id: i64, why: String| {
+            report.broken = Some(Break::Entry { id, why });
+        };
+        let (e, token_id) = match read_row(row).map_err(sql_error)? {
+            Ok(read) => read,
+            Err(why) => {
+                broken(rowid, format!("it no longer reads as an entry: {why}"));
+                return Ok(report);
+            }
         };
         if e.id != previous.0 + 1 {
-            return Ok(broken(&format!(
-                "it follows entry {} (an entry was removed or inserted)",
-                previous.0
-            )));
+            broken(
+                e.id,
+                format!(
+                    "it follows entry {} (an entry was removed or inserted)",
+                    previous.0
+                ),
+            );
+            return Ok(report);
         }
         if e.chained_hash(&previous.1) != e.hash {
-            return Ok(broken(
-                "its hash does not match its content and the entry before it (edited, or an entry before it was removed or inserted)",
-            ));
+            broken(
+                e.id,
+                "its hash does not match its content and the entry before it (edited, or an entry before it was removed or inserted)".into(),
+            );
+            return Ok(report);
+        }
+        if let Err(why) = tokens.check(&e, token_id) {
+            broken(e.id, why);
+            return Ok(report);
         }
         if let Some((id, hash)) = noted
             && e.id == id
         {
             if e.hash != hash {
-                return Ok(ChainReport {
-                    entries,
-                    head: None,
-                    broken: Some(Break::HeadChanged { id }),
-                });
+                report.broken = Some(Break::HeadChanged { id });
+                return Ok(report);
             }
             noted_seen = true;
         }
-        previous = (e.id, e.hash);
+        if e.at < previous.2 && report.clock_went_back.len() < MAX_NOTED {
+            report.clock_went_back.push(e.id);
+        }
+        previous = (e.id, e.hash, e.at);
     }
-    let broken = match noted {
-        Some((id, _)) if !noted_seen => Some(Break::HeadMissing { id }),
-        _ => None,
-    };
-    Ok(ChainReport {
-        entries,
-        head: (entries > 0).then_some(previous),
-        broken,
-    })
+    if let Some((id, _)) = noted
+        && !noted_seen
+    {
+        report.broken = Some(Break::HeadMissing { id });
+        return Ok(report);
+    }
+    report.head = (report.entries > 0).then_some((previous.0, previous.1));
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -332,32 +477,6 @@ mod tests {
             details: json!({"reason": "rotation", "access": ["read-write", "read-only"]}),
             hash: String::new(),
         }
-    }
-
-    #[test]
-    fn the_log_clock_never_runs_backwards() {
-        use chrono::TimeZone;
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::store::schema::migrate(&mut conn).unwrap();
-        let later = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-        let earlier = later - chrono::Duration::hours(1);
-        let tx = conn.transaction().unwrap();
-        let event = || Event {
-            actor: "a",
-            op: "pool-add",
-            token_id: None,
-            token: None,
-            prefix: None,
-            details: json!({}),
-        };
-        let first = append(&tx, later, event()).unwrap();
-        let second = append(&tx, earlier, event()).unwrap();
-        assert_eq!(second.at, first.at);
-        assert_eq!(second.id, first.id + 1);
-        tx.commit().unwrap();
-        let report = verify_chain(&conn, None).unwrap();
-        assert_eq!(report.broken, None);
-        assert_eq!(report.entries, 2);
     }
 
     #[test]

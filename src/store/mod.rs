@@ -2,20 +2,23 @@
 //! migrations, and the IMMEDIATE write transaction. SQL lives only here.
 
 pub mod access;
+mod file;
 pub mod log;
 pub mod pools;
 pub mod schema;
 pub mod tokens;
 
 use std::fs::{self, OpenOptions};
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+pub use rusqlite::Transaction;
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
+use self::file::Looks;
 use crate::error::{Error, Result};
 
 /// How long a command waits for another process's write lock before failing.
@@ -30,31 +33,14 @@ pub enum Mode {
     Existing,
     /// Change the database, creating it when missing (`new`, `pool add`).
     Write,
+    /// Read, with best-effort bookkeeping writes (`verify`'s `last_used`):
+    /// a database this user may not write is opened read-only.
+    Check,
 }
 
 pub struct Store {
     conn: Connection,
-}
-
-/// What the first bytes of a file say it is.
-enum Header {
-    Empty,
-    Sqlite { application_id: i32 },
-    Other,
-}
-
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
-
-fn read_header(path: &Path) -> io::Result<Header> {
-    let mut buf = Vec::with_capacity(100);
-    fs::File::open(path)?.take(100).read_to_end(&mut buf)?;
-    Ok(match buf.len() {
-        0 => Header::Empty,
-        100.. if buf.starts_with(SQLITE_MAGIC) => Header::Sqlite {
-            application_id: i32::from_be_bytes([buf[68], buf[69], buf[70], buf[71]]),
-        },
-        _ => Header::Other,
-    })
+    read_only: bool,
 }
 
 fn not_ours(path: &Path, why: &str) -> anyhow::Error {
@@ -63,6 +49,16 @@ fn not_ours(path: &Path, why: &str) -> anyhow::Error {
         path.display()
     ))
     .hint("point --db or TOKENCTL_DB at a tokenctl database, or at a new path")
+    .into()
+}
+
+fn newer(path: &Path, version: i64) -> anyhow::Error {
+    let latest = schema::latest_version();
+    Error::storage(format!(
+        "{} has schema version {version}, newer than this tokenctl understands ({latest}); it was left untouched",
+        path.display()
+    ))
+    .hint("upgrade tokenctl")
     .into()
 }
 
@@ -84,61 +80,127 @@ pub fn sql_error(e: rusqlite::Error) -> anyhow::Error {
     }
 }
 
+/// What is at `path`: nothing (`None`), or what its bytes say. Anything but
+/// a regular file (a directory, a FIFO, a device) is refused at once,
+/// without waiting on it.
+fn look(path: &Path) -> Result<Option<Looks>> {
+    let mut f = match file::open_nonblocking(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        other => other.with_context(|| format!("cannot read {}", path.display()))?,
+    };
+    let kind = f
+        .metadata()
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .file_type();
+    if !kind.is_file() {
+        use std::os::unix::fs::FileTypeExt;
+        let what = if kind.is_dir() {
+            "a directory"
+        } else if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "a device"
+        };
+        return Err(Error::storage(format!(
+            "{} is {what}, not a database file; it was left untouched",
+            path.display()
+        ))
+        .hint("point --db or TOKENCTL_DB at a regular file, or at a new path")
+        .into());
+    }
+    file::inspect(path, &mut f)
+        .map(Some)
+        .with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Whether this process may change the database: the file, and the
+/// directory where SQLite keeps its `-wal` and `-shm`.
+fn writable(path: &Path) -> bool {
+    use rustix::fs::{Access, access};
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    access(path, Access::WRITE_OK).is_ok() && access(dir, Access::WRITE_OK).is_ok()
+}
+
 impl Store {
     pub fn open(path: &Path, mode: Mode) -> Result<Store> {
-        match mode {
-            Mode::Read => Self::open_read(path),
-            Mode::Existing => match read_header(path) {
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Err(no_database(path)),
-                Ok(Header::Empty) => Err(no_database(path)),
-                _ => Self::open_write(path),
-            },
-            Mode::Write => Self::open_write(path),
+        let latest = schema::latest_version();
+        let looks = look(path)?;
+        match (looks, mode) {
+            (Some(Looks::Foreign(why)), _) => Err(not_ours(path, why)),
+            (Some(Looks::Ours { version }), _) if i64::from(version) > latest => {
+                Err(newer(path, i64::from(version)))
+            }
+            (None | Some(Looks::Empty), Mode::Write) => {
+                create_private(path)?;
+                Self::open_write(path)
+            }
+            (Some(Looks::Blank), Mode::Write) => Self::open_write(path),
+            (None | Some(Looks::Empty | Looks::Blank), _) => Err(no_database(path)),
+            (Some(Looks::Ours { version }), _) if i64::from(version) < latest => {
+                // An older schema of ours: upgrading it is a write, done once,
+                // also on the way to a read.
+                if !writable(path) {
+                    return Err(Error::storage(format!(
+                        "{} has an older schema (version {version}) that must be upgraded, and it is read-only here",
+                        path.display()
+                    ))
+                    .hint("run any tokenctl command once as a user who may write it")
+                    .into());
+                }
+                Self::open_write(path)
+            }
+            (Some(Looks::Ours { .. }), Mode::Read) => Self::open_read(path),
+            (Some(Looks::Ours { .. }), Mode::Check) if !writable(path) => Self::open_read(path),
+            (Some(Looks::Ours { .. }), _) => Self::open_write(path),
         }
     }
 
     fn open_read(path: &Path) -> Result<Store> {
-        let header = match read_header(path) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(no_database(path));
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = match Self::connect(path, flags) {
+            Ok(conn) => conn,
+            // A WAL database on a read-only mount or in a directory we may
+            // not write, with no -wal beside it: nobody can be writing it,
+            // so it is read as it stands (`immutable`).
+            Err(_) if !file::beside(path, "-wal").exists() => {
+                Self::connect(&immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)?
             }
-            other => other.with_context(|| format!("cannot read {}", path.display()))?,
+            Err(e) => return Err(e),
         };
-        match header {
-            Header::Empty => return Err(no_database(path)),
-            Header::Other => return Err(not_ours(path, "not an SQLite file")),
-            Header::Sqlite { .. } => {}
-        }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sql_error)
-        .with_context(|| format!("cannot open {}", path.display()))?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
         match identify(&conn, path)? {
-            Identity::Current => Ok(Store { conn }),
-            // An empty SQLite file: nothing to read yet.
+            Identity::Current => Ok(Store {
+                conn,
+                read_only: true,
+            }),
             Identity::Fresh => Err(no_database(path)),
-            // An older schema of ours: upgrading it is a write, done once.
-            Identity::Older => {
-                drop(conn);
-                Self::open_write(path)
-            }
+            Identity::Older => Err(Error::storage(format!(
+                "{} changed while it was opened; try again",
+                path.display()
+            ))
+            .into()),
         }
     }
 
+    /// Open and read the identity, so that a failure shows up here.
+    fn connect(path: &Path, flags: OpenFlags) -> Result<Connection> {
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(sql_error)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(sql_error)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(conn)
+    }
+
     fn open_write(path: &Path) -> Result<Store> {
-        create_private(path)?;
-        match read_header(path).with_context(|| format!("cannot read {}", path.display()))? {
-            Header::Other => return Err(not_ours(path, "not an SQLite file")),
-            Header::Sqlite { application_id }
-                if application_id != 0 && application_id != schema::APPLICATION_ID =>
-            {
-                return Err(not_ours(path, "another program's SQLite database"));
-            }
-            _ => {}
-        }
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -146,7 +208,8 @@ impl Store {
         .map_err(sql_error)
         .with_context(|| format!("cannot open {}", path.display()))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
-        // Identify before any pragma that writes: a foreign file stays untouched.
+        // Identify again, now through SQLite, before any pragma that writes:
+        // another process may have changed the file since it was looked at.
         let identity = identify(&conn, path)?;
         ensure_wal(&conn).context("cannot switch the database to WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")
@@ -158,7 +221,10 @@ impl Store {
             schema::migrate(&mut conn)
                 .with_context(|| format!("cannot set up {}", path.display()))?;
         }
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            read_only: false,
+        })
     }
 
     /// For reads. Read commands open the database read-only.
@@ -178,6 +244,53 @@ impl Store {
         tx.commit().map_err(sql_error)?;
         Ok(value)
     }
+
+    /// Bookkeeping that may be skipped: `f` in a write transaction when the
+    /// lock is free at once and the database may be written; otherwise
+    /// nothing, at once. Never waits on another writer.
+    pub fn write_if_free(&mut self, f: impl FnOnce(&Transaction) -> Result<()>) -> Result<()> {
+        if self.read_only {
+            return Ok(());
+        }
+        self.conn.busy_timeout(Duration::ZERO).map_err(sql_error)?;
+        let outcome = self.write(f);
+        self.conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+        match outcome {
+            Err(e) if skippable(&e) => Ok(()),
+            other => other,
+        }
+    }
+}
+
+/// A failure that only means "not now": the lock is held, or the database
+/// cannot be written.
+fn skippable(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<rusqlite::Error>().is_some_and(|e| {
+            matches!(
+                e.sqlite_error_code(),
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::ReadOnly)
+            )
+        }) || c.downcast_ref::<Error>().is_some_and(|e| {
+            e.message.starts_with("the database is locked")
+                || e.message.starts_with("the database is read-only")
+        })
+    })
+}
+
+/// `file:PATH?immutable=1`, the path percent-encoded where a URI needs it.
+fn immutable_uri(path: &Path) -> std::path::PathBuf {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri.into()
 }
 
 /// Switch a new database to WAL. Changing the journal mode needs a lock that
@@ -249,12 +362,7 @@ fn identify(conn: &Connection, path: &Path) -> Result<Identity> {
     }
     let latest = schema::latest_version();
     match version {
-        v if v > latest => Err(Error::storage(format!(
-            "{} has schema version {v}, newer than this tokenctl understands ({latest}); it was left untouched",
-            path.display()
-        ))
-        .hint("upgrade tokenctl")
-        .into()),
+        v if v > latest => Err(newer(path, v)),
         v if v == latest => Ok(Identity::Current),
         _ => Ok(Identity::Older),
     }

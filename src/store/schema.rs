@@ -91,9 +91,19 @@ CREATE INDEX access_tokens_token ON access_tokens(token_id);
 CREATE INDEX access_tokens_expires ON access_tokens(expires_at);
 "#;
 
+/// Tokens of 50 characters with a marker, and access tokens tied to the
+/// secret that made them.
+const V3: &str = r#"
+-- The parent's prefix that was presented to `exchange`: an access token made
+-- with the old secret during a renew's grace dies when that grace ends.
+ALTER TABLE access_tokens ADD COLUMN parent_prefix TEXT;
+-- Access tokens of the earlier 46-character format can no longer be presented.
+DELETE FROM access_tokens;
+"#;
+
 /// One step per schema version, counted from 1. Never edit a step that has
 /// shipped: add the next one.
-const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2)];
+const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3)];
 
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 

@@ -4,8 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, Row, params};
 
 use super::{optional, sql_error};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{Access, Token};
+use crate::token::Kind;
 use crate::when::{from_rfc3339, rfc3339};
 
 const COLUMNS: &str = "t.id, t.name, t.prefix, p.name, t.access, t.owner, t.disabled,
@@ -18,19 +19,26 @@ fn time(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
         .and_then(from_rfc3339))
 }
 
-fn token_from_row(r: &Row<'_>) -> rusqlite::Result<Token> {
+/// A token row. Its access is read fail-closed: a value we never write is
+/// an error (exit 10), never read-write.
+fn token_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Token>> {
     let access: String = r.get(4)?;
     let last_used: Option<String> = r.get(10)?;
-    Ok(Token {
+    let name: String = r.get(1)?;
+    let Some(access) = Access::from_stored(&access) else {
+        return Ok(Err(Error::storage(format!(
+            "token {} has an access value tokenctl does not know; it is refused",
+            crate::text::quoted(&name)
+        ))
+        .hint("the database was edited outside tokenctl: check it, then set the access with `tokenctl modify`")
+        .into()));
+    };
+    Ok(Ok(Token {
         id: r.get(0)?,
-        name: r.get(1)?,
+        name,
         prefix: r.get(2)?,
         pool: r.get(3)?,
-        access: if access == "read-only" {
-            Access::ReadOnly
-        } else {
-            Access::ReadWrite
-        },
+        access,
         owner: r.get(5)?,
         disabled: r.get(6)?,
         created_at: time(r, 7)?.unwrap_or_default(),
@@ -38,7 +46,7 @@ fn token_from_row(r: &Row<'_>) -> rusqlite::Result<Token> {
         expires_at: time(r, 9)?,
         last_used: last_used.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
         renewed_at: time(r, 11)?,
-    })
+    }))
 }
 
 fn one(conn: &Connection, column: &str, value: &str) -> Result<Option<Token>> {
@@ -46,7 +54,8 @@ fn one(conn: &Connection, column: &str, value: &str) -> Result<Option<Token>> {
         &format!("SELECT {COLUMNS} FROM {FROM} WHERE t.{column} = ?1"),
         [value],
         token_from_row,
-    ))
+    ))?
+    .transpose()
 }
 
 pub fn by_name(conn: &Connection, name: &str) -> Result<Option<Token>> {
@@ -65,7 +74,7 @@ pub fn list(conn: &Connection, pool: Option<&str>) -> Result<Vec<Token>> {
         ))
         .map_err(sql_error)?;
     let rows = stmt.query_map([pool], token_from_row).map_err(sql_error)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(sql_error)
+    rows.map(|r| r.map_err(sql_error)?).collect()
 }
 
 /// Names of all tokens, for suggestions.
@@ -201,8 +210,15 @@ pub fn set_secret(
 }
 
 /// The first use of a renewed token ends its old secret's grace, provided
-/// the token still has the secret that was used (no renew since).
+/// the token still has the secret that was used (no renew since). Access
+/// tokens made with the old secret during the grace end with it.
 pub fn end_grace_if_current(conn: &Connection, id: i64, prefix: &str) -> Result<()> {
+    conn.execute(
+        "DELETE FROM access_tokens WHERE token_id = ?1 AND parent_prefix =
+            (SELECT old_prefix FROM tokens WHERE id = ?1 AND prefix = ?2)",
+        params![id, prefix],
+    )
+    .map_err(sql_error)?;
     conn.execute(
         "UPDATE tokens SET old_prefix = NULL, old_hash = NULL, grace_until = NULL
          WHERE id = ?1 AND prefix = ?2",
@@ -210,6 +226,17 @@ pub fn end_grace_if_current(conn: &Connection, id: i64, prefix: &str) -> Result<
     )
     .map_err(sql_error)?;
     Ok(())
+}
+
+/// Which secret of its parent an access token was made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MadeWith {
+    /// The parent's current secret: it lives as long as that secret does.
+    Current,
+    /// The secret a renew replaced, during its grace: it dies with the grace.
+    Old { grace_until: DateTime<Utc> },
+    /// A secret the parent no longer has: it is dead.
+    Gone,
 }
 
 /// What a prefix presented for checking belongs to.
@@ -232,12 +259,29 @@ pub enum Credential {
         parent: Token,
         hash: String,
         expires_at: DateTime<Utc>,
+        made_with: MadeWith,
     },
 }
 
-/// Find what `prefix` names: each lookup is one unique-index seek, so the
-/// cost does not grow with the number of tokens.
-pub fn credential(conn: &Connection, prefix: &str) -> Result<Option<Credential>> {
+impl Credential {
+    /// The argon2 PHC string the presented token must match.
+    pub fn hash(&self) -> &str {
+        match self {
+            Credential::Current { hash, .. }
+            | Credential::Old { hash, .. }
+            | Credential::Access { hash, .. } => hash,
+        }
+    }
+}
+
+/// Find what `prefix` names for a token of `kind`: each lookup is one
+/// unique-index seek, so the cost does not grow with the number of tokens.
+/// An API token's prefix is looked up among API tokens only, an access
+/// token's among access tokens only.
+pub fn credential(conn: &Connection, kind: Kind, prefix: &str) -> Result<Option<Credential>> {
+    if kind == Kind::Access {
+        return access_credential(conn, prefix);
+    }
     let current = optional(conn.query_row(
         &format!("SELECT {COLUMNS}, t.hash, t.grace_until FROM {FROM} WHERE t.prefix = ?1"),
         [prefix],
@@ -251,7 +295,7 @@ pub fn credential(conn: &Connection, prefix: &str) -> Result<Option<Credential>>
     ))?;
     if let Some((token, hash, grace)) = current {
         return Ok(Some(Credential::Current {
-            token,
+            token: token?,
             hash,
             grace_pending: grace.is_some(),
         }));
@@ -261,28 +305,51 @@ pub fn credential(conn: &Connection, prefix: &str) -> Result<Option<Credential>>
         [prefix],
         |r| Ok((token_from_row(r)?, r.get::<_, String>(12)?, time(r, 13)?)),
     ))?;
-    if let Some((token, hash, Some(grace_until))) = old {
-        return Ok(Some(Credential::Old {
-            token,
+    match old {
+        Some((token, hash, Some(grace_until))) => Ok(Some(Credential::Old {
+            token: token?,
             hash,
             grace_until,
-        }));
+        })),
+        _ => Ok(None),
     }
+}
+
+fn access_credential(conn: &Connection, prefix: &str) -> Result<Option<Credential>> {
     let access = optional(conn.query_row(
         &format!(
-            "SELECT {COLUMNS}, a.hash, a.expires_at FROM access_tokens a
+            "SELECT {COLUMNS}, a.hash, a.expires_at, a.parent_prefix, t.old_prefix, t.grace_until
+             FROM access_tokens a
              JOIN tokens t ON t.id = a.token_id LEFT JOIN pools p ON p.id = t.pool_id
              WHERE a.prefix = ?1"
         ),
         [prefix],
-        |r| Ok((token_from_row(r)?, r.get::<_, String>(12)?, time(r, 13)?)),
+        |r| {
+            Ok((
+                token_from_row(r)?,
+                r.get::<_, String>(12)?,
+                time(r, 13)?,
+                r.get::<_, Option<String>>(14)?,
+                r.get::<_, Option<String>>(15)?,
+                time(r, 16)?,
+            ))
+        },
     ))?;
-    Ok(access.and_then(|(parent, hash, expires_at)| {
-        Some(Credential::Access {
-            parent,
-            hash,
-            expires_at: expires_at?,
-        })
+    let Some((parent, hash, expires_at, made_by, old_prefix, grace_until)) = access else {
+        return Ok(None);
+    };
+    let parent = parent?;
+    let made_with = match (made_by, old_prefix, grace_until) {
+        (Some(m), _, _) if m == parent.prefix => MadeWith::Current,
+        (Some(m), Some(old), Some(grace_until)) if m == old => MadeWith::Old { grace_until },
+        _ => MadeWith::Gone,
+    };
+    // A row without an expiry was not written by us: nothing to accept.
+    Ok(expires_at.map(|expires_at| Credential::Access {
+        parent,
+        hash,
+        expires_at,
+        made_with,
     }))
 }
 

@@ -283,7 +283,7 @@ fn the_secret_never_reaches_the_holders_argv_or_environment() {
     assert_eq!(pids.len(), 1);
     let cmdline = std::fs::read(format!("/proc/{}/cmdline", pids[0])).unwrap();
     let environ = std::fs::read(format!("/proc/{}/environ", pids[0])).unwrap();
-    let secret = &token.as_bytes()[8..40];
+    let secret = &token.as_bytes()[12..44];
     for (what, bytes) in [("argv", cmdline), ("environment", environ)] {
         assert!(
             !bytes.windows(secret.len()).any(|w| w == secret),

@@ -214,17 +214,39 @@ pub fn dump(path: &Path) -> String {
     out
 }
 
-/// The 46-character token format, with its checksum.
-pub fn assert_token_format(t: &str) {
-    assert_eq!(t.len(), 46, "{t:?}");
+/// The 50-character token format (spec section 1): marker, prefix, secret,
+/// checksum. `marker` is `tkc1` for API tokens, `tka1` for access tokens.
+pub fn assert_token_format_of(t: &str, marker: &str) {
+    assert_eq!(t.len(), 50, "{t:?}");
+    assert!(t.starts_with(marker), "{t:?} should start with {marker}");
     assert!(t.bytes().all(|b| b.is_ascii_alphanumeric()), "{t:?}");
-    // Independent of the library: CRC-32 (IEEE) in base 62, `0-9A-Za-z`.
+    assert_eq!(
+        &t.as_bytes()[44..],
+        checksum(&t[..44]).as_bytes(),
+        "checksum of {t:?}"
+    );
+}
+
+/// An API token's format.
+pub fn assert_token_format(t: &str) {
+    assert_token_format_of(t, "tkc1");
+}
+
+/// Independent of the library: CRC-32 (IEEE) in base 62, `0-9A-Za-z`,
+/// six digits, most significant first.
+pub fn checksum(body: &str) -> String {
     const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut n = crc32fast::hash(&t.as_bytes()[..40]);
+    let mut n = crc32fast::hash(body.as_bytes());
     let mut sum = Vec::new();
     for _ in 0..6 {
         sum.insert(0, B62[(n % 62) as usize]);
         n /= 62;
     }
-    assert_eq!(&t.as_bytes()[40..], &sum[..], "checksum of {t:?}");
+    String::from_utf8(sum).unwrap()
+}
+
+/// A well-formed token of the given marker and prefix that no store issued.
+pub fn forged(marker: &str, prefix: &str) -> String {
+    let body = format!("{marker}{prefix}{}", "Q".repeat(32));
+    format!("{body}{}", checksum(&body))
 }

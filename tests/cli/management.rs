@@ -68,8 +68,8 @@ fn table_leaves_out_the_pool_column_while_no_pool_is_registered() {
         assert!(table.contains(col), "{col} missing in\n{table}");
     }
     assert!(!table.contains("Device Pool"), "{table}");
-    assert!(table.contains(&token[..8]) && table.contains("DataMailbox"));
-    assert!(!table.contains(&token[8..]), "the secret is never listed");
+    assert!(table.contains(&token[4..12]) && table.contains("DataMailbox"));
+    assert!(!table.contains(&token[12..]), "the secret is never listed");
     // JSON keeps the field.
     assert_eq!(env.json(&["list"])[0]["pool"], Value::Null);
     env.ok(&["pool", "add", "plant-a"]);
@@ -116,11 +116,11 @@ fn csv_quotes_per_rfc_4180() {
 fn show_finds_by_name_or_prefix() {
     let env = Env::new();
     let token = env.new_token("ci", &[]);
-    assert_eq!(env.token("ci")["prefix"], &token[..8]);
-    assert_eq!(env.token(&token[..8])["name"], "ci");
+    assert_eq!(env.token("ci")["prefix"], &token[4..12]);
+    assert_eq!(env.token(&token[4..12])["name"], "ci");
     let table = env.ok(&["show", "ci"]);
     assert!(
-        table.contains("DataMailbox") && table.contains(&token[..8]),
+        table.contains("DataMailbox") && table.contains(&token[4..12]),
         "{table}"
     );
 }
@@ -140,7 +140,7 @@ fn show_unknown_is_not_found_with_a_suggestion() {
 fn a_reference_matching_two_tokens_is_a_usage_error() {
     let env = Env::new();
     let token = env.new_token("first", &[]);
-    let prefix = &token[..8];
+    let prefix = &token[4..12];
     // A second token whose name is the first one's prefix.
     env.new_token(prefix, &[]);
     let before = env.dump();
@@ -211,7 +211,7 @@ fn modify_changes_each_field_and_logs_old_and_new() {
     assert_eq!(t["access"], "read-only");
     assert_eq!(t["expires_at"], "2099-01-01T00:00:00Z");
     assert_eq!(t["owner"], "bob");
-    assert_eq!(t["prefix"], &token[..8], "the secret and prefix stay");
+    assert_eq!(t["prefix"], &token[4..12], "the secret and prefix stay");
     let hash_after: String = env
         .conn()
         .query_row("SELECT hash FROM tokens", [], |r| r.get(0))
@@ -315,7 +315,7 @@ fn delete_removes_the_token_and_the_log_keeps_it() {
     let entry = &env.log()[0];
     assert_eq!(entry["op"], "delete");
     assert_eq!(entry["token"], "ci");
-    assert_eq!(entry["prefix"], &token[..8]);
+    assert_eq!(entry["prefix"], &token[4..12]);
     assert_eq!(entry["details"], json!({"reason": "leaked"}));
     env.fails(&["delete", "ci", "--yes"], 3);
     // The name is free again.
@@ -326,7 +326,7 @@ fn delete_removes_the_token_and_the_log_keeps_it() {
 fn delete_by_prefix() {
     let env = Env::new();
     let token = env.new_token("ci", &[]);
-    env.ok(&["delete", &token[..8], "-y"]);
+    env.ok(&["delete", &token[4..12], "-y"]);
     assert_eq!(env.json(&["list"]), json!([]));
 }
 
@@ -340,9 +340,9 @@ fn renew_gives_a_new_secret_and_prefix_and_keeps_the_fields() {
     let new = out.trim_end();
     assert_token_format(new);
     assert_ne!(new, old);
-    assert_ne!(new[..8], old[..8]);
+    assert_ne!(new[4..12], old[4..12]);
     let after = env.token("ci");
-    assert_eq!(after["prefix"], &new[..8]);
+    assert_eq!(after["prefix"], &new[4..12]);
     for k in [
         "name",
         "pool",
@@ -355,13 +355,13 @@ fn renew_gives_a_new_secret_and_prefix_and_keeps_the_fields() {
         assert_eq!(after[k], before[k], "{k}");
     }
     assert_ne!(after["renewed_at"], Value::Null);
-    env.fails(&["show", &old[..8]], 3);
+    env.fails(&["show", &old[4..12]], 3);
     let entry = &env.log()[0];
     assert_eq!(entry["op"], "renew");
-    assert_eq!(entry["prefix"], &new[..8]);
+    assert_eq!(entry["prefix"], &new[4..12]);
     assert_eq!(
         entry["details"],
-        json!({"old_prefix": &old[..8], "new_prefix": &new[..8], "reason": "rotation"})
+        json!({"old_prefix": &old[4..12], "new_prefix": &new[4..12], "reason": "rotation"})
     );
     // The old secret's hash is gone: only the new one is stored.
     let hash: String = env
@@ -378,7 +378,7 @@ fn renew_json_shows_the_new_token_once() {
     env.new_token("ci", &[]);
     let v = env.json(&["renew", "ci", "--yes"]);
     assert_token_format(v["token"].as_str().unwrap());
-    assert_eq!(v["prefix"], &v["token"].as_str().unwrap()[..8]);
+    assert_eq!(v["prefix"], &v["token"].as_str().unwrap()[4..12]);
 }
 
 #[test]

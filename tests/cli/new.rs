@@ -15,7 +15,7 @@ fn piped_new_prints_the_token_alone_and_the_rest_on_stderr() {
     assert_token_format(token);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("ci") && stderr.contains(&token[..8]),
+        stderr.contains("ci") && stderr.contains(&token[4..12]),
         "{stderr}"
     );
     assert!(!stderr.contains(token), "the secret belongs on stdout only");
@@ -26,7 +26,7 @@ fn prefix_is_the_first_eight_characters_and_fields_are_defaults() {
     let env = Env::new();
     let token = env.new_token("ci", &[]);
     let t = env.token("ci");
-    assert_eq!(t["prefix"], &token[..8]);
+    assert_eq!(t["prefix"], &token[4..12]);
     assert_eq!(t["api"], "DataMailbox");
     assert_eq!(t["access"], "read-write");
     assert_eq!(t["status"], "active");
@@ -61,7 +61,7 @@ fn json_new_prints_the_object_with_the_token() {
     ]);
     let token = v["token"].as_str().unwrap();
     assert_token_format(token);
-    assert_eq!(v["prefix"], &token[..8]);
+    assert_eq!(v["prefix"], &token[4..12]);
     assert_eq!(v["name"], "ci-bot");
     assert_eq!(v["pool"], "plant-a");
     assert_eq!(v["access"], "read-only");
@@ -104,14 +104,14 @@ fn only_an_argon2id_hash_is_stored() {
     for suffix in ["", "-wal", "-shm"] {
         let path = format!("{}{suffix}", env.db.display());
         if let Ok(bytes) = std::fs::read(&path) {
-            let secret = &token.as_bytes()[8..40];
+            let secret = &token.as_bytes()[12..44];
             assert!(
                 !bytes.windows(secret.len()).any(|w| w == secret),
                 "secret found in {path}"
             );
         }
     }
-    assert!(!env.dump().contains(&token[8..40]));
+    assert!(!env.dump().contains(&token[12..44]));
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn tokens_are_unique_and_random() {
     let a = env.new_token("a", &[]);
     let b = env.new_token("b", &[]);
     assert_ne!(a, b);
-    assert_ne!(a[..8], b[..8]);
+    assert_ne!(a[4..12], b[4..12]);
 }
 
 #[test]

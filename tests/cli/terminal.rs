@@ -31,14 +31,14 @@ fn on_a_terminal_new_frames_the_token_and_warns_once() {
     let env = Env::new();
     let mut p = spawn(&env, &["new", "--name", "tty"]);
     p.exp_string("Created token \"tty\"").unwrap();
-    let (_, token) = p.exp_regex("[A-Za-z0-9]{46}").unwrap();
+    let (_, token) = p.exp_regex("tk[ca]1[A-Za-z0-9]{46}").unwrap();
     p.exp_string("only time").unwrap();
     // No display in the test environment: a one-line note, and success.
     p.exp_string("not copied").unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
     crate::assert_token_format(&token);
-    assert_eq!(env.token("tty")["prefix"], &token[..8]);
+    assert_eq!(env.token("tty")["prefix"], &token[4..12]);
 }
 
 #[test]
@@ -111,11 +111,11 @@ fn renew_asks_and_shows_the_new_token() {
     p.send("y").unwrap();
     p.flush().unwrap();
     p.exp_string("Renewed token \"r\"").unwrap();
-    let (_, token) = p.exp_regex("[A-Za-z0-9]{46}").unwrap();
+    let (_, token) = p.exp_regex("tk[ca]1[A-Za-z0-9]{46}").unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
     assert_ne!(token, old);
-    assert_eq!(env.token("r")["prefix"], &token[..8]);
+    assert_eq!(env.token("r")["prefix"], &token[4..12]);
 }
 
 #[test]

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::{Env, assert_token_format, expect_error};
+use crate::{Env, assert_token_format_of, expect_error};
 
 /// Run `verify` with `input` on stdin and JSON output: (exit code, JSON).
 fn verify(env: &Env, input: &str, extra: &[&str]) -> (i32, Value) {
@@ -34,8 +34,7 @@ fn rejected(env: &Env, input: &str, extra: &[&str], reason: &str) {
 
 /// A token of the right shape and checksum that no database holds.
 fn stranger() -> String {
-    let body = "Zz9Zz9Zz".to_owned() + &"q".repeat(32);
-    format!("{body}{}", tokenctl::token::checksum(&body))
+    crate::forged("tkc1", "Zz9Zz9Zz")
 }
 
 #[test]
@@ -72,7 +71,7 @@ fn good_json_has_the_fields_and_table_shows_them() {
     assert!(v.get("token").is_none() && v.get("hash").is_none());
     let out = env.run_stdin(&["verify"], &t);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&t[..8]));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&t[4..12]));
 }
 
 #[test]
@@ -92,7 +91,7 @@ fn malformed_inputs_are_refused_before_the_database_is_touched() {
         format!("Basic {t}"),
         format!("Authorization: Basic {t}"),
         format!("t2musername=someone&t2mpassword={t}"),
-        format!("Bearer  {}", &t[..40]),
+        format!("Bearer  {}", &t[..44]),
     ] {
         rejected(&env, &input, &[], "malformed");
     }
@@ -130,9 +129,9 @@ fn unknown_prefix_and_wrong_secret_are_both_unknown() {
     let t = env.new_token("ci", &[]);
     rejected(&env, &stranger(), &[], "unknown");
     // The right prefix with another secret: do not reveal that the prefix exists.
-    let body = format!("{}{}", &t[..8], "w".repeat(32));
-    let forged = format!("{body}{}", tokenctl::token::checksum(&body));
-    rejected(&env, &forged, &[], "unknown");
+    rejected(&env, &crate::forged("tkc1", &t[4..12]), &[], "unknown");
+    // An API token's prefix under the access marker is not that token.
+    rejected(&env, &crate::forged("tka1", &t[4..12]), &[], "unknown");
 }
 
 #[test]
@@ -181,7 +180,7 @@ fn a_token_as_an_argument_is_refused_and_not_echoed() {
     ] {
         let out = env.run(&args);
         let line = expect_error(&out, 2, &args);
-        assert!(!line.contains(&t[8..]), "{line}");
+        assert!(!line.contains(&t[12..]), "{line}");
     }
     // Anywhere else a stray token is not echoed either.
     for args in [
@@ -192,7 +191,7 @@ fn a_token_as_an_argument_is_refused_and_not_echoed() {
         let out = env.run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(
-            !String::from_utf8_lossy(&out.stderr).contains(&t[8..]),
+            !String::from_utf8_lossy(&out.stderr).contains(&t[12..]),
             "{args:?}"
         );
     }
@@ -274,7 +273,7 @@ fn exchange(env: &Env, token: &str, extra: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     let a = String::from_utf8(out.stdout).unwrap().trim_end().to_owned();
-    assert_token_format(&a);
+    assert_token_format_of(&a, "tka1");
     a
 }
 
@@ -285,10 +284,10 @@ fn exchange_gives_an_access_token_with_the_parents_pool_and_access() {
     env.ok(&["pool", "add", "plant-b"]);
     let t = env.new_token("ci", &["--pool", "plant-a", "--read-only"]);
     let a = exchange(&env, &format!("Bearer {t}"), &[]);
-    assert_ne!(a[..8], t[..8]);
+    assert_ne!(a[4..12], t[4..12]);
     let v = good(&env, &a, &["--pool", "plant-a"]);
     assert_eq!(v["name"], "ci");
-    assert_eq!(v["access_token"]["prefix"], &a[..8]);
+    assert_eq!(v["access_token"]["prefix"], &a[4..12]);
     let expires =
         chrono::DateTime::parse_from_rfc3339(v["access_token"]["expires_at"].as_str().unwrap())
             .unwrap();
@@ -303,9 +302,9 @@ fn exchange_gives_an_access_token_with_the_parents_pool_and_access() {
     let entry = &env.log()[0];
     assert_eq!(entry["op"], "exchange");
     assert_eq!(entry["token"], "ci");
-    assert_eq!(entry["details"]["access_prefix"], &a[..8]);
+    assert_eq!(entry["details"]["access_prefix"], &a[4..12]);
     let all = env.ok(&["log", "--format", "json"]);
-    assert!(!all.contains(&a[8..40]) && !all.contains(&t[8..40]));
+    assert!(!all.contains(&a[12..44]) && !all.contains(&t[12..44]));
     // An access token is not an API token.
     let out = env.run_stdin(&["exchange"], &a);
     assert_eq!(out.status.code(), Some(1));
@@ -319,8 +318,8 @@ fn exchange_json_prints_the_object_with_the_token() {
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let a = v["token"].as_str().unwrap();
-    assert_token_format(a);
-    assert_eq!(v["prefix"], &a[..8]);
+    assert_token_format_of(a, "tka1");
+    assert_eq!(v["prefix"], &a[4..12]);
     assert_eq!(v["name"], "ci");
 }
 
@@ -350,7 +349,7 @@ fn access_tokens_expire() {
 fn access_tokens_never_outlive_their_parent() {
     let env = Env::new();
     let t = env.new_token("ci", &["--expires", "1h"]);
-    let a = exchange(&env, &t, &["--ttl", "30d"]);
+    let a = exchange(&env, &t, &["--ttl", "24h"]);
     let v = good(&env, &a, &[]);
     assert_eq!(v["access_token"]["expires_at"], v["expires_at"]);
 }
@@ -416,7 +415,7 @@ fn renew_with_grace_keeps_the_old_token_until_the_new_one_is_used() {
     assert!((23..=24).contains(&hours), "{hours}");
     assert_eq!(
         v["prefix"],
-        &new[..8],
+        &new[4..12],
         "the fields are the token's, with its new prefix"
     );
     // Still good, and still good again: the old one's use does not end the grace.

@@ -66,6 +66,9 @@ pub fn default_db_path() -> Result<PathBuf> {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    // Any command may hold a clear token (new, renew, exchange print one;
+    // verify and the clipboard holder read one): none leaves it in a core dump.
+    token::no_core_dumps()?;
     // Commands that need no database return before one is looked for.
     match &cli.command {
         Command::Completions { shell } => return commands::completions::run(*shell),

@@ -19,7 +19,6 @@ use crate::{Ctx, clipboard, token, when};
 pub const MAX_TTL_HOURS: i64 = 24;
 
 pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
-    token::no_core_dumps()?;
     clipboard::clip_seconds()?;
     refuse_token_argument(&args.stray.stray)?;
     let ttl = when::duration(

@@ -12,7 +12,6 @@ use crate::text::quoted;
 use crate::{Ctx, clipboard, prompt, token, when};
 
 pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
-    token::no_core_dumps()?;
     clipboard::clip_seconds()?;
     // Everything that needs no database is checked before one is touched.
     let (name, pool) = match args.name {

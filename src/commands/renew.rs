@@ -12,7 +12,6 @@ use crate::text::quoted;
 use crate::{Ctx, clipboard, prompt, token, when};
 
 pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
-    token::no_core_dumps()?;
     clipboard::clip_seconds()?;
     check_reason(args.reason.reason.as_deref())?;
     let grace_until = args

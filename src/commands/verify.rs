@@ -2,12 +2,12 @@
 
 use serde_json::{Map, Value};
 
-use super::{pool_id, refuse_token_argument};
+use super::{refuse_token_argument, unknown_pool};
 use crate::Ctx;
 use crate::cli::{Format, Use, VerifyArgs};
 use crate::error::{Error, Result};
 use crate::model::Token;
-use crate::store::Mode;
+use crate::store::{Mode, pools};
 use crate::verify::{self, Good, Reason, Requirements, Via};
 use crate::when::rfc3339;
 
@@ -20,8 +20,15 @@ pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
         return reject(ctx, Reason::Malformed);
     };
     let mut store = ctx.open(Mode::Check)?;
-    if let Some(p) = &args.pool {
-        pool_id(store.conn(), p)?;
+    // An unregistered pool is no usage error here: no token can belong to
+    // it, so every token fails as `pool` (spec section 6), with a note.
+    if let Some(p) = &args.pool
+        && pools::id_of(store.conn(), p)?.is_none()
+    {
+        ctx.out.note(format!(
+            "note: {}",
+            unknown_pool(&pools::names(store.conn())?, p)
+        ));
     }
     let needs = Requirements {
         write: args.access == Use::Write,

@@ -474,6 +474,13 @@ fn verify_head_catches_a_chain_recomputed_from_scratch() {
     c.execute_batch("DROP TRIGGER log_no_update;").unwrap();
     c.execute("UPDATE log SET actor = 'mallory' WHERE id = 2", [])
         .unwrap();
+    recompute_chain(&c);
+    env.ok(&["log", "verify"]);
+    verify_fails_at(&env, &["--head", &head], 8);
+}
+
+/// Recompute every hash from the stored content, as a careful forger would.
+fn recompute_chain(c: &Connection) {
     let rows: Vec<Row> = c
         .prepare("SELECT id, at, actor, op, token, prefix, details FROM log ORDER BY id")
         .unwrap()
@@ -505,8 +512,106 @@ fn verify_head_catches_a_chain_recomputed_from_scratch() {
         .unwrap();
         previous = hash;
     }
+}
+
+#[test]
+fn a_rewritten_token_id_is_tampering() {
+    let env = Env::new();
+    history(&env);
+    assert_eq!(
+        env.json(&["log", "--token", "a"]).as_array().unwrap().len(),
+        3
+    );
+    // Entry 4 (modify a) moved to token b's id: `log --token a` would lose it.
+    tamper(
+        &env,
+        "UPDATE log SET token_id = (SELECT token_id FROM log WHERE id = 3) WHERE id = 4",
+    );
+    verify_fails_at(&env, &[], 4);
+    // Or to an id of its own.
+    let env = Env::new();
+    history(&env);
+    tamper(&env, "UPDATE log SET token_id = 999 WHERE id = 7");
+    verify_fails_at(&env, &[], 7);
+}
+
+#[test]
+fn a_duplicate_key_in_details_is_tampering() {
+    let env = Env::new();
+    history(&env);
+    // The same key twice parses to the same object, so the hash still
+    // matches: the stored text is what gives it away.
+    tamper(
+        &env,
+        r#"UPDATE log SET details = '{"access":["read-write","read-only"],"access":["read-write","read-only"]}' WHERE id = 4"#,
+    );
+    verify_fails_at(&env, &[], 4);
+}
+
+#[test]
+fn a_column_of_the_wrong_type_or_shape_is_tampering_not_a_failure() {
+    for sql in [
+        "UPDATE log SET hash = X'00ff' WHERE id = 5",
+        "UPDATE log SET hash = 'abc' WHERE id = 5",
+        "UPDATE log SET details = X'7b7d' WHERE id = 5",
+        "UPDATE log SET actor = X'ff' WHERE id = 5",
+        "UPDATE log SET details = 'not json' WHERE id = 5",
+        "UPDATE log SET token_id = 'x' WHERE id = 5",
+    ] {
+        let env = Env::new();
+        history(&env);
+        tamper(
+            &env,
+            &format!("PRAGMA ignore_check_constraints = ON; {sql}"),
+        );
+        let line = verify_fails_at(&env, &[], 5);
+        assert!(line.contains("entry 5"), "{sql}: {line}");
+    }
+}
+
+#[test]
+fn a_clock_that_jumps_never_moves_later_entries_and_is_only_noted() {
+    let env = Env::new();
+    history(&env);
+    // One write made under a clock set to 2099: the head entry, as written.
+    let c = Connection::open(&env.db).unwrap();
+    c.execute_batch("DROP TRIGGER log_no_update;").unwrap();
+    c.execute(
+        "UPDATE log SET at = '2099-01-01T00:00:00Z' WHERE id = 8",
+        [],
+    )
+    .unwrap();
+    recompute_chain(&c);
+    drop(c);
     env.ok(&["log", "verify"]);
-    verify_fails_at(&env, &["--head", &head], 8);
+    // The next write keeps its own, real time.
+    env.ok(&["pool", "add", "later"]);
+    let newest = &env.log()[0];
+    assert_eq!(newest["id"], 9);
+    assert!(newest["at"].as_str().unwrap() < "2099", "{newest}");
+    // log verify: intact, with a note about the clock.
+    let out = env.run(&["log", "verify"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("entry 9") && stderr.contains("clock"),
+        "{stderr}"
+    );
+    let v = env.json(&["log", "verify"]);
+    assert_eq!(v["intact"], true);
+    assert_eq!(v["clock_went_back"], json!([9]));
+    // Filters use the times as stored.
+    let recent = env.json(&["log", "--since", "1d", "--until", "2098-01-01"]);
+    let ids: Vec<Value> = recent
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].clone())
+        .collect();
+    assert_eq!(Value::from(ids), json!([9, 7, 6, 5, 4, 3, 2, 1]));
+    let future = env.json(&["log", "--since", "2098-01-01"]);
+    assert_eq!(future.as_array().unwrap().len(), 1);
+    assert_eq!(future[0]["id"], 8);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod clipboard;
 mod docs;
+mod hardening;
 mod log;
 mod management;
 mod model;

@@ -197,14 +197,27 @@ fn a_token_as_an_argument_is_refused_and_not_echoed() {
     }
 }
 
+/// Spec section 6: `--pool P` fails (`pool`) for any token when no pool P
+/// is registered, with a note on stderr; the CLI and the library agree.
 #[test]
-fn unknown_verify_pool_is_a_usage_error() {
+fn an_unregistered_verify_pool_rejects_every_token_as_pool() {
     let env = Env::new();
     let t = env.new_token("ci", &[]);
     env.ok(&["pool", "add", "plant-a"]);
-    let out = env.run_stdin(&["verify", "--pool", "nope"], &t);
-    let line = expect_error(&out, 2, &["verify"]);
-    assert!(line.contains("plant-a"), "{line}");
+    let out = env.run_stdin(
+        &["verify", "--pool", "nope", "--format", "json"],
+        &format!("{t}\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v, serde_json::json!({"valid": false, "reason": "pool"}));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no pool named \"nope\"") && stderr.contains("plant-a"),
+        "{stderr}"
+    );
+    // A token that is not good anyway says why first.
+    rejected(&env, &stranger(), &["--pool", "nope"], "unknown");
 }
 
 #[test]
@@ -511,4 +524,84 @@ fn the_library_api_checks_like_the_command() {
         verify(&env.db, "junk", &read).unwrap().unwrap_err(),
         Reason::Malformed
     );
+}
+
+/// The grace of a renew is not a way around it: an access token made with
+/// the old secret during the grace dies when that grace ends.
+#[test]
+fn an_access_token_made_with_the_old_secret_dies_with_the_grace() {
+    // The grace ends by the new secret's first use.
+    let env = Env::new();
+    let old = env.new_token("ci", &[]);
+    let new = env
+        .ok(&["renew", "ci", "--yes", "--grace", "1h"])
+        .trim()
+        .to_owned();
+    let from_old = exchange(&env, &old, &["--ttl", "24h"]);
+    let v = good(&env, &from_old, &[]);
+    // It never outlives the grace it was made in.
+    let renew = env.log().into_iter().find(|e| e["op"] == "renew").unwrap();
+    assert_eq!(
+        v["access_token"]["expires_at"],
+        renew["details"]["grace_until"]
+    );
+    good(&env, &from_old, &[]);
+    // The new secret's first use (here a verify) ends the grace, and with it
+    // the access token made with the old secret.
+    good(&env, &new, &[]);
+    rejected(&env, &from_old, &[], "unknown");
+    let from_new = exchange(&env, &new, &[]);
+    good(&env, &from_new, &[]);
+
+    // The grace ends by time.
+    let env = Env::new();
+    let old = env.new_token("ci", &[]);
+    env.ok(&["renew", "ci", "--yes", "--grace", "1h"]);
+    let from_old = exchange(&env, &old, &[]);
+    good(&env, &from_old, &[]);
+    env.conn()
+        .execute("UPDATE tokens SET grace_until = '2020-01-01T00:00:00Z'", [])
+        .unwrap();
+    rejected(&env, &from_old, &[], "unknown");
+}
+
+#[test]
+fn the_exchange_entry_names_the_prefix_presented() {
+    let env = Env::new();
+    let old = env.new_token("ci", &[]);
+    let new = env
+        .ok(&["renew", "ci", "--yes", "--grace", "1h"])
+        .trim()
+        .to_owned();
+    exchange(&env, &old, &[]);
+    assert_eq!(
+        env.log()[0]["prefix"],
+        &old[4..12],
+        "the old prefix, during the grace"
+    );
+    exchange(&env, &new, &[]);
+    assert_eq!(env.log()[0]["prefix"], &new[4..12]);
+    env.ok(&["log", "verify"]);
+    // Both entries are found by either prefix, and by name.
+    let by_old = env.json(&["log", "--token", &old[4..12], "--op", "exchange"]);
+    assert_eq!(by_old.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn ttl_is_at_most_a_day_and_changes_nothing_when_refused() {
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let before = env.dump();
+    for ttl in ["24h1s", "25h", "2d", "0s"] {
+        let out = env.run_stdin(&["exchange", "--ttl", ttl], &format!("{t}\n"));
+        expect_error(&out, 2, &["exchange", "--ttl", ttl]);
+    }
+    assert_eq!(env.dump(), before);
+    let a = exchange(&env, &t, &["--ttl", "24h"]);
+    let v = good(&env, &a, &[]);
+    let until =
+        chrono::DateTime::parse_from_rfc3339(v["access_token"]["expires_at"].as_str().unwrap())
+            .unwrap();
+    let hours = (until.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes();
+    assert!((23 * 60..=24 * 60).contains(&hours), "{hours}");
 }

@@ -193,8 +193,8 @@ impl Output {
     /// Piped table output: the token alone on stdout, the rest on stderr.
     pub fn secret(&self, t: &Token, secret: &str, what: &str, now: DateTime<Utc>) -> Result<()> {
         let summary = format!(
-            "{what} token \"{}\" (prefix {}, {}{}, expires {}).",
-            t.name,
+            "{what} token {} (prefix {}, {}{}, expires {}).",
+            crate::text::quoted(&t.name),
             t.prefix,
             t.access.as_str(),
             t.pool

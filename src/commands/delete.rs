@@ -7,6 +7,7 @@ use crate::cli::DeleteArgs;
 use crate::error::{Error, Result};
 use crate::store::log::{self, Event};
 use crate::store::{Mode, tokens};
+use crate::text::quoted;
 use crate::{Ctx, prompt};
 
 pub fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
@@ -16,8 +17,9 @@ pub fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
     let target = resolve(store.conn(), &args.token.token)?;
     prompt::confirm(
         &format!(
-            "Delete token \"{}\" (prefix {})? Anything using it stops working",
-            target.name, target.prefix
+            "Delete token {} (prefix {})? Anything using it stops working",
+            quoted(&target.name),
+            target.prefix
         ),
         args.yes,
     )?;
@@ -26,8 +28,8 @@ pub fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
         let now = tokens::by_prefix(tx, &target.prefix)?;
         if now.as_ref().map(|t| t.id) != Some(target.id) {
             return Err(Error::not_found(format!(
-                "token \"{}\" changed or was deleted while you were asked; nothing was deleted",
-                target.name
+                "token {} changed or was deleted while you were asked; nothing was deleted",
+                quoted(&target.name)
             ))
             .into());
         }
@@ -46,8 +48,9 @@ pub fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
         Ok(())
     })?;
     ctx.out.note(format!(
-        "Deleted token \"{}\" (prefix {}).",
-        target.name, target.prefix
+        "Deleted token {} (prefix {}).",
+        quoted(&target.name),
+        target.prefix
     ));
     ctx.out.result(&target, ctx.now)
 }

@@ -9,6 +9,7 @@ use crate::model::{Access, check_name};
 use crate::store::Mode;
 use crate::store::log::{self, Event};
 use crate::store::tokens::{self, Changes};
+use crate::text::quoted;
 use crate::{Ctx, when};
 
 pub fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
@@ -61,7 +62,7 @@ pub fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
         {
             if tokens::by_name(tx, n)?.is_some() {
                 return Err(
-                    Error::conflict(format!("a token named \"{n}\" already exists"))
+                    Error::conflict(format!("a token named {} already exists", quoted(n)))
                         .hint("choose another --name")
                         .into(),
                 );
@@ -111,11 +112,11 @@ pub fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
     })?;
     let (t, did_change) = changed;
     if did_change {
-        ctx.out.note(format!("Modified token \"{}\".", t.name));
+        ctx.out.note(format!("Modified token {}.", quoted(&t.name)));
     } else {
         ctx.out.note(format!(
-            "Token \"{}\" already has those values; nothing changed.",
-            t.name
+            "Token {} already has those values; nothing changed.",
+            quoted(&t.name)
         ));
     }
     ctx.out.result(&t, ctx.now)

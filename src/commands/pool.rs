@@ -9,6 +9,7 @@ use crate::error::{Error, Kind, Result};
 use crate::model::check_name;
 use crate::store::log::{self, Event};
 use crate::store::{Mode, pools};
+use crate::text::quoted;
 
 pub fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
     match cmd {
@@ -22,15 +23,17 @@ pub fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
             let mut store = ctx.open(Mode::Write)?;
             store.write(|tx| {
                 if pools::id_of(tx, &name)?.is_some() {
-                    return Err(
-                        Error::conflict(format!("a pool named \"{name}\" already exists")).into(),
-                    );
+                    return Err(Error::conflict(format!(
+                        "a pool named {} already exists",
+                        quoted(&name)
+                    ))
+                    .into());
                 }
                 pools::insert(tx, &name, ctx.now, &actor)?;
                 log::append(tx, pool_event(&actor, "pool-add", &name))?;
                 Ok(())
             })?;
-            ctx.out.note(format!("Added pool \"{name}\"."));
+            ctx.out.note(format!("Added pool {}.", quoted(&name)));
             Ok(())
         }
         PoolCommand::Remove { name } => {
@@ -45,7 +48,8 @@ pub fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
                 let users = pools::tokens_in(tx, id)?;
                 if users > 0 {
                     return Err(Error::conflict(format!(
-                        "pool \"{name}\" is used by {users} token{}",
+                        "pool {} is used by {users} token{}",
+                        quoted(&name),
                         if users == 1 { "" } else { "s" }
                     ))
                     .hint(format!(
@@ -57,7 +61,7 @@ pub fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
                 log::append(tx,  pool_event(&actor, "pool-remove", &name))?;
                 Ok(())
             })?;
-            ctx.out.note(format!("Removed pool \"{name}\"."));
+            ctx.out.note(format!("Removed pool {}.", quoted(&name)));
             Ok(())
         }
     }

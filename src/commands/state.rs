@@ -8,6 +8,7 @@ use crate::cli::StateArgs;
 use crate::error::Result;
 use crate::store::log::{self, Event};
 use crate::store::{Mode, access, tokens};
+use crate::text::quoted;
 
 pub fn run(ctx: &Ctx, args: StateArgs, disable: bool) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;
@@ -39,11 +40,11 @@ pub fn run(ctx: &Ctx, args: StateArgs, disable: bool) -> Result<()> {
     let state = if disable { "disabled" } else { "enabled" };
     if changed {
         ctx.out
-            .note(format!("Token \"{}\" is now {state}.", t.name));
+            .note(format!("Token {} is now {state}.", quoted(&t.name)));
     } else {
         ctx.out.note(format!(
-            "Token \"{}\" was already {state}; nothing changed.",
-            t.name
+            "Token {} was already {state}; nothing changed.",
+            quoted(&t.name)
         ));
     }
     ctx.out.result(&t, ctx.now)

@@ -8,6 +8,7 @@ use crate::cli::{Format, Use, VerifyArgs};
 use crate::error::{Error, Result};
 use crate::model::Token;
 use crate::store::{Mode, pools};
+use crate::text::quoted;
 use crate::verify::{self, Good, Reason, Requirements, Via};
 use crate::when::rfc3339;
 
@@ -70,15 +71,15 @@ pub fn good_object(ctx: &Ctx, good: &Good) -> Map<String, Value> {
 
 fn accept(ctx: &Ctx, good: &Good) -> Result<()> {
     let note = match &good.via {
-        Via::Current { .. } => format!("Good: token \"{}\".", good.token.name),
+        Via::Current { .. } => format!("Good: token {}.", quoted(&good.token.name)),
         Via::Old { grace_until } => format!(
-            "Good, in its grace period: the old secret of token \"{}\" works until {} or until the new one is used.",
-            good.token.name,
+            "Good, in its grace period: the old secret of token {} works until {} or until the new one is used.",
+            quoted(&good.token.name),
             rfc3339(*grace_until)
         ),
         Via::Access { expires_at, .. } => format!(
-            "Good: an access token of \"{}\", until {}.",
-            good.token.name,
+            "Good: an access token of {}, until {}.",
+            quoted(&good.token.name),
             rfc3339(*expires_at)
         ),
     };

@@ -5,48 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCandidates;
 
-use crate::model::Status;
-
-/// Dynamic completion: token and pool names from the database.
-mod complete {
-    use clap_complete::CompletionCandidate;
-
-    use crate::store::{Mode, Store, pools, tokens};
-
-    /// The database the shell's environment points at (the command line's
-    /// own --db is not visible to a completer). Any failure: no candidates.
-    fn store() -> Option<Store> {
-        let path = match std::env::var_os("TOKENCTL_DB").filter(|p| !p.is_empty()) {
-            Some(p) => p.into(),
-            None => crate::default_db_path().ok()?,
-        };
-        Store::open(&path, Mode::Read).ok()
-    }
-
-    pub fn token_names() -> Vec<CompletionCandidate> {
-        let Some(store) = store() else {
-            return Vec::new();
-        };
-        tokens::list(store.conn(), None)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|t| {
-                CompletionCandidate::new(t.name).help(Some(format!("prefix {}", t.prefix).into()))
-            })
-            .collect()
-    }
-
-    pub fn pool_names() -> Vec<CompletionCandidate> {
-        let Some(store) = store() else {
-            return Vec::new();
-        };
-        pools::names(store.conn())
-            .unwrap_or_default()
-            .into_iter()
-            .map(CompletionCandidate::new)
-            .collect()
-    }
-}
+use crate::complete;
+use crate::output::Format;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -78,11 +38,22 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// A token's status, as `list --status` takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Csv,
+pub enum StatusArg {
+    Active,
+    Disabled,
+    Expired,
+}
+
+impl From<StatusArg> for crate::model::Status {
+    fn from(s: StatusArg) -> Self {
+        match s {
+            StatusArg::Active => crate::model::Status::Active,
+            StatusArg::Disabled => crate::model::Status::Disabled,
+            StatusArg::Expired => crate::model::Status::Expired,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,7 +166,7 @@ pub struct ListArgs {
     pub pool: Option<String>,
     /// Only tokens with this status
     #[arg(long, value_enum)]
-    pub status: Option<Status>,
+    pub status: Option<StatusArg>,
 }
 
 #[derive(Debug, Args)]
@@ -363,7 +334,8 @@ pub struct LogArgs {
 /// `--op` takes the log's operations: checked, listed in help and completed.
 fn op_parser() -> impl clap::builder::TypedValueParser<Value = String> {
     use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(crate::store::log::OPS).map(String::from)
+    clap::builder::PossibleValuesParser::new(crate::model::Op::ALL.map(crate::model::Op::as_str))
+        .map(String::from)
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,9 +3,11 @@
 //! The binary is a thin shell over [`run`]; the store, the token format and
 //! the account log are usable as a library too.
 
+pub mod chain;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
+mod complete;
 pub mod error;
 pub mod model;
 pub mod output;
@@ -23,7 +25,7 @@ use chrono::{DateTime, Utc};
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 use crate::output::Output;
-use crate::store::{Mode, Store};
+use crate::store::{Open, Store};
 
 /// What every command gets: where the database is, who acts, how to print,
 /// and one "now" for the whole command.
@@ -35,8 +37,8 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn open(&self, mode: Mode) -> Result<Store> {
-        Store::open(&self.db, mode)
+    pub fn open(&self, how: Open) -> Result<Store> {
+        Store::open(&self.db, how)
     }
 
     /// Who does it: `--as`, else `TOKENCTL_ACTOR`, else the OS login name.
@@ -85,4 +87,68 @@ pub fn run(cli: Cli) -> Result<()> {
         now: Utc::now(),
     };
     commands::dispatch(&ctx, cli.command)
+}
+
+/// Support for the benchmark (`benches/tokenctl`): not part of the API.
+#[doc(hidden)]
+pub mod bench_support {
+    use std::path::Path;
+
+    use chrono::Utc;
+    use serde_json::json;
+
+    use crate::error::Result;
+    use crate::model::{Access, Event, Op};
+    use crate::store::{NewToken, Open, Store};
+    use crate::token;
+
+    /// A store with `n` tokens (one shared argon2 hash: filling 100k tokens
+    /// must not take 100k hashes) and their `new` entries, padded with
+    /// `modify` entries up to `log_entries`.
+    pub fn fill(db: &Path, n: usize, log_entries: usize) -> Result<()> {
+        let hash = token::hash(&token::generate_with_prefix(token::Kind::Api, "Bench000")?)?;
+        let mut store = Store::open(db, Open::Create)?;
+        let now = Utc::now();
+        store.write(|tx| {
+            tx.insert_pool("plant-a", now, "bench")?;
+            for i in 0..n {
+                let name = format!("token-{i:06}");
+                let prefix = format!("B{i:07}");
+                let id = tx.insert_token(&NewToken {
+                    name: &name,
+                    prefix: &prefix,
+                    hash: &hash,
+                    pool_id: None,
+                    access: Access::ReadWrite,
+                    owner: None,
+                    expires_at: None,
+                    created_at: now,
+                    created_by: "bench",
+                })?;
+                tx.append_log(Event {
+                    actor: "bench",
+                    op: Op::New,
+                    token_id: Some(id),
+                    token: Some(&name),
+                    prefix: Some(&prefix),
+                    details: json!({"access": "read-write"}),
+                })?;
+            }
+            let actors = ["alice", "bob", "carol", "dave"];
+            for i in n..log_entries {
+                let t = i % n.max(1);
+                let name = format!("token-{t:06}");
+                let prefix = format!("B{t:07}");
+                tx.append_log(Event {
+                    actor: actors[i % actors.len()],
+                    op: Op::Modify,
+                    token_id: Some(t as i64 + 1),
+                    token: Some(&name),
+                    prefix: Some(&prefix),
+                    details: json!({"owner": [null, format!("owner-{i}")]}),
+                })?;
+            }
+            Ok(())
+        })
+    }
 }

@@ -1,7 +1,7 @@
 //! The domain: tokens, pools and their fields as the contract names them.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::error::Error;
 use crate::when::rfc3339;
@@ -9,7 +9,7 @@ use crate::when::rfc3339;
 /// The one API type for now.
 pub const API: &str = "DataMailbox";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Access {
     ReadOnly,
@@ -35,7 +35,7 @@ impl Access {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Active,
@@ -82,36 +82,194 @@ impl Token {
         }
     }
 
-    /// The JSON object of spec section 2, keys in the contract's order.
-    pub fn to_json(&self, now: DateTime<Utc>) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = serde_json::Map::new();
-        let opt = |v: Option<String>| v.map_or(serde_json::Value::Null, serde_json::Value::String);
-        m.insert("name".into(), self.name.clone().into());
-        m.insert("prefix".into(), self.prefix.clone().into());
-        m.insert("pool".into(), opt(self.pool.clone()));
-        m.insert("api".into(), API.into());
-        m.insert("access".into(), self.access.as_str().into());
-        m.insert("owner".into(), opt(self.owner.clone()));
-        m.insert("status".into(), self.status(now).as_str().into());
-        m.insert("created_at".into(), rfc3339(self.created_at).into());
-        m.insert("created_by".into(), self.created_by.clone().into());
-        m.insert("expires_at".into(), opt(self.expires_at.map(rfc3339)));
-        m.insert(
-            "last_used".into(),
-            opt(self.last_used.map(|d| d.format("%Y-%m-%d").to_string())),
-        );
-        m.insert("renewed_at".into(), opt(self.renewed_at.map(rfc3339)));
-        m
+    /// A token that stands for "a row" where there is none (a CSV header).
+    pub fn example() -> Token {
+        Token {
+            id: 0,
+            name: String::new(),
+            prefix: String::new(),
+            pool: None,
+            access: Access::ReadOnly,
+            owner: None,
+            disabled: false,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            created_by: String::new(),
+            expires_at: None,
+            last_used: None,
+            renewed_at: None,
+        }
+    }
+
+    /// The token as the contract shows it (spec section 2), at `now`.
+    pub fn view(&self, now: DateTime<Utc>) -> TokenView<'_> {
+        TokenView {
+            name: &self.name,
+            prefix: &self.prefix,
+            pool: self.pool.as_deref(),
+            api: API,
+            access: self.access,
+            owner: self.owner.as_deref(),
+            status: self.status(now),
+            created_at: Time(self.created_at),
+            created_by: &self.created_by,
+            expires_at: self.expires_at.map(Time),
+            last_used: self.last_used.map(Day),
+            renewed_at: self.renewed_at.map(Time),
+        }
     }
 }
 
-/// A device pool a token may be tied to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A time as the contract writes it: RFC 3339, UTC, whole seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Time(pub DateTime<Utc>);
+
+impl Serialize for Time {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&rfc3339(self.0))
+    }
+}
+
+/// A date `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Day(pub NaiveDate);
+
+impl Serialize for Day {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0.format("%Y-%m-%d"))
+    }
+}
+
+/// The one definition of a token's JSON object and CSV row (spec section 2):
+/// its keys, in the contract's order.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenView<'a> {
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub pool: Option<&'a str>,
+    pub api: &'static str,
+    pub access: Access,
+    pub owner: Option<&'a str>,
+    pub status: Status,
+    pub created_at: Time,
+    pub created_by: &'a str,
+    pub expires_at: Option<Time>,
+    pub last_used: Option<Day>,
+    pub renewed_at: Option<Time>,
+}
+
+/// A device pool a token may be tied to; as JSON, with how many tokens it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pool {
     pub name: String,
+    pub tokens: i64,
+    #[serde(serialize_with = "as_time")]
     pub created_at: DateTime<Utc>,
     pub created_by: String,
-    pub tokens: i64,
+}
+
+impl Pool {
+    /// A pool that stands for "a row" where there is none (a CSV header).
+    pub fn example() -> Pool {
+        Pool {
+            name: String::new(),
+            tokens: 0,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            created_by: String::new(),
+        }
+    }
+}
+
+fn as_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    Time(*t).serialize(s)
+}
+
+/// The operations that change something, as the account log names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Op {
+    New,
+    Modify,
+    Delete,
+    Renew,
+    Disable,
+    Enable,
+    PoolAdd,
+    PoolRemove,
+    Exchange,
+}
+
+impl Op {
+    pub const ALL: [Op; 9] = [
+        Op::New,
+        Op::Modify,
+        Op::Delete,
+        Op::Renew,
+        Op::Disable,
+        Op::Enable,
+        Op::PoolAdd,
+        Op::PoolRemove,
+        Op::Exchange,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::New => "new",
+            Op::Modify => "modify",
+            Op::Delete => "delete",
+            Op::Renew => "renew",
+            Op::Disable => "disable",
+            Op::Enable => "enable",
+            Op::PoolAdd => "pool-add",
+            Op::PoolRemove => "pool-remove",
+            Op::Exchange => "exchange",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|op| op.as_str() == s)
+    }
+}
+
+/// One entry of the account log (spec section 7), keys in the contract's
+/// order. `details` is kept as the JSON text that was stored: written out
+/// as is, parsed only where it is read (the chain, the table).
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub op: Op,
+    pub token: Option<String>,
+    pub prefix: Option<String>,
+    pub details: Box<serde_json::value::RawValue>,
+    pub hash: String,
+}
+
+impl LogEntry {
+    /// An entry that stands for "a row" where there is none (a CSV header).
+    pub fn example() -> LogEntry {
+        LogEntry {
+            id: 0,
+            at: String::new(),
+            actor: String::new(),
+            op: Op::New,
+            token: None,
+            prefix: None,
+            details: serde_json::value::RawValue::from_string("{}".into()).expect("{} is JSON"),
+            hash: String::new(),
+        }
+    }
+}
+
+/// What a change tells the log about itself.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    pub actor: &'a str,
+    pub op: Op,
+    pub token_id: Option<i64>,
+    pub token: Option<&'a str>,
+    pub prefix: Option<&'a str>,
+    pub details: serde_json::Value,
 }
 
 pub const NAME_MAX: usize = 64;

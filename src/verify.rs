@@ -20,20 +20,20 @@ use std::io::BufRead;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
+use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::Result;
-use crate::model::{Access, Token};
-use crate::store::tokens::{self, Credential, MadeWith};
-use crate::store::{Mode, Store};
+use crate::model::{Access, Time, Token, TokenView};
+use crate::store::{Credential, Db, MadeWith, Open, Store};
 use crate::token;
 
 /// The most we read of the input: a credential is one short line.
 pub const MAX_INPUT: u64 = 64 * 1024;
 
 /// Why a token was refused, as the contract names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Reason {
     Malformed,
     Unknown,
@@ -66,6 +66,65 @@ impl Reason {
             Reason::Disabled => "the token is disabled",
             Reason::Access => "the token is read-only",
             Reason::Pool => "the token belongs to another device pool",
+        }
+    }
+}
+
+/// A good answer as the contract shows it (`verify --format json`, the
+/// body of `serve`'s answer): `"valid": true`, the token's fields, and how
+/// it matched.
+#[derive(Debug, Clone, Serialize)]
+pub struct Accepted<'a> {
+    pub valid: bool,
+    #[serde(flatten)]
+    pub token: TokenView<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grace_until: Option<Time>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<AccessTokenView<'a>>,
+}
+
+/// The access token that was presented, beside its parent's fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessTokenView<'a> {
+    pub prefix: &'a str,
+    pub expires_at: Time,
+}
+
+impl<'a> Accepted<'a> {
+    /// `token` is the good token's fields as they are to be shown (with
+    /// this check as its last use).
+    pub fn new(token: &'a Token, good: &'a Good, now: DateTime<Utc>) -> Accepted<'a> {
+        Accepted {
+            valid: true,
+            token: token.view(now),
+            grace_until: match good.via {
+                Via::Old { grace_until } => Some(Time(grace_until)),
+                _ => None,
+            },
+            access_token: match &good.via {
+                Via::Access { prefix, expires_at } => Some(AccessTokenView {
+                    prefix,
+                    expires_at: Time(*expires_at),
+                }),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// A refusal as the contract shows it: `{"valid": false, "reason": R}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejected {
+    pub valid: bool,
+    pub reason: Reason,
+}
+
+impl Rejected {
+    pub fn new(reason: Reason) -> Rejected {
+        Rejected {
+            valid: false,
+            reason,
         }
     }
 }
@@ -179,7 +238,7 @@ fn form_value(body: &str) -> Option<Zeroizing<String>> {
 /// Check a token that passed the format check. Does not write: a good
 /// result says what to record ([`record_use`]).
 pub fn check(
-    conn: &Connection,
+    db: &mut dyn Db,
     presented: &str,
     needs: &Requirements,
     now: DateTime<Utc>,
@@ -189,7 +248,7 @@ pub fn check(
     };
     let prefix = token::prefix_of(presented).to_owned();
     // An unknown prefix is answered without argon2 work (spec section 6).
-    let Some(found) = tokens::credential(conn, kind, &prefix)? else {
+    let Some(found) = db.credential(kind, &prefix)? else {
         return Ok(Err(Reason::Unknown));
     };
     let hash = found.hash().to_owned();
@@ -274,10 +333,10 @@ pub fn needs_recording(good: &Good, now: DateTime<Utc>) -> bool {
 
 /// Record a good check: `last_used` becomes today (at most one write a day),
 /// and a renewed token's first use ends the old secret's grace.
-pub fn record_use(conn: &Connection, good: &Good, now: DateTime<Utc>) -> Result<()> {
-    tokens::touch(conn, good.token.id, now.date_naive())?;
+pub fn record_use(db: &mut dyn Db, good: &Good, now: DateTime<Utc>) -> Result<()> {
+    db.touch(good.token.id, now.date_naive())?;
     if good.via == (Via::Current { ends_grace: true }) {
-        tokens::end_grace_if_current(conn, good.token.id, &good.prefix)?;
+        db.end_grace_if_current(good.token.id, &good.prefix)?;
     }
     Ok(())
 }
@@ -292,7 +351,7 @@ pub fn verify(
     let Some(presented) = presented(input) else {
         return Ok(Err(Reason::Malformed));
     };
-    let mut store = Store::open(db, Mode::Check)?;
+    let mut store = Store::open(db, Open::Check)?;
     check_and_record(&mut store, &presented, needs, Utc::now())
 }
 
@@ -305,7 +364,7 @@ pub fn check_and_record(
     needs: &Requirements,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<Good, Reason>> {
-    let outcome = check(store.conn(), presented, needs, now)?;
+    let outcome = store.read(|db| check(db, presented, needs, now))?;
     if let Ok(good) = &outcome
         && needs_recording(good, now)
     {

@@ -9,9 +9,8 @@ use super::{hand_over, issue, refuse_token_argument};
 use crate::cli::ExchangeArgs;
 use crate::error::{Error, Result};
 use crate::model::Token;
-use crate::store::log::{self, Event};
-use crate::store::tokens::Credential;
-use crate::store::{Mode, access, tokens};
+use crate::model::{Event, Op};
+use crate::store::{Credential, Db, NewAccess, Open};
 use crate::verify::{self, Reason, Requirements, Via};
 use crate::{Ctx, clipboard, token, when};
 
@@ -31,8 +30,10 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
     let Some(presented) = verify::presented(&input) else {
         return reject(ctx, Reason::Malformed);
     };
-    let mut store = ctx.open(Mode::Existing)?;
-    let good = match verify::check(store.conn(), &presented, &Requirements::default(), ctx.now)? {
+    let mut store = ctx.open(Open::Change)?;
+    let checked =
+        store.read(|db| verify::check(db, &presented, &Requirements::default(), ctx.now))?;
+    let good = match checked {
         // An access token is not an API token: it cannot be exchanged again.
         Ok(good) if matches!(good.via, Via::Access { .. }) => return reject(ctx, Reason::Unknown),
         Ok(good) => good,
@@ -56,34 +57,28 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
             )
             .into());
         }
-        access::purge_expired(tx, ctx.now)?;
-        access::insert(
-            tx,
-            &access::NewAccess {
-                prefix: &fresh.prefix,
-                hash: &fresh.hash,
-                token_id: good.token.id,
-                parent_prefix: &good.prefix,
-                created_at: ctx.now,
-                expires_at,
-            },
-        )?;
+        tx.purge_expired_access(ctx.now)?;
+        tx.insert_access(&NewAccess {
+            prefix: &fresh.prefix,
+            hash: &fresh.hash,
+            token_id: good.token.id,
+            parent_prefix: &good.prefix,
+            created_at: ctx.now,
+            expires_at,
+        })?;
         verify::record_use(tx, &good, ctx.now)?;
-        log::append(
-            tx,
-            Event {
-                actor: &actor,
-                op: "exchange",
-                token_id: Some(good.token.id),
-                token: Some(&good.token.name),
-                // The prefix presented: during a grace, the old one.
-                prefix: Some(&good.prefix),
-                details: json!({
-                    "access_prefix": fresh.prefix,
-                    "expires_at": when::rfc3339(expires_at),
-                }),
-            },
-        )?;
+        tx.append_log(Event {
+            actor: &actor,
+            op: Op::Exchange,
+            token_id: Some(good.token.id),
+            token: Some(&good.token.name),
+            // The prefix presented: during a grace, the old one.
+            prefix: Some(&good.prefix),
+            details: json!({
+                "access_prefix": fresh.prefix,
+                "expires_at": when::rfc3339(expires_at),
+            }),
+        })?;
         Ok(Some(fresh.prefix.clone()))
     })?;
     let shown = access_view(&good.token, &prefix, expires_at);
@@ -102,29 +97,20 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
 
 /// Whether the credential that was checked is still what the store holds
 /// for the prefix presented, with the same hash, and usable.
-fn still_good(
-    tx: &crate::store::Transaction,
-    good: &verify::Good,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    Ok(
-        match tokens::credential(tx, token::Kind::Api, &good.prefix)? {
-            Some(Credential::Current { token, hash, .. }) => {
-                token.id == good.token.id && hash == good.hash && !token.disabled
-            }
-            Some(Credential::Old {
-                token,
-                hash,
-                grace_until,
-            }) => {
-                token.id == good.token.id
-                    && hash == good.hash
-                    && !token.disabled
-                    && grace_until > now
-            }
-            _ => false,
-        },
-    )
+fn still_good(tx: &mut dyn Db, good: &verify::Good, now: DateTime<Utc>) -> Result<bool> {
+    Ok(match tx.credential(token::Kind::Api, &good.prefix)? {
+        Some(Credential::Current { token, hash, .. }) => {
+            token.id == good.token.id && hash == good.hash && !token.disabled
+        }
+        Some(Credential::Old {
+            token,
+            hash,
+            grace_until,
+        }) => {
+            token.id == good.token.id && hash == good.hash && !token.disabled && grace_until > now
+        }
+        _ => false,
+    })
 }
 
 /// The access token as printed: the parent's name, pool and access, its own

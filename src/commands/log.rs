@@ -1,13 +1,15 @@
 //! `tokenctl log`, `log head` and `log verify`: what auditors read, and the
 //! proof that nobody rewrote it.
 
-use serde_json::{Map, Value};
+use serde::Serialize;
 
 use crate::Ctx;
+use crate::chain::{Break, Walk};
 use crate::cli::{LogArgs, LogCommand};
 use crate::error::{Error, Result};
-use crate::store::Mode;
-use crate::store::log::{self, Break, Filter};
+use crate::model::{LogEntry, Op};
+use crate::output::Format;
+use crate::store::{LogFilter, Open};
 use crate::when;
 
 pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
@@ -18,7 +20,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     }
 }
 
-fn filter(ctx: &Ctx, args: &LogArgs) -> Result<Filter> {
+fn filter(ctx: &Ctx, args: &LogArgs) -> Result<LogFilter> {
     let since = args
         .since
         .as_deref()
@@ -36,31 +38,55 @@ fn filter(ctx: &Ctx, args: &LogArgs) -> Result<Filter> {
         Some(n) => Some(n.unsigned_abs()),
         None => None,
     };
-    Ok(Filter {
+    Ok(LogFilter {
         since,
         until,
         token: args.token.clone(),
         actor: args.actor.clone(),
-        op: args.op.clone(),
+        op: args.op.as_deref().and_then(Op::parse),
         limit,
     })
 }
 
 fn list(ctx: &Ctx, args: &LogArgs) -> Result<()> {
     let filter = filter(ctx, args)?;
-    let store = ctx.open(Mode::Read)?;
-    ctx.out.log(&log::query(store.conn(), &filter)?)
+    ctx.open(Open::Read)?.read(|db| {
+        let mut feed = |sink: &mut dyn FnMut(&LogEntry) -> Result<()>| {
+            db.each_log_entry(&filter, &mut |e| sink(&e))
+        };
+        ctx.out.log(&mut feed)
+    })
 }
 
 fn head(ctx: &Ctx) -> Result<()> {
-    let store = ctx.open(Mode::Read)?;
-    let Some(e) = log::head(store.conn())? else {
+    let Some(e) = ctx.open(Open::Read)?.read(|db| db.log_head())? else {
         return Err(Error::not_found("the account log is empty").into());
     };
-    let mut obj = Map::new();
-    obj.insert("id".into(), e.id.into());
-    obj.insert("hash".into(), e.hash.clone().into());
-    ctx.out.record(obj, &format!("{}:{}", e.id, e.hash))
+    #[derive(Serialize)]
+    struct Head<'a> {
+        id: i64,
+        hash: &'a str,
+    }
+    let head = Head {
+        id: e.id,
+        hash: &e.hash,
+    };
+    ctx.out.record(&head, &format!("{}:{}", e.id, e.hash))
+}
+
+/// `log verify`'s answer (JSON and CSV).
+#[derive(Serialize)]
+struct Verdict {
+    intact: bool,
+    entries: u64,
+    /// Entries older than the one before them: a clock went back (a note).
+    clock_went_back: Vec<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    head: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_bad: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 /// `ID:HASH` as `log head` prints it.
@@ -80,19 +106,11 @@ fn parse_head(s: &str) -> Result<(i64, String)> {
 
 fn verify(ctx: &Ctx, noted: Option<&str>) -> Result<()> {
     let noted = noted.map(parse_head).transpose()?;
-    let store = ctx.open(Mode::Read)?;
-    let report = log::verify_chain(
-        store.conn(),
-        noted.as_ref().map(|(id, h)| (*id, h.as_str())),
-    )?;
-    let mut obj = Map::new();
-    obj.insert("intact".into(), report.broken.is_none().into());
-    obj.insert("entries".into(), report.entries.into());
+    let mut walk = Walk::new(noted.as_ref().map(|(id, h)| (*id, h.as_str())));
+    ctx.open(Open::Read)?
+        .read(|db| db.each_stored_entry(&mut |entry| walk.step(entry)))?;
+    let report = walk.finish();
     // A clock that went back is worth knowing, not tampering.
-    obj.insert(
-        "clock_went_back".into(),
-        report.clock_went_back.clone().into(),
-    );
     if let Some(first) = report.clock_went_back.first() {
         ctx.out.note(format!(
             "note: entry {first}{} is older than the entry before it: the system clock went back (times are kept as recorded)",
@@ -103,29 +121,26 @@ fn verify(ctx: &Ctx, noted: Option<&str>) -> Result<()> {
         ));
     }
     let problem = report.broken.as_ref().map(|b| match b {
-        Break::Entry { id, why } => (Some(*id), format!("entry {id} is bad: {why}")),
+        Break::Entry { id, why } => (*id, format!("entry {id} is bad: {why}")),
         Break::HeadMissing { id } => (
-            Some(*id),
+            *id,
             format!("the noted head {id} is no longer in the log (entries were removed)"),
         ),
         Break::HeadChanged { id } => (
-            Some(*id),
+            *id,
             format!("entry {id} no longer has the noted hash (the chain was rewritten)"),
         ),
     });
-    match &problem {
-        Some((id, why)) => {
-            obj.insert("first_bad".into(), (*id).into());
-            obj.insert("reason".into(), why.clone().into());
-        }
-        None => {
-            let head = report
-                .head
-                .as_ref()
-                .map_or(Value::Null, |(id, h)| format!("{id}:{h}").into());
-            obj.insert("head".into(), head);
-        }
-    }
+    let verdict = Verdict {
+        intact: problem.is_none(),
+        entries: report.entries,
+        clock_went_back: report.clock_went_back.clone(),
+        head: problem
+            .is_none()
+            .then(|| report.head.as_ref().map(|(id, h)| format!("{id}:{h}"))),
+        first_bad: problem.as_ref().map(|(id, _)| *id),
+        reason: problem.as_ref().map(|(_, why)| why.clone()),
+    };
     match problem {
         None => {
             let human = match &report.head {
@@ -140,11 +155,11 @@ fn verify(ctx: &Ctx, noted: Option<&str>) -> Result<()> {
                 ),
                 None => "The account log is empty.".into(),
             };
-            ctx.out.record(obj, &human)
+            ctx.out.record(&verdict, &human)
         }
         Some((_, why)) => {
-            if ctx.out.format != crate::cli::Format::Table {
-                ctx.out.record(obj, "")?;
+            if ctx.out.format != Format::Table {
+                ctx.out.record(&verdict, "")?;
             }
             Err(Error::rejected(format!("the account log was tampered with: {why}")).into())
         }

@@ -12,12 +12,10 @@ pub mod renew;
 pub mod state;
 pub mod verify;
 
-use rusqlite::{Connection, Transaction};
-
 use crate::cli::{ClipboardFlags, Command};
 use crate::error::{Error, Result};
 use crate::model::Token;
-use crate::store::{Store, pools, tokens};
+use crate::store::{Db, Store};
 use crate::text::quoted;
 use crate::token::{self, Secret};
 use crate::{Ctx, clipboard};
@@ -30,8 +28,8 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Modify(args) => modify::run(ctx, args),
         Command::Delete(args) => delete::run(ctx, args),
         Command::Renew(args) => renew::run(ctx, args),
-        Command::Disable(args) => state::run(ctx, args, true),
-        Command::Enable(args) => state::run(ctx, args, false),
+        Command::Disable(args) => state::run(ctx, args, state::Target::Disabled),
+        Command::Enable(args) => state::run(ctx, args, state::Target::Enabled),
         Command::Pool(cmd) => pool::run(ctx, cmd),
         Command::Log(args) => log::run(ctx, args),
         Command::Verify(args) => verify::run(ctx, args),
@@ -58,7 +56,7 @@ pub struct Fresh {
 pub fn issue<T>(
     store: &mut Store,
     kind: token::Kind,
-    mut store_it: impl FnMut(&Transaction, &Fresh) -> Result<Option<T>>,
+    mut store_it: impl FnMut(&mut dyn Db, &Fresh) -> Result<Option<T>>,
 ) -> Result<(T, Secret)> {
     loop {
         let prefix = token::generate_prefix()?;
@@ -70,7 +68,7 @@ pub fn issue<T>(
             hash,
         };
         let stored = store.write(|tx| {
-            if tokens::name_or_prefix_taken(tx, &fresh.prefix)? {
+            if tx.name_or_prefix_taken(&fresh.prefix)? {
                 return Ok(None);
             }
             let stored = store_it(tx, &fresh)?;
@@ -117,10 +115,10 @@ pub fn hand_over(
 /// Find a token by name or prefix (exact). Names and prefixes are each
 /// unique, but a name may equal another token's prefix: then the reference
 /// is ambiguous and refused, so that no command acts on the wrong token.
-pub fn resolve(conn: &Connection, reference: &str) -> Result<Token> {
+pub fn resolve(db: &mut dyn Db, reference: &str) -> Result<Token> {
     refuse_whole_token(reference)?;
-    let by_name = tokens::by_name(conn, reference)?;
-    let by_prefix = tokens::by_prefix(conn, reference)?;
+    let by_name = db.token_by_name(reference)?;
+    let by_prefix = db.token_by_prefix(reference)?;
     match (by_name, by_prefix) {
         (Some(a), Some(b)) if a.id != b.id => Err(Error::usage(format!(
             "{} is the name of token {} and the prefix of token {}",
@@ -135,12 +133,12 @@ pub fn resolve(conn: &Connection, reference: &str) -> Result<Token> {
         ))
         .into()),
         (Some(t), _) | (None, Some(t)) => Ok(t),
-        (None, None) => Err(unknown_token(conn, reference)),
+        (None, None) => Err(unknown_token(db, reference)),
     }
 }
 
-fn unknown_token(conn: &Connection, reference: &str) -> anyhow::Error {
-    let names = tokens::names(conn).unwrap_or_default();
+fn unknown_token(db: &mut dyn Db, reference: &str) -> anyhow::Error {
+    let names = db.token_names().unwrap_or_default();
     let err = Error::not_found(format!("no token named {}", quoted(reference)));
     match closest(reference, &names) {
         Some(best) => err.hint(format!("did you mean {}?", quoted(best))).into(),
@@ -186,11 +184,11 @@ pub fn closest<'a>(wanted: &str, candidates: &'a [String]) -> Option<&'a str> {
 }
 
 /// The id of a registered pool; an unknown one is refused with the known ones listed.
-pub fn pool_id(conn: &Connection, name: &str) -> Result<i64> {
-    if let Some(id) = pools::id_of(conn, name)? {
+pub fn pool_id(db: &mut dyn Db, name: &str) -> Result<i64> {
+    if let Some(id) = db.pool_id(name)? {
         return Ok(id);
     }
-    Err(unknown_pool(&pools::names(conn)?, name).into())
+    Err(unknown_pool(&db.pool_names()?, name).into())
 }
 
 /// An unknown pool given as an argument: a usage error listing the known ones.

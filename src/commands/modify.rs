@@ -6,9 +6,8 @@ use super::{check_reason, details_with_reason, pool_id, resolve};
 use crate::cli::ModifyArgs;
 use crate::error::{Error, Result};
 use crate::model::{Access, check_name};
-use crate::store::Mode;
-use crate::store::log::{self, Event};
-use crate::store::tokens::{self, Changes};
+use crate::model::{Event, Op};
+use crate::store::{Changes, Open};
 use crate::text::quoted;
 use crate::{Ctx, when};
 
@@ -44,7 +43,7 @@ pub fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
         _ => None,
     };
     let actor = ctx.actor()?;
-    let mut store = ctx.open(Mode::Existing)?;
+    let mut store = ctx.open(Open::Change)?;
 
     let changed = store.write(|tx| {
         let t = resolve(tx, &args.token.token)?;
@@ -60,7 +59,7 @@ pub fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
         if let Some(n) = &args.new_name
             && note("name", t.name.clone().into(), n.clone().into())
         {
-            if tokens::by_name(tx, n)?.is_some() {
+            if tx.token_by_name(n)?.is_some() {
                 return Err(
                     Error::conflict(format!("a token named {} already exists", quoted(n)))
                         .hint("choose another --name")
@@ -94,20 +93,17 @@ pub fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
         if diff.is_empty() {
             return Ok((t, false));
         }
-        tokens::update(tx, t.id, &changes)?;
+        tx.update_token(t.id, &changes)?;
         let name = changes.name.as_deref().unwrap_or(&t.name);
-        log::append(
-            tx,
-            Event {
-                actor: &actor,
-                op: "modify",
-                token_id: Some(t.id),
-                token: Some(name),
-                prefix: Some(&t.prefix),
-                details: details_with_reason(diff, args.reason.reason.as_deref()),
-            },
-        )?;
-        let updated = tokens::by_prefix(tx, &t.prefix)?.unwrap_or(t);
+        tx.append_log(Event {
+            actor: &actor,
+            op: Op::Modify,
+            token_id: Some(t.id),
+            token: Some(name),
+            prefix: Some(&t.prefix),
+            details: details_with_reason(diff, args.reason.reason.as_deref()),
+        })?;
+        let updated = tx.token_by_prefix(&t.prefix)?.unwrap_or(t);
         Ok((updated, true))
     })?;
     let (t, did_change) = changed;

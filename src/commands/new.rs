@@ -6,8 +6,8 @@ use super::{hand_over, issue, pool_id, unknown_pool};
 use crate::cli::NewArgs;
 use crate::error::{Error, Result};
 use crate::model::{Access, check_name};
-use crate::store::log::{self, Event};
-use crate::store::{Mode, pools, tokens};
+use crate::model::{Event, Op};
+use crate::store::{NewToken, Open};
 use crate::text::quoted;
 use crate::{Ctx, clipboard, prompt, token, when};
 
@@ -38,10 +38,10 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
             return Err(unknown_pool(&[], pool).into());
         }
     }
-    let mut store = ctx.open(Mode::Write)?;
+    let mut store = ctx.open(Open::Create)?;
 
     let (created, secret) = issue(&mut store, token::Kind::Api, |tx, fresh| {
-        if tokens::by_name(tx, &name)?.is_some() {
+        if tx.token_by_name(&name)?.is_some() {
             return Err(
                 Error::conflict(format!("a token named {} already exists", quoted(&name)))
                     .hint("choose another --name, or `tokenctl renew` the existing one")
@@ -49,37 +49,31 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
             );
         }
         let pool_id = pool.as_deref().map(|p| pool_id(tx, p)).transpose()?;
-        let id = tokens::insert(
-            tx,
-            &tokens::NewToken {
-                name: &name,
-                prefix: &fresh.prefix,
-                hash: &fresh.hash,
-                pool_id,
-                access,
-                owner: args.owner.as_deref(),
-                expires_at,
-                created_at: ctx.now,
-                created_by: &actor,
-            },
-        )?;
-        log::append(
-            tx,
-            Event {
-                actor: &actor,
-                op: "new",
-                token_id: Some(id),
-                token: Some(&name),
-                prefix: Some(&fresh.prefix),
-                details: json!({
-                    "pool": pool,
-                    "access": access.as_str(),
-                    "owner": args.owner,
-                    "expires_at": expires_at.map(when::rfc3339),
-                }),
-            },
-        )?;
-        tokens::by_prefix(tx, &fresh.prefix)
+        let id = tx.insert_token(&NewToken {
+            name: &name,
+            prefix: &fresh.prefix,
+            hash: &fresh.hash,
+            pool_id,
+            access,
+            owner: args.owner.as_deref(),
+            expires_at,
+            created_at: ctx.now,
+            created_by: &actor,
+        })?;
+        tx.append_log(Event {
+            actor: &actor,
+            op: Op::New,
+            token_id: Some(id),
+            token: Some(&name),
+            prefix: Some(&fresh.prefix),
+            details: json!({
+                "pool": pool,
+                "access": access.as_str(),
+                "owner": args.owner,
+                "expires_at": expires_at.map(when::rfc3339),
+            }),
+        })?;
+        tx.token_by_prefix(&fresh.prefix)
     })?;
     hand_over(
         ctx,
@@ -101,7 +95,7 @@ fn ask_name_and_pool(ctx: &Ctx, pool: Option<String>) -> Result<(String, Option<
     if pool.is_some() || !ctx.db.exists() {
         return Ok((name, pool));
     }
-    let known = pools::names(ctx.open(Mode::Read)?.conn())?;
+    let known = ctx.open(Open::Read)?.read(|db| db.pool_names())?;
     if known.is_empty() {
         return Ok((name, None));
     }

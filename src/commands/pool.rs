@@ -7,30 +7,30 @@ use crate::Ctx;
 use crate::cli::PoolCommand;
 use crate::error::{Error, Kind, Result};
 use crate::model::check_name;
-use crate::store::log::{self, Event};
-use crate::store::{Mode, pools};
+use crate::model::{Event, Op};
+use crate::store::Open;
 use crate::text::quoted;
 
 pub fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
     match cmd {
         PoolCommand::List => {
-            let store = ctx.open(Mode::Read)?;
-            ctx.out.pools(&pools::list(store.conn())?)
+            let pools = ctx.open(Open::Read)?.read(|db| db.pools())?;
+            ctx.out.pools(&pools)
         }
         PoolCommand::Add { name } => {
             check_name("pool name", &name)?;
             let actor = ctx.actor()?;
-            let mut store = ctx.open(Mode::Write)?;
+            let mut store = ctx.open(Open::Create)?;
             store.write(|tx| {
-                if pools::id_of(tx, &name)?.is_some() {
+                if tx.pool_id(&name)?.is_some() {
                     return Err(Error::conflict(format!(
                         "a pool named {} already exists",
                         quoted(&name)
                     ))
                     .into());
                 }
-                pools::insert(tx, &name, ctx.now, &actor)?;
-                log::append(tx, pool_event(&actor, "pool-add", &name))?;
+                tx.insert_pool(&name, ctx.now, &actor)?;
+                tx.append_log(pool_event(&actor, Op::PoolAdd, &name))?;
                 Ok(())
             })?;
             ctx.out.note(format!("Added pool {}.", quoted(&name)));
@@ -38,14 +38,14 @@ pub fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
         }
         PoolCommand::Remove { name } => {
             let actor = ctx.actor()?;
-            let mut store = ctx.open(Mode::Existing)?;
+            let mut store = ctx.open(Open::Change)?;
             store.write(|tx| {
-                let Some(id) = pools::id_of(tx, &name)? else {
-                    let mut err = unknown_pool(&pools::names(tx)?, &name);
+                let Some(id) = tx.pool_id(&name)? else {
+                    let mut err = unknown_pool(&tx.pool_names()?, &name);
                     err.kind = Kind::NotFound;
                     return Err(err.into());
                 };
-                let users = pools::tokens_in(tx, id)?;
+                let users = tx.tokens_in_pool(id)?;
                 if users > 0 {
                     return Err(Error::conflict(format!(
                         "pool {} is used by {users} token{}",
@@ -57,8 +57,8 @@ pub fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
                     ))
                     .into());
                 }
-                pools::delete(tx, id)?;
-                log::append(tx,  pool_event(&actor, "pool-remove", &name))?;
+                tx.delete_pool(id)?;
+                tx.append_log(pool_event(&actor, Op::PoolRemove, &name))?;
                 Ok(())
             })?;
             ctx.out.note(format!("Removed pool {}.", quoted(&name)));
@@ -67,7 +67,7 @@ pub fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
     }
 }
 
-fn pool_event<'a>(actor: &'a str, op: &'static str, name: &str) -> Event<'a> {
+fn pool_event<'a>(actor: &'a str, op: Op, name: &str) -> Event<'a> {
     Event {
         actor,
         op,

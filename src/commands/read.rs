@@ -4,27 +4,32 @@ use super::{resolve, unknown_pool};
 use crate::Ctx;
 use crate::cli::{ListArgs, TokenRef};
 use crate::error::Result;
-use crate::store::{Mode, pools, tokens};
+use crate::model::Token;
+use crate::store::Open;
 
 pub fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
-    let store = ctx.open(Mode::Read)?;
-    let conn = store.conn();
-    let known = pools::names(conn)?;
-    if let Some(p) = &args.pool
-        && !known.contains(p)
-    {
-        return Err(unknown_pool(&known, p).into());
-    }
-    let mut list = tokens::list(conn, args.pool.as_deref())?;
-    if let Some(status) = args.status {
-        list.retain(|t| t.status(ctx.now) == status);
-    }
-    // An account without pools does not see an empty Device Pool column.
-    ctx.out.tokens(&list, !known.is_empty(), ctx.now)
+    let status = args.status.map(crate::model::Status::from);
+    ctx.open(Open::Read)?.read(|db| {
+        let known = db.pool_names()?;
+        if let Some(p) = &args.pool
+            && !known.contains(p)
+        {
+            return Err(unknown_pool(&known, p).into());
+        }
+        // Streamed: the store yields one token at a time (twice for a table:
+        // once to measure, once to print), all from one snapshot.
+        let mut feed = |sink: &mut dyn FnMut(&Token) -> Result<()>| {
+            db.each_token(args.pool.as_deref(), &mut |t| match status {
+                Some(s) if t.status(ctx.now) != s => Ok(()),
+                _ => sink(&t),
+            })
+        };
+        // An account without pools does not see an empty Device Pool column.
+        ctx.out.tokens(!known.is_empty(), ctx.now, &mut feed)
+    })
 }
 
 pub fn show(ctx: &Ctx, args: TokenRef) -> Result<()> {
-    let store = ctx.open(Mode::Read)?;
-    let t = resolve(store.conn(), &args.token)?;
+    let t = ctx.open(Open::Read)?.read(|db| resolve(db, &args.token))?;
     ctx.out.token(&t, ctx.now)
 }

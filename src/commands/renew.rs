@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 use super::{check_reason, details_with_reason, hand_over, issue, resolve};
 use crate::cli::RenewArgs;
 use crate::error::{Error, Result};
-use crate::store::log::{self, Event};
-use crate::store::{Mode, access, tokens};
+use crate::model::{Event, Op};
+use crate::store::Open;
 use crate::text::quoted;
 use crate::{Ctx, clipboard, prompt, token, when};
 
@@ -23,8 +23,8 @@ pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
         })
         .transpose()?;
     let actor = ctx.actor()?;
-    let mut store = ctx.open(Mode::Existing)?;
-    let target = resolve(store.conn(), &args.token.token)?;
+    let mut store = ctx.open(Open::Change)?;
+    let target = store.read(|db| resolve(db, &args.token.token))?;
     prompt::confirm(
         &format!(
             "Renew token {} (prefix {})? The current token stops working {}",
@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
         args.yes,
     )?;
     let (renewed, secret) = issue(&mut store, token::Kind::Api, |tx, fresh| {
-        let now = tokens::by_prefix(tx, &target.prefix)?;
+        let now = tx.token_by_prefix(&target.prefix)?;
         if now.as_ref().map(|t| t.id) != Some(target.id) {
             return Err(Error::not_found(format!(
                 "token {} changed or was deleted while you were asked; nothing was renewed",
@@ -49,34 +49,24 @@ pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
             ))
             .into());
         }
-        tokens::set_secret(
-            tx,
-            target.id,
-            &fresh.prefix,
-            &fresh.hash,
-            ctx.now,
-            grace_until,
-        )?;
+        tx.set_secret(target.id, &fresh.prefix, &fresh.hash, ctx.now, grace_until)?;
         // Access tokens exchanged for the old secret end at once.
-        access::end_all_of(tx, target.id)?;
+        tx.end_access_of(target.id)?;
         let mut details = Map::new();
         details.insert("old_prefix".into(), Value::from(target.prefix.as_str()));
         details.insert("new_prefix".into(), Value::from(fresh.prefix.as_str()));
         if let Some(g) = grace_until {
             details.insert("grace_until".into(), Value::from(when::rfc3339(g)));
         }
-        log::append(
-            tx,
-            Event {
-                actor: &actor,
-                op: "renew",
-                token_id: Some(target.id),
-                token: Some(&target.name),
-                prefix: Some(&fresh.prefix),
-                details: details_with_reason(details, args.reason.reason.as_deref()),
-            },
-        )?;
-        tokens::by_prefix(tx, &fresh.prefix)
+        tx.append_log(Event {
+            actor: &actor,
+            op: Op::Renew,
+            token_id: Some(target.id),
+            token: Some(&target.name),
+            prefix: Some(&fresh.prefix),
+            details: details_with_reason(details.clone(), args.reason.reason.as_deref()),
+        })?;
+        tx.token_by_prefix(&fresh.prefix)
     })?;
     hand_over(
         ctx,

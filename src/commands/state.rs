@@ -6,38 +6,58 @@ use super::{check_reason, details_with_reason, resolve};
 use crate::Ctx;
 use crate::cli::StateArgs;
 use crate::error::Result;
-use crate::store::log::{self, Event};
-use crate::store::{Mode, access, tokens};
+use crate::model::{Event, Op};
+use crate::store::Open;
 use crate::text::quoted;
 
-pub fn run(ctx: &Ctx, args: StateArgs, disable: bool) -> Result<()> {
+/// The state a command puts a token in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Disabled,
+    Enabled,
+}
+
+impl Target {
+    fn disabled(self) -> bool {
+        self == Target::Disabled
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Target::Disabled => "disabled",
+            Target::Enabled => "enabled",
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, args: StateArgs, target: Target) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;
     let actor = ctx.actor()?;
-    let mut store = ctx.open(Mode::Existing)?;
+    let mut store = ctx.open(Open::Change)?;
     let (t, changed) = store.write(|tx| {
         let t = resolve(tx, &args.token.token)?;
-        if t.disabled == disable {
+        if t.disabled == target.disabled() {
             return Ok((t, false));
         }
-        tokens::set_disabled(tx, t.id, disable)?;
-        if disable {
+        tx.set_disabled(t.id, target.disabled())?;
+        if target == Target::Disabled {
             // Its access tokens end at once, and do not come back on enable.
-            access::end_all_of(tx, t.id)?;
+            tx.end_access_of(t.id)?;
         }
-        log::append(
-            tx,
-            Event {
-                actor: &actor,
-                op: if disable { "disable" } else { "enable" },
-                token_id: Some(t.id),
-                token: Some(&t.name),
-                prefix: Some(&t.prefix),
-                details: details_with_reason(Map::new(), args.reason.reason.as_deref()),
+        tx.append_log(Event {
+            actor: &actor,
+            op: match target {
+                Target::Disabled => Op::Disable,
+                Target::Enabled => Op::Enable,
             },
-        )?;
-        Ok((tokens::by_prefix(tx, &t.prefix)?.unwrap_or(t), true))
+            token_id: Some(t.id),
+            token: Some(&t.name),
+            prefix: Some(&t.prefix),
+            details: details_with_reason(Map::new(), args.reason.reason.as_deref()),
+        })?;
+        Ok((tx.token_by_prefix(&t.prefix)?.unwrap_or(t), true))
     })?;
-    let state = if disable { "disabled" } else { "enabled" };
+    let state = target.word();
     if changed {
         ctx.out
             .note(format!("Token {} is now {state}.", quoted(&t.name)));

@@ -1,13 +1,12 @@
 //! `tokenctl verify`: read a token from stdin and say whether it is good.
 
-use serde_json::{Map, Value};
-
 use super::{refuse_token_argument, unknown_pool};
 use crate::Ctx;
-use crate::cli::{Format, Use, VerifyArgs};
+use crate::cli::{Use, VerifyArgs};
 use crate::error::{Error, Result};
 use crate::model::Token;
-use crate::store::{Mode, pools};
+use crate::output::Format;
+use crate::store::Open;
 use crate::text::quoted;
 use crate::verify::{self, Good, Reason, Requirements, Via};
 use crate::when::rfc3339;
@@ -20,16 +19,19 @@ pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
     let Some(presented) = verify::presented(&input) else {
         return reject(ctx, Reason::Malformed);
     };
-    let mut store = ctx.open(Mode::Check)?;
+    let mut store = ctx.open(Open::Check)?;
     // An unregistered pool is no usage error here: no token can belong to
     // it, so every token fails as `pool` (spec section 6), with a note.
-    if let Some(p) = &args.pool
-        && pools::id_of(store.conn(), p)?.is_none()
-    {
-        ctx.out.note(format!(
-            "note: {}",
-            unknown_pool(&pools::names(store.conn())?, p)
-        ));
+    if let Some(p) = &args.pool {
+        let unregistered = store.read(|db| {
+            Ok(match db.pool_id(p)? {
+                Some(_) => None,
+                None => Some(unknown_pool(&db.pool_names()?, p)),
+            })
+        })?;
+        if let Some(why) = unregistered {
+            ctx.out.note(format!("note: {why}"));
+        }
     }
     let needs = Requirements {
         write: args.access == Use::Write,
@@ -47,26 +49,6 @@ fn as_used(ctx: &Ctx, good: &Good) -> Token {
     let mut token = good.token.clone();
     token.last_used = Some(ctx.now.date_naive());
     token
-}
-
-/// The good token's fields, plus `"valid": true` and how it matched.
-pub fn good_object(ctx: &Ctx, good: &Good) -> Map<String, Value> {
-    let mut obj = Map::new();
-    obj.insert("valid".into(), true.into());
-    obj.extend(as_used(ctx, good).to_json(ctx.now));
-    match &good.via {
-        Via::Current { .. } => {}
-        Via::Old { grace_until } => {
-            obj.insert("grace_until".into(), rfc3339(*grace_until).into());
-        }
-        Via::Access { prefix, expires_at } => {
-            let mut a = Map::new();
-            a.insert("prefix".into(), prefix.clone().into());
-            a.insert("expires_at".into(), rfc3339(*expires_at).into());
-            obj.insert("access_token".into(), Value::Object(a));
-        }
-    }
-    obj
 }
 
 fn accept(ctx: &Ctx, good: &Good) -> Result<()> {
@@ -87,16 +69,15 @@ fn accept(ctx: &Ctx, good: &Good) -> Result<()> {
         ctx.out.note(note);
         return ctx.out.token(&as_used(ctx, good), ctx.now);
     }
-    ctx.out.record(good_object(ctx, good), "")
+    let used = as_used(ctx, good);
+    ctx.out
+        .record(&verify::Accepted::new(&used, good, ctx.now), "")
 }
 
 /// Exit 1 with the reason: JSON and CSV say it on stdout too.
 pub fn reject(ctx: &Ctx, reason: Reason) -> Result<()> {
     if ctx.out.format != Format::Table {
-        let mut obj = Map::new();
-        obj.insert("valid".into(), false.into());
-        obj.insert("reason".into(), reason.as_str().into());
-        ctx.out.record(obj, "")?;
+        ctx.out.record(&verify::Rejected::new(reason), "")?;
     }
     Err(Error::rejected(format!(
         "the token was rejected: {} ({})",

@@ -1,416 +1,250 @@
-//! The SQLite store: opening (and refusing foreign files), pragmas,
-//! migrations, and the IMMEDIATE write transaction. SQL lives only here.
+//! The store: where tokens, pools, access tokens and the account log live.
+//! Commands open a [`Store`], run a closure on a read or on a write
+//! transaction, and call the domain methods of [`Db`] on it. Only the
+//! engine modules (`sqlite`) know SQL; nothing above this module sees an
+//! engine's types.
 
-pub mod access;
-mod file;
-pub mod log;
-pub mod pools;
-pub mod schema;
-pub mod tokens;
+mod sqlite;
 
-use std::fs::{self, OpenOptions};
-use std::io;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use anyhow::Context;
-pub use rusqlite::Transaction;
-use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
+use chrono::{DateTime, NaiveDate, Utc};
 
-use self::file::Looks;
-use crate::error::{Error, Result};
+use crate::chain::{self, GENESIS, StoredEntry};
+use crate::error::Result;
+use crate::model::{Access, Event, LogEntry, Op, Pool, Token};
+use crate::token::Kind;
 
-/// How long a command waits for another process's write lock before failing.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+#[doc(hidden)]
+pub use sqlite::schema;
 
-/// Whether a command may create and change the database.
+/// How a command opens the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Read only; a missing database is "not found" and is not created.
+pub enum Open {
+    /// Read only; a missing store is "not found" and is not created.
     Read,
-    /// Change an existing database; a missing one is "not found".
-    Existing,
-    /// Change the database, creating it when missing (`new`, `pool add`).
-    Write,
+    /// Change a store that exists; a missing one is "not found".
+    Change,
+    /// Change the store, creating it when missing (`new`, `pool add`).
+    Create,
     /// Read, with best-effort bookkeeping writes (`verify`'s `last_used`):
-    /// a database this user may not write is opened read-only.
+    /// a store this user may not write is opened read-only.
     Check,
 }
 
+/// An open store. One engine for now: SQLite.
 pub struct Store {
-    conn: Connection,
-    read_only: bool,
-}
-
-fn not_ours(path: &Path, why: &str) -> anyhow::Error {
-    Error::storage(format!(
-        "{} is not a tokenctl database ({why}); it was left untouched",
-        path.display()
-    ))
-    .hint("point --db or TOKENCTL_DB at a tokenctl database, or at a new path")
-    .into()
-}
-
-fn newer(path: &Path, version: i64) -> anyhow::Error {
-    let latest = schema::latest_version();
-    Error::storage(format!(
-        "{} has schema version {version}, newer than this tokenctl understands ({latest}); it was left untouched",
-        path.display()
-    ))
-    .hint("upgrade tokenctl")
-    .into()
-}
-
-/// Turn a SQLite failure into the contract's terms: a lock held past the
-/// timeout is said plainly; everything else is a storage failure (exit 10).
-pub fn sql_error(e: rusqlite::Error) -> anyhow::Error {
-    match e.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::storage(format!(
-            "the database is locked by another process (waited {} s)",
-            BUSY_TIMEOUT.as_secs()
-        ))
-        .hint("try again when the other tokenctl or sqlite3 process has finished")
-        .into(),
-        Some(ErrorCode::ReadOnly) => {
-            Error::storage(format!("the database is read-only: {e}")).into()
-        }
-        Some(ErrorCode::DiskFull) => Error::storage("the disk is full; nothing was changed").into(),
-        _ => anyhow::Error::new(e),
-    }
-}
-
-/// What is at `path`: nothing (`None`), or what its bytes say. Anything but
-/// a regular file (a directory, a FIFO, a device) is refused at once,
-/// without waiting on it.
-fn look(path: &Path) -> Result<Option<Looks>> {
-    let mut f = match file::open_nonblocking(path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        other => other.with_context(|| format!("cannot read {}", path.display()))?,
-    };
-    let kind = f
-        .metadata()
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .file_type();
-    if !kind.is_file() {
-        use std::os::unix::fs::FileTypeExt;
-        let what = if kind.is_dir() {
-            "a directory"
-        } else if kind.is_fifo() {
-            "a FIFO"
-        } else if kind.is_socket() {
-            "a socket"
-        } else {
-            "a device"
-        };
-        return Err(Error::storage(format!(
-            "{} is {what}, not a database file; it was left untouched",
-            path.display()
-        ))
-        .hint("point --db or TOKENCTL_DB at a regular file, or at a new path")
-        .into());
-    }
-    file::inspect(path, &mut f)
-        .map(Some)
-        .with_context(|| format!("cannot read {}", path.display()))
-}
-
-/// Whether this process may change the database: the file, and the
-/// directory where SQLite keeps its `-wal` and `-shm`.
-fn writable(path: &Path) -> bool {
-    use rustix::fs::{Access, access};
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    access(path, Access::WRITE_OK).is_ok() && access(dir, Access::WRITE_OK).is_ok()
+    engine: sqlite::Sqlite,
 }
 
 impl Store {
-    pub fn open(path: &Path, mode: Mode) -> Result<Store> {
-        let latest = schema::latest_version();
-        let looks = look(path)?;
-        match (looks, mode) {
-            (Some(Looks::Foreign(why)), _) => Err(not_ours(path, why)),
-            (Some(Looks::Ours { version }), _) if i64::from(version) > latest => {
-                Err(newer(path, i64::from(version)))
-            }
-            (None | Some(Looks::Empty), Mode::Write) => {
-                create_private(path)?;
-                Self::open_write(path)
-            }
-            (Some(Looks::Blank), Mode::Write) => Self::open_write(path),
-            (None | Some(Looks::Empty | Looks::Blank), _) => Err(no_database(path)),
-            (Some(Looks::Ours { version }), _) if i64::from(version) < latest => {
-                // An older schema of ours: upgrading it is a write, done once,
-                // also on the way to a read.
-                if !writable(path) {
-                    return Err(Error::storage(format!(
-                        "{} has an older schema (version {version}) that must be upgraded, and it is read-only here",
-                        path.display()
-                    ))
-                    .hint("run any tokenctl command once as a user who may write it")
-                    .into());
-                }
-                Self::open_write(path)
-            }
-            (Some(Looks::Ours { .. }), Mode::Read) => Self::open_read(path),
-            (Some(Looks::Ours { .. }), Mode::Check) if !writable(path) => Self::open_read(path),
-            (Some(Looks::Ours { .. }), _) => Self::open_write(path),
-        }
-    }
-
-    fn open_read(path: &Path) -> Result<Store> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = match Self::connect(path, flags) {
-            Ok(conn) => conn,
-            // A WAL database on a read-only mount or in a directory we may
-            // not write, with no -wal beside it: nobody can be writing it,
-            // so it is read as it stands (`immutable`).
-            Err(_) if !file::beside(path, "-wal").exists() => {
-                Self::connect(&immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)?
-            }
-            Err(e) => return Err(e),
-        };
-        match identify(&conn, path)? {
-            Identity::Current => Ok(Store {
-                conn,
-                read_only: true,
-            }),
-            Identity::Fresh => Err(no_database(path)),
-            Identity::Older => Err(Error::storage(format!(
-                "{} changed while it was opened; try again",
-                path.display()
-            ))
-            .into()),
-        }
-    }
-
-    /// Open and read the identity, so that a failure shows up here.
-    fn connect(path: &Path, flags: OpenFlags) -> Result<Connection> {
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(sql_error)
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
-        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .map_err(sql_error)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-        Ok(conn)
-    }
-
-    fn open_write(path: &Path) -> Result<Store> {
-        let mut conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sql_error)
-        .with_context(|| format!("cannot open {}", path.display()))?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
-        // Identify again, now through SQLite, before any pragma that writes:
-        // another process may have changed the file since it was looked at.
-        let identity = identify(&conn, path)?;
-        ensure_wal(&conn).context("cannot switch the database to WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(sql_error)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(sql_error)?;
-        conn.set_transaction_behavior(TransactionBehavior::Immediate);
-        if identity != Identity::Current {
-            schema::migrate(&mut conn)
-                .with_context(|| format!("cannot set up {}", path.display()))?;
-        }
+    pub fn open(path: &Path, how: Open) -> Result<Store> {
         Ok(Store {
-            conn,
-            read_only: false,
+            engine: sqlite::Sqlite::open(path, how)?,
         })
     }
 
-    /// For reads. Read commands open the database read-only.
-    pub fn conn(&self) -> &Connection {
-        &self.conn
+    /// Run `f` on a consistent view of the store (one snapshot: two passes
+    /// over the same rows see the same rows).
+    pub fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        self.engine.read(f)
     }
 
-    /// Run `f` in one IMMEDIATE transaction: the write lock is taken at once
-    /// (waiting up to the busy timeout), so the change and its log entry both
-    /// happen or neither does.
-    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql_error)?;
-        let value = f(&tx)?;
-        tx.commit().map_err(sql_error)?;
-        Ok(value)
+    /// Run `f` in one write transaction: the change and its log entry both
+    /// happen or neither does. `f` may run again when the engine retries a
+    /// transaction that failed for a passing reason, so it does no work
+    /// outside the store (no hashing, no printing).
+    pub fn write<T>(&mut self, f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
+        self.engine.write(f)
     }
 
     /// Bookkeeping that may be skipped: `f` in a write transaction when the
-    /// lock is free at once and the database may be written; otherwise
-    /// nothing, at once. Never waits on another writer.
-    pub fn write_if_free(&mut self, f: impl FnOnce(&Transaction) -> Result<()>) -> Result<()> {
-        if self.read_only {
-            return Ok(());
-        }
-        self.conn.busy_timeout(Duration::ZERO).map_err(sql_error)?;
-        let outcome = self.write(f);
-        self.conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
-        match outcome {
-            Err(e) if skippable(&e) => Ok(()),
-            other => other,
-        }
+    /// lock is free at once and the store may be written; otherwise nothing,
+    /// at once. Never waits on another writer.
+    pub fn write_if_free(&mut self, f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<()> {
+        self.engine.write_if_free(f)
     }
 }
 
-/// A failure that only means "not now": the lock is held, or the database
-/// cannot be written.
-fn skippable(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<rusqlite::Error>().is_some_and(|e| {
-            matches!(
-                e.sqlite_error_code(),
-                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::ReadOnly)
-            )
-        }) || c.downcast_ref::<Error>().is_some_and(|e| {
-            e.message.starts_with("the database is locked")
-                || e.message.starts_with("the database is read-only")
-        })
-    })
+/// The filters of `tokenctl log`.
+#[derive(Debug, Default, Clone)]
+pub struct LogFilter {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// A token's name or prefix, now or at any time in the past.
+    pub token: Option<String>,
+    pub actor: Option<String>,
+    pub op: Option<Op>,
+    pub limit: Option<u64>,
 }
 
-/// `file:PATH?immutable=1`, the path percent-encoded where a URI needs it.
-fn immutable_uri(path: &Path) -> std::path::PathBuf {
-    let mut uri = String::from("file:");
-    for c in path.to_string_lossy().chars() {
-        match c {
-            '%' => uri.push_str("%25"),
-            '?' => uri.push_str("%3f"),
-            '#' => uri.push_str("%23"),
-            c => uri.push(c),
-        }
-    }
-    uri.push_str("?immutable=1");
-    uri.into()
+/// A token about to be stored: its fields and the hash of its secret.
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub hash: &'a str,
+    pub pool_id: Option<i64>,
+    pub access: Access,
+    pub owner: Option<&'a str>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: &'a str,
 }
 
-/// Switch a new database to WAL. Changing the journal mode needs a lock that
-/// SQLite does not wait for through the busy handler, so when several
-/// processes open a new file at once, retry until the busy timeout.
-fn ensure_wal(conn: &Connection) -> Result<()> {
-    let start = Instant::now();
-    loop {
-        let mode =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0));
-        match mode {
-            Ok(m) if m.eq_ignore_ascii_case("wal") => return Ok(()),
-            Ok(m) => {
-                return Err(Error::storage(format!(
-                    "the database stays in journal mode {m}, not WAL"
-                ))
-                .into());
-            }
-            Err(e)
-                if matches!(
-                    e.sqlite_error_code(),
-                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-                ) && start.elapsed() < BUSY_TIMEOUT =>
-            {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(e) => return Err(sql_error(e)),
-        }
-    }
+/// The fields `modify` can change; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes {
+    pub name: Option<String>,
+    pub pool_id: Option<Option<i64>>,
+    pub access: Option<Access>,
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    pub owner: Option<Option<String>>,
 }
 
-fn no_database(path: &Path) -> anyhow::Error {
-    Error::not_found(format!("no tokenctl database at {}", path.display()))
-        .hint("`tokenctl new` or `tokenctl pool add` creates one; --db or TOKENCTL_DB points elsewhere")
-        .into()
+/// An access token about to be stored.
+pub struct NewAccess<'a> {
+    pub prefix: &'a str,
+    pub hash: &'a str,
+    pub token_id: i64,
+    /// The parent's prefix that was presented: during a renew's grace the
+    /// old one, so that the access token dies with that grace.
+    pub parent_prefix: &'a str,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum Identity {
-    /// An empty SQLite database: ours to set up.
-    Fresh,
-    /// Ours, with a schema older than this tokenctl's.
-    Older,
+/// Which secret of its parent an access token was made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MadeWith {
+    /// The parent's current secret: it lives as long as that secret does.
     Current,
+    /// The secret a renew replaced, during its grace: it dies with the grace.
+    Old { grace_until: DateTime<Utc> },
+    /// A secret the parent no longer has: it is dead.
+    Gone,
 }
 
-fn identify(conn: &Connection, path: &Path) -> Result<Identity> {
-    // One statement, so one snapshot: another process may be setting up
-    // the same new file right now.
-    let (application_id, version, objects): (i32, i64, i64) = conn
-        .query_row(
-            "SELECT (SELECT application_id FROM pragma_application_id()),
-                    (SELECT user_version FROM pragma_user_version()),
-                    (SELECT count(*) FROM sqlite_schema)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .map_err(sql_error)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    if application_id == 0 {
-        return if objects == 0 && version == 0 {
-            Ok(Identity::Fresh)
-        } else {
-            Err(not_ours(path, "another program's SQLite database"))
+/// What a prefix presented for checking belongs to.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A token's current secret; `grace_pending` while its old one still works.
+    Current {
+        token: Token,
+        hash: String,
+        grace_pending: bool,
+    },
+    /// The previous secret of a token renewed with a grace period.
+    Old {
+        token: Token,
+        hash: String,
+        grace_until: DateTime<Utc>,
+    },
+    /// A short-lived access token from `exchange`, with its parent.
+    Access {
+        parent: Token,
+        hash: String,
+        expires_at: DateTime<Utc>,
+        made_with: MadeWith,
+    },
+}
+
+impl Credential {
+    /// The argon2 PHC string the presented token must match.
+    pub fn hash(&self) -> &str {
+        match self {
+            Credential::Current { hash, .. }
+            | Credential::Old { hash, .. }
+            | Credential::Access { hash, .. } => hash,
+        }
+    }
+}
+
+/// A callback over streamed rows.
+pub type Each<'f, T> = &'f mut dyn FnMut(T) -> Result<()>;
+
+/// The store's operations, in the domain's words. Each engine implements
+/// them; lookups go through unique indexes (prefix, name), so their cost
+/// does not grow with the number of tokens.
+pub trait Db {
+    fn token_by_name(&mut self, name: &str) -> Result<Option<Token>>;
+    fn token_by_prefix(&mut self, prefix: &str) -> Result<Option<Token>>;
+    /// Every token (of `pool`, when given), ordered by name, one at a time.
+    fn each_token(&mut self, pool: Option<&str>, f: Each<'_, Token>) -> Result<()>;
+    /// Names of all tokens, for suggestions.
+    fn token_names(&mut self) -> Result<Vec<String>>;
+    /// True when `value` is some token's name, prefix or old prefix, or an
+    /// access token's prefix: a new prefix must be none of them.
+    fn name_or_prefix_taken(&mut self, value: &str) -> Result<bool>;
+    /// What `prefix` names for a token of `kind`.
+    fn credential(&mut self, kind: Kind, prefix: &str) -> Result<Option<Credential>>;
+
+    fn pool_id(&mut self, name: &str) -> Result<Option<i64>>;
+    fn pools(&mut self) -> Result<Vec<Pool>>;
+    fn pool_names(&mut self) -> Result<Vec<String>>;
+    fn tokens_in_pool(&mut self, pool_id: i64) -> Result<i64>;
+
+    /// Entries matching `filter`, newest first, one at a time.
+    fn each_log_entry(&mut self, filter: &LogFilter, f: Each<'_, LogEntry>) -> Result<()>;
+    /// The newest entry, if any.
+    fn log_head(&mut self) -> Result<Option<LogEntry>>;
+    /// Every entry as stored, oldest first, for the chain check; `f` says
+    /// whether to go on.
+    fn each_stored_entry(&mut self, f: &mut dyn FnMut(StoredEntry) -> bool) -> Result<()>;
+    /// The newest entry's id and hash, to chain the next one from.
+    fn log_tail(&mut self) -> Result<Option<(i64, String)>>;
+    /// Store an entry whose hash is made (see [`Db::append_log`]).
+    fn insert_log_entry(&mut self, entry: &LogEntry, token_id: Option<i64>) -> Result<()>;
+
+    fn insert_token(&mut self, t: &NewToken<'_>) -> Result<i64>;
+    fn update_token(&mut self, id: i64, c: &Changes) -> Result<()>;
+    fn set_disabled(&mut self, id: i64, disabled: bool) -> Result<()>;
+    /// A new secret (and prefix) for the same token. With `grace_until`, the
+    /// current secret keeps working until then (or the new one's first use);
+    /// without, it dies at once. Only one old secret is kept.
+    fn set_secret(
+        &mut self,
+        id: i64,
+        prefix: &str,
+        hash: &str,
+        renewed_at: DateTime<Utc>,
+        grace_until: Option<DateTime<Utc>>,
+    ) -> Result<()>;
+    /// The first use of a renewed token ends its old secret's grace (and the
+    /// access tokens made with it), if the token still has the secret used.
+    fn end_grace_if_current(&mut self, id: i64, prefix: &str) -> Result<()>;
+    fn delete_token(&mut self, id: i64) -> Result<()>;
+    /// Record a use: at most one write a day per token.
+    fn touch(&mut self, id: i64, today: NaiveDate) -> Result<bool>;
+
+    fn insert_pool(&mut self, name: &str, now: DateTime<Utc>, actor: &str) -> Result<()>;
+    fn delete_pool(&mut self, pool_id: i64) -> Result<()>;
+
+    fn insert_access(&mut self, a: &NewAccess<'_>) -> Result<()>;
+    /// End every access token of a token (renew, disable; delete cascades).
+    fn end_access_of(&mut self, token_id: i64) -> Result<usize>;
+    /// Drop access tokens that have expired, so the table does not grow.
+    fn purge_expired_access(&mut self, now: DateTime<Utc>) -> Result<usize>;
+
+    /// Append one entry, chained to the newest, inside the transaction that
+    /// makes the change. `at` is the system clock now, at commit: each entry
+    /// keeps its own real time, so one write under a wrong clock does not
+    /// move later entries' times. The same on every engine.
+    fn append_log(&mut self, event: Event<'_>) -> Result<LogEntry> {
+        let (previous_id, previous_hash) =
+            self.log_tail()?.unwrap_or_else(|| (0, GENESIS.to_owned()));
+        let details_text = serde_json::to_string(&event.details)?;
+        let mut entry = LogEntry {
+            id: previous_id + 1,
+            at: crate::when::rfc3339(Utc::now()),
+            actor: event.actor.to_owned(),
+            op: event.op,
+            token: event.token.map(str::to_owned),
+            prefix: event.prefix.map(str::to_owned),
+            details: serde_json::value::RawValue::from_string(details_text)?,
+            hash: String::new(),
         };
-    }
-    if application_id != schema::APPLICATION_ID {
-        return Err(not_ours(path, "another program's SQLite database"));
-    }
-    let latest = schema::latest_version();
-    match version {
-        v if v > latest => Err(newer(path, v)),
-        v if v == latest => Ok(Identity::Current),
-        _ => Ok(Identity::Older),
-    }
-}
-
-/// Create the database file (mode 0600) and its directory (0700) if missing,
-/// before SQLite opens it, so that the file and its -wal/-shm stay private.
-fn create_private(path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.exists()
-    {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .with_context(|| format!("cannot create the directory {}", dir.display()))?;
-    }
-    match OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot create {}", path.display()))),
-    }
-}
-
-/// Map a row-not-found into `None`.
-pub(crate) fn optional<T>(r: rusqlite::Result<T>) -> Result<Option<T>> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
-        Err(e) => Err(sql_error(e)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn bundled_sqlite_has_the_wal_reset_fix() {
-        // SQLite 3.7.0–3.51.2 can corrupt a WAL database when two processes
-        // write or checkpoint at once; 3.51.3 fixed it.
-        assert!(
-            rusqlite::version_number() >= 3_051_003,
-            "bundled SQLite {} is too old",
-            rusqlite::version()
-        );
+        entry.hash = chain::hash_of(&previous_hash, &entry, &event.details);
+        self.insert_log_entry(&entry, event.token_id)?;
+        Ok(entry)
     }
 }

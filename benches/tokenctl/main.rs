@@ -1,0 +1,316 @@
+//! The benchmark: whole-process timings of tokenctl at 1, 1,000 and
+//! 100,000 tokens and 1,000,000 log entries, beside the argon2 floor,
+//! process start-up, SQLite's own shell reading the same rows (the
+//! baselines of the ratio goals), peak memory of the streamed outputs, and
+//! a peer (Apache's htpasswd with bcrypt).
+//!
+//! Run: `cargo bench --bench tokenctl` (`-- --quick` for fewer
+//! repetitions; `-- --keep DIR` to keep the databases).
+
+mod measure;
+mod peer;
+mod report;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::Result;
+use tokenctl::token;
+
+use crate::measure::{Bench, Row, have, shell, tokenctl};
+
+pub const SIZES: [usize; 3] = [1, 1_000, 100_000];
+pub const LOG_ENTRIES: usize = 1_000_000;
+
+/// A timed case: name, arguments, stdin, expected exit code, runs.
+type Case<'a> = (&'a str, Vec<&'a str>, Option<&'a [u8]>, i32, usize);
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    // The peak-memory wrapper (see measure::rss_wrapper).
+    if let Some(i) = args.iter().position(|a| a == "--rss") {
+        return measure::rss_wrapper(&args[i + 1..]);
+    }
+    // The process floor: a fresh process that does one argon2 verify and
+    // nothing else (token on stdin, PHC string in BENCH_PHC).
+    if args.iter().any(|a| a == "--floor-verify") {
+        let mut t = String::new();
+        std::io::stdin().read_line(&mut t)?;
+        let phc = std::env::var("BENCH_PHC")?;
+        std::process::exit(if token::verify(t.trim_end(), &phc) {
+            0
+        } else {
+            1
+        });
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let keep = args
+        .iter()
+        .position(|a| a == "--keep")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
+    let exe = std::env::current_exe()?;
+    // Cargo builds the tokenctl binary beside this benchmark, same profile.
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_tokenctl"));
+    let scratch = std::env::temp_dir().join(format!("tokenctl-bench-{}", std::process::id()));
+    let cleanup = keep.is_none();
+    let dir = keep.unwrap_or_else(|| scratch.clone());
+    std::fs::create_dir_all(&dir)?;
+    let mut b = Bench {
+        dir,
+        runs: if quick { 7 } else { 21 },
+        rows: Vec::new(),
+        instructions: Vec::new(),
+        rss: Vec::new(),
+        valgrind: have("valgrind"),
+        exe: exe.clone(),
+    };
+    let sqlite3 = have("sqlite3");
+    if !sqlite3 {
+        eprintln!("baselines skipped: sqlite3 not found (apt-get install sqlite3)");
+    }
+    if !b.valgrind {
+        eprintln!("instruction counts skipped: valgrind not found");
+    }
+    let runs = b.runs;
+
+    eprintln!("floor:");
+    // One bare argon2id hash and verify with the parameters tokenctl issues.
+    let sample = token::generate_with_prefix(token::Kind::Api, "Floor000")?;
+    let stored = token::hash(&sample)?;
+    let mut hash_times = Vec::new();
+    let mut verify_times = Vec::new();
+    for _ in 0..runs {
+        let s = Instant::now();
+        token::hash(&sample)?;
+        hash_times.push(s.elapsed());
+        let s = Instant::now();
+        assert!(token::verify(&sample, &stored));
+        verify_times.push(s.elapsed());
+    }
+    for (what, times) in [
+        ("argon2id hash (in-process)", hash_times),
+        ("argon2id verify (in-process)", verify_times),
+    ] {
+        let row = Row {
+            what: what.into(),
+            size: "-".into(),
+            times,
+        };
+        eprintln!("  {what:<34} {:>10}  median {:>8.2} ms", "-", row.median());
+        b.rows.push(row);
+    }
+    let sample_line = format!("{}\n", sample.as_str()).into_bytes();
+    b.time(
+        "argon2id verify (own process)",
+        "-",
+        runs,
+        Some(&sample_line),
+        |_| {
+            let mut c = Command::new(&exe);
+            c.arg("--floor-verify")
+                .env("BENCH_PHC", &stored)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            c
+        },
+        0,
+    )?;
+    let mut floor_cmd = Command::new(&exe);
+    floor_cmd.arg("--floor-verify").env("BENCH_PHC", &stored);
+    b.count(
+        "argon2id verify (own process)",
+        "-",
+        floor_cmd,
+        Some(&sample_line),
+    )?;
+    let nodb = b.dir.join("none.db");
+    b.time(
+        "tokenctl --version (start-up)",
+        "-",
+        runs,
+        None,
+        |_| {
+            let mut c = Command::new(&bin);
+            c.arg("--version")
+                .stdout(Stdio::null())
+                .env("TOKENCTL_DB", &nodb);
+            c
+        },
+        0,
+    )?;
+
+    let malformed = b"not-a-token\n".to_vec();
+    let unknown = {
+        let t = token::generate_with_prefix(token::Kind::Api, "Zz9Zz9Zz")?;
+        format!("{}\n", t.as_str()).into_bytes()
+    };
+    for &n in &SIZES {
+        let size = if n == SIZES[2] {
+            format!("{n}/{LOG_ENTRIES}")
+        } else {
+            n.to_string()
+        };
+        let log_entries = if n == SIZES[2] { LOG_ENTRIES } else { n };
+        let db = b.dir.join(format!("bench-{n}.db"));
+        let _ = std::fs::remove_file(&db);
+        eprintln!("tokens: {n}, log entries: {log_entries} (filling…)");
+        let start = Instant::now();
+        tokenctl::bench_support::fill(&db, n, log_entries)?;
+        eprintln!("  filled in {:.1} s", start.elapsed().as_secs_f64());
+        // A real token to verify; its first check of the day writes
+        // last_used, so make that one before timing.
+        let out = tokenctl(&bin, &db)
+            .args(["new", "--name", "bench-real"])
+            .stdout(Stdio::piped())
+            .output()?;
+        let real = format!("{}\n", String::from_utf8(out.stdout)?.trim_end()).into_bytes();
+        let mut first = tokenctl(&bin, &db)
+            .arg("verify")
+            .stdin(Stdio::piped())
+            .spawn()?;
+        first.stdin.take().unwrap().write_all(&real)?;
+        first.wait()?;
+
+        let mut new_cmd = tokenctl(&bin, &db);
+        new_cmd.args(["new", "--name", "bench-counted"]);
+        b.count("new", &size, new_cmd, None)?;
+        let mut verify_cmd = tokenctl(&bin, &db);
+        verify_cmd.arg("verify");
+        b.count("verify (good)", &size, verify_cmd, Some(&real))?;
+        let mut unknown_cmd = tokenctl(&bin, &db);
+        unknown_cmd.arg("verify");
+        b.count("verify (unknown)", &size, unknown_cmd, Some(&unknown))?;
+
+        b.time(
+            "new",
+            &size,
+            runs,
+            None,
+            |i| {
+                let mut c = tokenctl(&bin, &db);
+                c.args(["new", "--name", &format!("bench-new-{i}")]);
+                c
+            },
+            0,
+        )?;
+        let list_runs = if n >= 100_000 { runs.min(7) } else { runs };
+        let mut cases: Vec<Case> = vec![
+            ("verify (good)", vec!["verify"], Some(&real), 0, runs),
+            ("verify (unknown)", vec!["verify"], Some(&unknown), 1, runs),
+            (
+                "verify (malformed)",
+                vec!["verify"],
+                Some(&malformed),
+                1,
+                runs,
+            ),
+            (
+                "list --format json",
+                vec!["list", "--format", "json"],
+                None,
+                0,
+                list_runs,
+            ),
+            ("list (table)", vec!["list"], None, 0, list_runs),
+        ];
+        if n == SIZES[2] {
+            cases.extend([
+                (
+                    "log --limit 50",
+                    vec!["log", "--limit", "50"],
+                    None,
+                    0,
+                    runs,
+                ),
+                (
+                    "log --token token-000077",
+                    vec!["log", "--token", "token-000077"],
+                    None,
+                    0,
+                    runs,
+                ),
+                (
+                    "log --actor alice --since 7d --limit 50",
+                    vec!["log", "--actor", "alice", "--since", "7d", "--limit", "50"],
+                    None,
+                    0,
+                    runs,
+                ),
+                ("log verify", vec!["log", "verify"], None, 0, 3),
+                (
+                    "log --format json",
+                    vec!["log", "--format", "json"],
+                    None,
+                    0,
+                    3,
+                ),
+            ]);
+        }
+        for (what, args, stdin, expect, n) in cases {
+            b.time(
+                what,
+                &size,
+                n,
+                stdin,
+                |_| {
+                    let mut c = tokenctl(&bin, &db);
+                    c.args(&args);
+                    c
+                },
+                expect,
+            )?;
+        }
+        if n == SIZES[2] {
+            big_store(&mut b, &bin, &db, &size, sqlite3)?;
+        }
+    }
+
+    if have("htpasswd") {
+        peer::peer(&mut b)?;
+    } else {
+        eprintln!("peer skipped: htpasswd not found (apt-get install apache2-utils)");
+    }
+    report::report(&b);
+    if cleanup {
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    Ok(())
+}
+
+/// At 100k tokens and 1M entries: the outputs beside SQLite's own shell
+/// reading the same rows, and the peak memory of every streamed format.
+fn big_store(b: &mut Bench, bin: &Path, db: &Path, size: &str, sqlite3: bool) -> Result<()> {
+    let runs = b.runs.min(7);
+    if sqlite3 {
+        let d = db.display();
+        for (what, script) in [
+            (
+                "sqlite3 'select * from tokens'",
+                format!("sqlite3 '{d}' 'select * from tokens' > /dev/null"),
+            ),
+            (
+                "sqlite3 'select * from log' | sha256sum",
+                format!("sqlite3 '{d}' 'select * from log' | sha256sum > /dev/null"),
+            ),
+        ] {
+            b.time(what, size, runs, None, |_| shell(&script), 0)?;
+        }
+    }
+    for args in [
+        &["list"][..],
+        &["list", "--format", "json"],
+        &["list", "--format", "csv"],
+        &["log"],
+        &["log", "--format", "json"],
+        &["log", "--format", "csv"],
+        &["log", "verify"],
+    ] {
+        let mut cmd = tokenctl(bin, db);
+        cmd.args(args);
+        b.peak(&format!("peak: {}", args.join(" ")), size, &cmd)?;
+    }
+    Ok(())
+}

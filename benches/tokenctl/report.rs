@@ -1,0 +1,118 @@
+//! The tables the benchmark prints: timings, instruction counts, peak
+//! memory, and the goals with the ratios measured in this run.
+
+use crate::measure::{Bench, ms};
+use crate::{LOG_ENTRIES, SIZES};
+
+pub fn report(b: &Bench) {
+    if !b.instructions.is_empty() {
+        println!("| what | tokens/log | instructions (callgrind) |");
+        println!("|---|---|---:|");
+        for (what, size, n) in &b.instructions {
+            println!("| {what} | {size} | {n} |");
+        }
+        println!();
+    }
+    println!("| what | tokens/log | median ms | min ms | max ms | runs |");
+    println!("|---|---|---:|---:|---:|---:|");
+    for r in &b.rows {
+        let s = r.sorted();
+        println!(
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {} |",
+            r.what,
+            r.size,
+            r.median(),
+            ms(s[0]),
+            ms(s[s.len() - 1]),
+            s.len()
+        );
+    }
+    let big = format!("{}/{}", SIZES[2], LOG_ENTRIES);
+    let ratio =
+        |what: &str| -> Option<f64> { Some(b.median_of(what, &big)? / b.median_of(what, "1")?) };
+    let ir_ratio = |what: &str| -> Option<f64> {
+        Some(b.instructions_of(what, &big)? / b.instructions_of(what, "1")?)
+    };
+    println!();
+    println!("| goal | measured | met |");
+    println!("|---|---|---|");
+    let goal = |name: &str, value: Option<f64>, unit: &str, limit: f64| {
+        if let Some(v) = value {
+            let shown = if unit == "x" {
+                format!("{v:.3}x")
+            } else {
+                format!("{v:.1} ms")
+            };
+            println!(
+                "| {name} | {shown} | {} |",
+                if v <= limit { "yes" } else { "no" }
+            );
+        }
+    };
+    goal(
+        "verify at 100k tokens / at 1 token, instructions (≤ 1.10)",
+        ir_ratio("verify (good)"),
+        "x",
+        1.10,
+    );
+    goal(
+        "new at 100k tokens / at 1 token, instructions (≤ 1.15)",
+        ir_ratio("new"),
+        "x",
+        1.15,
+    );
+    let ir_floor = b.instructions_of("argon2id verify (own process)", "-");
+    goal(
+        "verify / bare argon2 verify in its own process, instructions (≤ 1.15)",
+        b.instructions_of("verify (good)", "1")
+            .zip(ir_floor)
+            .map(|(v, f)| v / f),
+        "x",
+        1.15,
+    );
+    goal(
+        "verify at 100k tokens / at 1 token (≤ 1.10)",
+        ratio("verify (good)"),
+        "x",
+        1.10,
+    );
+    goal(
+        "new at 100k tokens / at 1 token (≤ 1.15)",
+        ratio("new"),
+        "x",
+        1.15,
+    );
+    let floor = b.median_of("argon2id verify (in-process)", "-");
+    let v1 = b.median_of("verify (good)", "1");
+    goal(
+        "verify / bare argon2 verify in a warm process (≤ 1.15)",
+        v1.zip(floor).map(|(v, f)| v / f),
+        "x",
+        1.15,
+    );
+    let process_floor = b.median_of("argon2id verify (own process)", "-");
+    goal(
+        "verify / bare argon2 verify in its own process (≤ 1.15)",
+        v1.zip(process_floor).map(|(v, f)| v / f),
+        "x",
+        1.15,
+    );
+    goal(
+        "list --format json of 100k tokens (< 1000 ms)",
+        b.median_of("list --format json", &big),
+        "ms",
+        1000.0,
+    );
+    for q in [
+        "log --limit 50",
+        "log --token token-000077",
+        "log --actor alice --since 7d --limit 50",
+    ] {
+        goal(
+            &format!("{q} on 1M entries (< 100 ms)"),
+            b.median_of(q, &big),
+            "ms",
+            100.0,
+        );
+    }
+}

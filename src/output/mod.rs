@@ -1,0 +1,647 @@
+//! Everything printed on stdout: tables for people, JSON and CSV for
+//! scripts, all streamed row by row, and the rules for printing a secret
+//! once. The keys of JSON objects and CSV headers come from the view
+//! structs' `Serialize` (model.rs): one definition of the contract.
+
+pub mod table;
+
+use std::borrow::Cow;
+use std::io::{self, BufWriter, IsTerminal, Write};
+
+use chrono::{DateTime, Utc};
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use serde::Serialize;
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use self::table::{ALWAYS, Column};
+use crate::error::Result;
+use crate::model::{LogEntry, Pool, Status, Token, TokenView};
+
+/// How output is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+pub struct Output {
+    pub format: Format,
+    /// stdout is a terminal: a person is reading.
+    pub stdout_tty: bool,
+    /// Colour is allowed: a terminal and no `NO_COLOR`.
+    pub color: bool,
+}
+
+/// A stream of rows: called with a sink, it feeds every row to it. Tables
+/// call it twice (measure, then print).
+pub type Feed<'a, T> = &'a mut dyn FnMut(&mut dyn FnMut(&T) -> Result<()>) -> Result<()>;
+
+/// The token list's columns, by how long they stay on a narrowing terminal.
+const TOKEN_COLUMNS: [Column; 8] = [
+    Column {
+        header: "Name",
+        keep: 200,
+        wraps: true,
+    },
+    Column {
+        header: "Token prefix",
+        keep: ALWAYS,
+        wraps: false,
+    },
+    Column {
+        header: "Device Pool",
+        keep: 100,
+        wraps: false,
+    },
+    Column {
+        header: "API",
+        keep: 10,
+        wraps: false,
+    },
+    Column {
+        header: "Access",
+        keep: 120,
+        wraps: false,
+    },
+    Column {
+        header: "Expires",
+        keep: 150,
+        wraps: false,
+    },
+    Column {
+        header: "Last used",
+        keep: 140,
+        wraps: false,
+    },
+    Column {
+        header: "Status",
+        keep: ALWAYS,
+        wraps: false,
+    },
+];
+
+/// The log's columns, likewise.
+const LOG_COLUMNS: [Column; 7] = [
+    Column {
+        header: "#",
+        keep: ALWAYS,
+        wraps: false,
+    },
+    Column {
+        header: "Time (UTC)",
+        keep: ALWAYS,
+        wraps: false,
+    },
+    Column {
+        header: "Actor",
+        keep: 150,
+        wraps: false,
+    },
+    Column {
+        header: "Operation",
+        keep: 250,
+        wraps: false,
+    },
+    Column {
+        header: "Token",
+        keep: 180,
+        wraps: false,
+    },
+    Column {
+        header: "Prefix",
+        keep: 200,
+        wraps: false,
+    },
+    Column {
+        header: "Details",
+        keep: 100,
+        wraps: true,
+    },
+];
+
+impl Output {
+    pub fn new(format: Format) -> Self {
+        let stdout_tty = io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Output {
+            format,
+            stdout_tty,
+            color: stdout_tty && !no_color,
+        }
+    }
+
+    fn table(&self) -> Table {
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+        if !self.color {
+            t.force_no_tty();
+        }
+        t
+    }
+
+    /// A note for the person at the terminal: always stderr, never data.
+    pub fn note(&self, message: impl AsRef<str>) {
+        eprintln!("{}", message.as_ref());
+    }
+
+    fn status_color(status: Status) -> Option<Color> {
+        match status {
+            Status::Active => None,
+            Status::Disabled => Some(Color::Yellow),
+            Status::Expired => Some(Color::Red),
+        }
+    }
+
+    /// Rows of a streamed list in the current format; `to_view` gives a
+    /// row's JSON/CSV view, `row` its table cells.
+    /// `example` stands for a row when there is none: CSV still prints
+    /// its header.
+    fn rows<T: Shown>(
+        &self,
+        columns: &[Column],
+        now: DateTime<Utc>,
+        row: &dyn Fn(&T) -> table::Row,
+        example: &T,
+        feed: Feed<'_, T>,
+        empty: &str,
+    ) -> Result<()> {
+        let mut out = BufWriter::new(io::stdout().lock());
+        match self.format {
+            Format::Json => json_array(&mut out, now, feed)?,
+            Format::Csv => csv_rows(&mut out, now, feed, example)?,
+            Format::Table => {
+                let terminal = table::terminal_width(self.stdout_tty);
+                let any = table::stream(&mut out, columns, self.color, terminal, row, feed)?;
+                if !any {
+                    self.note(empty);
+                }
+            }
+        }
+        out.flush()?;
+        Ok(())
+    }
+
+    /// The token list. The Device Pool column is left out while no pool is
+    /// registered (`show_pool` false); JSON and CSV keep the field.
+    pub fn tokens(&self, show_pool: bool, now: DateTime<Utc>, feed: Feed<'_, Token>) -> Result<()> {
+        let columns: Vec<Column> = TOKEN_COLUMNS
+            .iter()
+            .filter(|c| show_pool || c.header != "Device Pool")
+            .copied()
+            .collect();
+        let row = |t: &Token| -> table::Row {
+            let mut cells = vec![(t.name.clone(), None), (t.prefix.clone(), None)];
+            if show_pool {
+                cells.push((t.pool.clone().unwrap_or_default(), None));
+            }
+            let status = t.status(now);
+            cells.extend([
+                (crate::model::API.to_owned(), None),
+                (t.access.as_str().to_owned(), None),
+                (human_time(t.expires_at), None),
+                (t.last_used.map_or("never".into(), |d| d.to_string()), None),
+                (status.as_str().to_owned(), Self::status_color(status)),
+            ]);
+            cells
+        };
+        self.rows(
+            &columns,
+            now,
+            &row,
+            &Token::example(),
+            feed,
+            "No tokens. Create one with: tokenctl new --name NAME",
+        )
+    }
+
+    /// The account log, as the store yields it (newest first).
+    pub fn log(&self, feed: Feed<'_, LogEntry>) -> Result<()> {
+        let row = |e: &LogEntry| -> table::Row {
+            vec![
+                (e.id.to_string(), None),
+                (
+                    e.at.replace('T', " ").trim_end_matches('Z').to_owned(),
+                    None,
+                ),
+                (e.actor.clone(), None),
+                (e.op.as_str().to_owned(), None),
+                (e.token.clone().unwrap_or_default(), None),
+                (e.prefix.clone().unwrap_or_default(), None),
+                (human_details(e.details.get()), None),
+            ]
+        };
+        self.rows(
+            &LOG_COLUMNS,
+            Utc::now(),
+            &row,
+            &LogEntry::example(),
+            feed,
+            "No log entries match.",
+        )
+    }
+
+    /// One token's fields.
+    pub fn token(&self, t: &Token, now: DateTime<Utc>) -> Result<()> {
+        match self.format {
+            Format::Json | Format::Csv => self.record(&t.view(now), ""),
+            Format::Table => {
+                let mut table = self.table();
+                let rows = [
+                    ("Name", t.name.clone()),
+                    ("Token prefix", t.prefix.clone()),
+                    (
+                        "Device Pool",
+                        t.pool.clone().unwrap_or_else(|| "none".into()),
+                    ),
+                    ("API", crate::model::API.into()),
+                    ("Access", t.access.as_str().into()),
+                    ("Owner", t.owner.clone().unwrap_or_else(|| "none".into())),
+                    (
+                        "Created",
+                        format!("{} by {}", human_time(Some(t.created_at)), t.created_by),
+                    ),
+                    ("Expires", human_time(t.expires_at)),
+                    (
+                        "Last used",
+                        t.last_used.map_or("never".into(), |d| d.to_string()),
+                    ),
+                    (
+                        "Renewed",
+                        t.renewed_at.map_or("never".into(), |d| human_time(Some(d))),
+                    ),
+                ];
+                for (k, v) in rows {
+                    table.add_row(vec![Cell::new(k), Cell::new(v)]);
+                }
+                let status = t.status(now);
+                let mut cell = Cell::new(status.as_str());
+                if let Some(c) = Self::status_color(status) {
+                    cell = cell.fg(c);
+                }
+                table.add_row(vec![Cell::new("Status"), cell]);
+                print_line(&table.to_string())
+            }
+        }
+    }
+
+    /// The one time a token's secret is shown (`new`, `renew`, `exchange`).
+    /// Piped table output: the token alone on stdout, the rest on stderr.
+    pub fn secret(&self, t: &Token, secret: &str, what: &str, now: DateTime<Utc>) -> Result<()> {
+        let summary = format!(
+            "{what} token {} (prefix {}, {}{}, expires {}).",
+            crate::text::quoted(&t.name),
+            t.prefix,
+            t.access.as_str(),
+            t.pool
+                .as_deref()
+                .map(|p| format!(", pool {p}"))
+                .unwrap_or_default(),
+            human_time(t.expires_at),
+        );
+        match self.format {
+            Format::Json | Format::Csv => {
+                #[derive(Serialize)]
+                struct WithSecret<'a> {
+                    #[serde(flatten)]
+                    view: TokenView<'a>,
+                    token: &'a str,
+                }
+                self.record(
+                    &WithSecret {
+                        view: t.view(now),
+                        token: secret,
+                    },
+                    "",
+                )
+            }
+            Format::Table if !self.stdout_tty => {
+                self.note(format!("{summary} This is the only time it is shown."));
+                print_secret_lines("", secret, "")
+            }
+            Format::Table => {
+                let rule = "─".repeat(secret.len() + 4);
+                print_secret_lines(
+                    &format!("{summary}\n\n  ┌{rule}┐\n  │  "),
+                    secret,
+                    &format!(
+                        "  │\n  └{rule}┘\n\nThis is the only time the token is shown: store it now."
+                    ),
+                )
+            }
+        }
+    }
+
+    /// After a change: scripts (JSON, CSV) get the token's object; people
+    /// already got a note on stderr.
+    pub fn result(&self, t: &Token, now: DateTime<Utc>) -> Result<()> {
+        match self.format {
+            Format::Table => Ok(()),
+            Format::Json | Format::Csv => self.token(t, now),
+        }
+    }
+
+    pub fn pools(&self, pools: &[Pool]) -> Result<()> {
+        match self.format {
+            Format::Table => {
+                if pools.is_empty() {
+                    self.note("No pools. Register one with: tokenctl pool add NAME");
+                    return Ok(());
+                }
+                let mut table = self.table();
+                table.set_header(vec!["Device Pool", "Tokens", "Created", "Created by"]);
+                for p in pools {
+                    table.add_row(vec![
+                        p.name.clone(),
+                        p.tokens.to_string(),
+                        human_time(Some(p.created_at)),
+                        p.created_by.clone(),
+                    ]);
+                }
+                print_line(&table.to_string())
+            }
+            _ => {
+                let mut out = BufWriter::new(io::stdout().lock());
+                let mut feed = |sink: &mut dyn FnMut(&Pool) -> Result<()>| {
+                    pools.iter().try_for_each(&mut *sink)
+                };
+                if self.format == Format::Json {
+                    json_array(&mut out, Utc::now(), &mut feed)?;
+                } else {
+                    csv_rows(&mut out, Utc::now(), &mut feed, &Pool::example())?;
+                }
+                out.flush()?;
+                Ok(())
+            }
+        }
+    }
+
+    /// A single result object (`show`, `verify`, `log head`, `log verify`,
+    /// a secret): JSON as is, CSV as a header and one row, and for people
+    /// the given line. The buffer may hold a secret: it is wiped.
+    pub fn record<T: Serialize>(&self, value: &T, human: &str) -> Result<()> {
+        let mut buf = Zeroizing::new(Vec::new());
+        match self.format {
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *buf, value)?;
+                buf.push(b'\n');
+            }
+            Format::Csv => {
+                let mut header = Vec::new();
+                write_csv_row(&mut buf, value, Some(&mut header))?;
+            }
+            Format::Table => return print_line(human),
+        }
+        let mut out = io::stdout().lock();
+        out.write_all(&buf)?;
+        out.flush()?;
+        Ok(())
+    }
+}
+
+/// A time for people: `2026-12-23 00:37 UTC`, or `never`.
+pub fn human_time(t: Option<DateTime<Utc>>) -> String {
+    t.map_or("never".into(), |t| {
+        t.format("%Y-%m-%d %H:%M UTC").to_string()
+    })
+}
+
+/// Details for people: `access: read-write → read-only; reason: rotation`.
+pub fn human_details(details: &str) -> String {
+    let Ok(Value::Object(m)) = serde_json::from_str::<Value>(details) else {
+        return details.to_owned();
+    };
+    let show = |v: &Value| match v {
+        Value::Null => "none".to_owned(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    m.iter()
+        .map(|(k, v)| match v {
+            Value::Array(pair) if pair.len() == 2 => {
+                format!("{k}: {} → {}", show(&pair[0]), show(&pair[1]))
+            }
+            v => format!("{k}: {}", show(v)),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn print_line(s: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "{s}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `before`, the secret, `after` and a newline, written straight to stdout:
+/// no string holding the secret is built on the way.
+fn print_secret_lines(before: &str, secret: &str, after: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(before.as_bytes())?;
+    out.write_all(secret.as_bytes())?;
+    out.write_all(after.as_bytes())?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// How a row is shown to scripts: its JSON object and CSV row.
+pub trait Shown {
+    type View<'a>: Serialize
+    where
+        Self: 'a;
+    fn shown(&self, now: DateTime<Utc>) -> Self::View<'_>;
+}
+
+impl Shown for Token {
+    type View<'a> = TokenView<'a>;
+    fn shown(&self, now: DateTime<Utc>) -> TokenView<'_> {
+        self.view(now)
+    }
+}
+
+impl Shown for LogEntry {
+    type View<'a> = &'a LogEntry;
+    fn shown(&self, _: DateTime<Utc>) -> &LogEntry {
+        self
+    }
+}
+
+impl Shown for Pool {
+    type View<'a> = &'a Pool;
+    fn shown(&self, _: DateTime<Utc>) -> &Pool {
+        self
+    }
+}
+
+impl Shown for Value {
+    type View<'a> = &'a Value;
+    fn shown(&self, _: DateTime<Utc>) -> &Value {
+        self
+    }
+}
+
+/// A JSON array, pretty, one element at a time: the same text
+/// `serde_json::to_writer_pretty` gives for the whole array.
+fn json_array<T: Shown>(out: &mut dyn Write, now: DateTime<Utc>, feed: Feed<'_, T>) -> Result<()> {
+    let mut first = true;
+    let mut buf = Vec::with_capacity(1024);
+    feed(&mut |item| {
+        out.write_all(if first { b"[\n  " } else { b",\n  " })?;
+        first = false;
+        buf.clear();
+        serde_json::to_writer_pretty(&mut buf, &item.shown(now))?;
+        for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                out.write_all(b"\n  ")?;
+            }
+            out.write_all(line)?;
+        }
+        Ok(())
+    })?;
+    out.write_all(if first { b"[]\n" } else { b"\n]\n" })?;
+    Ok(())
+}
+
+/// CSV with a header row of the view's keys (RFC 4180 quoting), also when
+/// there are no rows (then from `example`), one row at a time.
+fn csv_rows<T: Shown>(
+    out: &mut dyn Write,
+    now: DateTime<Utc>,
+    feed: Feed<'_, T>,
+    example: &T,
+) -> Result<()> {
+    let mut header = Vec::new();
+    let mut buf = Vec::with_capacity(1024);
+    let mut wrote_header = false;
+    feed(&mut |item| {
+        buf.clear();
+        write_csv_row(
+            &mut buf,
+            &item.shown(now),
+            (!wrote_header).then_some(&mut header),
+        )?;
+        wrote_header = true;
+        out.write_all(&buf)?;
+        Ok(())
+    })?;
+    if !wrote_header {
+        // No rows: the header alone, from what a row would be.
+        let Value::Object(fields) = serde_json::to_value(example.shown(now))? else {
+            return Err(anyhow::anyhow!("a CSV row must be an object"));
+        };
+        let mut w = csv::Writer::from_writer(&mut *out);
+        w.write_record(fields.keys())?;
+        w.flush()?;
+    }
+    Ok(())
+}
+
+/// One value as a CSV row (and, given `header`, the header row first).
+/// Nulls are empty fields, nested values their compact JSON, and every
+/// field is [`spreadsheet_safe`].
+fn write_csv_row<T: Serialize + ?Sized>(
+    buf: &mut Vec<u8>,
+    value: &T,
+    header: Option<&mut Vec<String>>,
+) -> Result<()> {
+    let Value::Object(fields) = serde_json::to_value(value)? else {
+        return Err(anyhow::anyhow!("a CSV row must be an object"));
+    };
+    let mut w = csv::Writer::from_writer(&mut *buf);
+    if let Some(h) = header {
+        h.extend(fields.keys().cloned());
+        w.write_record(h.iter())?;
+    }
+    w.write_record(fields.values().map(|v| match v {
+        Value::Null => Cow::Borrowed(&b""[..]),
+        Value::String(s) => Cow::Owned(spreadsheet_safe(s.as_bytes()).into_owned()),
+        other => Cow::Owned(spreadsheet_safe(other.to_string().as_bytes()).into_owned()),
+    }))?;
+    w.flush()?;
+    Ok(())
+}
+
+/// A CSV field as spreadsheets may open it: one that begins with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return gets a leading `'`, so that it is
+/// shown as text and never run as a formula (OWASP's rule).
+pub fn spreadsheet_safe(field: &[u8]) -> Cow<'_, [u8]> {
+    match field.first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => {
+            let mut guarded = Vec::with_capacity(field.len() + 1);
+            guarded.push(b'\'');
+            guarded.extend_from_slice(field);
+            Cow::Owned(guarded)
+        }
+        _ => Cow::Borrowed(field),
+    }
+}
+
+/// Before a secret is committed: stdout must still have a reader. A pipe
+/// whose reader has gone would lose the secret after the change, so the
+/// change is refused instead (spec section 5).
+pub fn ensure_stdout_is_read() -> Result<()> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    use std::os::fd::AsFd;
+    let stdout = io::stdout();
+    let fd = stdout.as_fd();
+    let mut fds = [PollFd::new(&fd, PollFlags::OUT)];
+    let zero = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    if poll(&mut fds, Some(&zero)).is_ok() && fds[0].revents().contains(PollFlags::ERR) {
+        return Err(crate::error::Error::storage(
+            "stdout is a pipe that nobody reads any more: the token would be lost, so nothing was changed",
+        )
+        .hint("run the command again with its output going where you can read it")
+        .into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_guarded_and_plain_text_is_not() {
+        for (field, guarded) in [
+            ("=1+1", "'=1+1"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("ci-bot", "ci-bot"),
+            ("", ""),
+        ] {
+            assert_eq!(&*spreadsheet_safe(field.as_bytes()), guarded.as_bytes());
+        }
+    }
+
+    #[test]
+    fn a_streamed_array_is_the_pretty_array() {
+        let items = vec![
+            serde_json::json!({"a": 1, "b": [1, 2]}),
+            serde_json::json!({"a": 2}),
+        ];
+        let mut out = Vec::new();
+        json_array(&mut out, Utc::now(), &mut |sink| {
+            items.iter().try_for_each(&mut *sink)
+        })
+        .unwrap();
+        let mut expect = serde_json::to_vec_pretty(&items).unwrap();
+        expect.push(b'\n');
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(expect).unwrap()
+        );
+        let mut out = Vec::new();
+        json_array::<Value>(&mut out, Utc::now(), &mut |_| Ok(())).unwrap();
+        assert_eq!(out, b"[]\n");
+    }
+}

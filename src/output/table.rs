@@ -1,0 +1,258 @@
+//! Tables for people that stream: a first pass over the rows measures the
+//! columns, a second prints them in chunks through comfy-table with the
+//! widths fixed, so memory does not grow with the number of rows. On a
+//! narrow terminal, lower-priority columns are left out before anything is
+//! wrapped, and only a column marked `wraps` (free text) ever wraps: a
+//! prefix, a status or a date is never split across lines.
+
+use std::io::Write;
+
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
+use unicode_width::UnicodeWidthStr;
+
+use crate::error::Result;
+
+/// A column of a streamed table.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub header: &'static str,
+    /// Higher stays longer as the terminal narrows; [`ALWAYS`] never goes.
+    pub keep: u8,
+    /// Free text that may wrap when even the kept columns do not fit.
+    pub wraps: bool,
+}
+
+/// A column that is never left out.
+pub const ALWAYS: u8 = u8::MAX;
+
+/// One cell: its text and, on a colour terminal, its colour.
+pub type Row = Vec<(String, Option<Color>)>;
+
+/// Rows printed per comfy-table chunk.
+const CHUNK: usize = 256;
+
+/// The narrowest a wrapping column gets.
+const MIN_WRAP: usize = 8;
+
+/// Which columns to show, and how wide, for the measured content widths
+/// and the terminal's width (`None`: not a terminal, everything shows).
+pub fn layout(columns: &[Column], widths: &[usize], terminal: Option<usize>) -> Vec<Option<usize>> {
+    let mut shown: Vec<Option<usize>> = widths.iter().copied().map(Some).collect();
+    let Some(limit) = terminal else {
+        return shown;
+    };
+    // Borders and padding: "│ a ┆ b │" is 1 + (w + 3) per column.
+    let needed = |shown: &[Option<usize>]| 1 + shown.iter().flatten().map(|w| w + 3).sum::<usize>();
+    while needed(&shown) > limit {
+        let candidate = (0..columns.len())
+            .filter(|&i| shown[i].is_some() && columns[i].keep != ALWAYS)
+            .min_by_key(|&i| (columns[i].keep, std::cmp::Reverse(i)));
+        // Before a column that may wrap is dropped, try wrapping it.
+        if let Some(w) = (0..columns.len())
+            .find(|&i| columns[i].wraps && shown[i].is_some())
+            .filter(|&w| candidate.is_none_or(|c| columns[c].keep >= columns[w].keep))
+        {
+            let others = needed(&shown) - shown[w].unwrap_or(0);
+            let room = limit.saturating_sub(others).max(MIN_WRAP.min(widths[w]));
+            if room < shown[w].unwrap_or(0) {
+                shown[w] = Some(room);
+                continue;
+            }
+        }
+        match candidate {
+            Some(i) => shown[i] = None,
+            None => break,
+        }
+    }
+    shown
+}
+
+/// The terminal's width when stdout is one: `COLUMNS` when set, else what
+/// the terminal says.
+pub fn terminal_width(stdout_tty: bool) -> Option<usize> {
+    if !stdout_tty {
+        return None;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+        .filter(|&c: &usize| c > 0)
+        .or_else(|| Table::new().width().map(usize::from))
+}
+
+/// Print a table of the rows `feed` yields (it is called twice: measure,
+/// then print). `false` when there were no rows (nothing is printed).
+pub fn stream<T>(
+    out: &mut dyn Write,
+    columns: &[Column],
+    color: bool,
+    terminal: Option<usize>,
+    row: &dyn Fn(&T) -> Row,
+    feed: super::Feed<'_, T>,
+) -> Result<bool> {
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.header.width()).collect();
+    let mut rows = 0usize;
+    feed(&mut |item| {
+        for (w, (text, _)) in widths.iter_mut().zip(row(item)) {
+            *w = (*w).max(text.width());
+        }
+        rows += 1;
+        Ok(())
+    })?;
+    if rows == 0 {
+        return Ok(false);
+    }
+    let shown = layout(columns, &widths, terminal);
+    let new_table = |header: bool| {
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled);
+        if !color {
+            t.force_no_tty();
+        }
+        if header {
+            t.set_header(
+                columns
+                    .iter()
+                    .zip(&shown)
+                    .filter(|(_, w)| w.is_some())
+                    .map(|(c, _)| c.header),
+            );
+        }
+        t
+    };
+    let mut chunk = new_table(true);
+    let mut in_chunk = 0usize;
+    let mut first = true;
+    // A chunk is printed without its bottom border (and, after the first,
+    // without its top border), so the chunks join into one table.
+    let flush =
+        |chunk: &mut Table, first: &mut bool, last: bool, out: &mut dyn Write| -> Result<()> {
+            for (i, column) in shown.iter().flatten().enumerate() {
+                if let Some(c) = chunk.column_mut(i) {
+                    c.set_constraint(ColumnConstraint::Absolute(Width::Fixed(
+                        u16::try_from(column + 2).unwrap_or(u16::MAX),
+                    )));
+                }
+            }
+            let text = chunk.to_string();
+            let mut lines: Vec<&str> = text.lines().collect();
+            if !last {
+                lines.pop();
+            }
+            let skip = usize::from(!*first);
+            for line in &lines[skip..] {
+                writeln!(out, "{line}")?;
+            }
+            *first = false;
+            Ok(())
+        };
+    feed(&mut |item| {
+        if in_chunk == CHUNK {
+            flush(&mut chunk, &mut first, false, out)?;
+            chunk = new_table(false);
+            in_chunk = 0;
+        }
+        let cells = row(item)
+            .into_iter()
+            .zip(&shown)
+            .filter(|(_, w)| w.is_some())
+            .map(|((text, fg), _)| match fg {
+                Some(c) => Cell::new(text).fg(c),
+                None => Cell::new(text),
+            });
+        chunk.add_row(cells);
+        in_chunk += 1;
+        Ok(())
+    })?;
+    flush(&mut chunk, &mut first, true, out)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLUMNS: [Column; 4] = [
+        Column {
+            header: "Name",
+            keep: 200,
+            wraps: true,
+        },
+        Column {
+            header: "Token prefix",
+            keep: ALWAYS,
+            wraps: false,
+        },
+        Column {
+            header: "API",
+            keep: 10,
+            wraps: false,
+        },
+        Column {
+            header: "Status",
+            keep: ALWAYS,
+            wraps: false,
+        },
+    ];
+
+    fn render(rows: &[[&'static str; 4]], terminal: Option<usize>) -> String {
+        let mut out = Vec::new();
+        let row =
+            |r: &[&'static str; 4]| -> Row { r.iter().map(|s| (s.to_string(), None)).collect() };
+        stream(
+            &mut out,
+            &COLUMNS,
+            false,
+            terminal,
+            &row,
+            &mut |f: &mut dyn FnMut(&[&'static str; 4]) -> Result<()>| {
+                rows.iter().try_for_each(&mut *f)
+            },
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn chunks_join_into_one_table() {
+        let rows: Vec<[&str; 4]> = (0..CHUNK * 2 + 3)
+            .map(|_| ["ci", "Ab3dE9xQ", "DataMailbox", "active"])
+            .collect();
+        let text = render(&rows, None);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines.len(),
+            rows.len() + 4,
+            "top, header, rule, rows, bottom"
+        );
+        assert!(lines[0].starts_with('┌') && lines.last().unwrap().starts_with('└'));
+        assert_eq!(lines.iter().filter(|l| l.starts_with('┌')).count(), 1);
+        let width = lines[0].chars().count();
+        assert!(lines.iter().all(|l| l.chars().count() == width), "{text}");
+    }
+
+    #[test]
+    fn a_narrow_terminal_drops_low_priority_columns_and_never_splits_a_prefix() {
+        let rows = [[
+            "a-rather-long-token-name",
+            "Ab3dE9xQ",
+            "DataMailbox",
+            "disabled",
+        ]];
+        let wide = render(&rows, Some(200));
+        assert!(wide.contains("DataMailbox"));
+        let narrow = render(&rows, Some(44));
+        assert!(!narrow.contains("DataMailbox"), "{narrow}");
+        assert!(
+            narrow.contains("Ab3dE9xQ") && narrow.contains("disabled"),
+            "{narrow}"
+        );
+        assert!(narrow.lines().all(|l| l.chars().count() <= 44), "{narrow}");
+        let tiny = render(&rows, Some(30));
+        assert!(
+            tiny.contains("Ab3dE9xQ") && tiny.contains("disabled"),
+            "{tiny}"
+        );
+    }
+}

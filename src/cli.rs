@@ -358,7 +358,7 @@ pub enum LogCommand {
 /// before anything else happens, and not echoed (spec section 1): a token
 /// passed in `--reason "leaked: $T"` would otherwise reach the append-only
 /// log for ever. The `TOKENCTL_*` settings that stand for options count too.
-pub fn refuse_tokens_in_arguments() -> crate::error::Result<(), crate::error::Error> {
+fn refuse_tokens_in_arguments() -> crate::error::Result<(), crate::error::Error> {
     let settings = ["TOKENCTL_DB", "TOKENCTL_ACTOR", "TOKENCTL_FORMAT"]
         .iter()
         .filter_map(std::env::var_os);
@@ -375,10 +375,18 @@ pub fn refuse_tokens_in_arguments() -> crate::error::Result<(), crate::error::Er
     Ok(())
 }
 
-/// Help and version go to stdout as clap prints them; a usage error becomes
-/// our one `error: …` line with the usage as its hint, exit 2.
-pub fn report_parse_error(e: clap::Error) -> std::process::ExitCode {
+/// The command line, parsed. Help and version are printed as clap prints
+/// them (exit 0, or 2 when shown for a missing subcommand); a usage error
+/// becomes our one `error: …` line with the usage as its hint, exit 2; a
+/// value that holds a token is refused before clap sees it.
+pub fn parse() -> Result<Cli, crate::error::Error> {
+    use crate::error::{Error, Kind};
     use clap::error::ErrorKind;
+    refuse_tokens_in_arguments()?;
+    let e = match Cli::try_parse() {
+        Ok(cli) => return Ok(cli),
+        Err(e) => e,
+    };
     if matches!(
         e.kind(),
         ErrorKind::DisplayHelp
@@ -386,11 +394,8 @@ pub fn report_parse_error(e: clap::Error) -> std::process::ExitCode {
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
         let _ = e.print();
-        return if e.use_stderr() {
-            std::process::ExitCode::from(2)
-        } else {
-            std::process::ExitCode::SUCCESS
-        };
+        let kind = if e.use_stderr() { Kind::Usage } else { Kind::Shown };
+        return Err(Error::new(kind, "").silent());
     }
     let text = e.render().to_string();
     // The first paragraph, on one line: "required arguments were not provided: <TOKEN>".
@@ -417,9 +422,5 @@ pub fn report_parse_error(e: clap::Error) -> std::process::ExitCode {
         (None, Some(u)) => format!("usage: {u}; more with --help"),
         (None, None) => "see tokenctl --help".to_owned(),
     };
-    eprintln!(
-        "error: {}",
-        crate::error::one_line(&format!("{message} (hint: {hint})"))
-    );
-    std::process::ExitCode::from(2)
+    Err(Error::usage(message).hint(hint))
 }

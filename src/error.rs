@@ -18,6 +18,10 @@ pub enum Kind {
     NotConfirmed,
     /// The database or the system failed (10).
     Storage,
+    /// Ctrl-C at a question (130, as a shell reports SIGINT).
+    Interrupted,
+    /// Help or the version was shown: nothing failed (0).
+    Shown,
 }
 
 impl Kind {
@@ -29,16 +33,22 @@ impl Kind {
             Kind::Conflict => 4,
             Kind::NotConfirmed => 5,
             Kind::Storage => 10,
+            Kind::Interrupted => 130,
+            Kind::Shown => 0,
         }
     }
 }
 
-/// An error the user caused or must act on: one line, optionally with a hint.
-#[derive(Debug)]
+/// An error the user caused or must act on: one line, optionally with a
+/// hint. The library's error type too: its [`Kind`] says which of the
+/// contract's cases it is.
+#[derive(Debug, Clone)]
 pub struct Error {
     pub kind: Kind,
     pub message: String,
     pub hint: Option<String>,
+    /// Already said (help was printed): nothing more to print.
+    silent: bool,
 }
 
 impl Error {
@@ -47,6 +57,7 @@ impl Error {
             kind,
             message: message.into(),
             hint: None,
+            silent: false,
         }
     }
     pub fn usage(message: impl Into<String>) -> Self {
@@ -67,9 +78,23 @@ impl Error {
     pub fn rejected(message: impl Into<String>) -> Self {
         Self::new(Kind::Rejected, message)
     }
+    pub fn interrupted(message: impl Into<String>) -> Self {
+        Self::new(Kind::Interrupted, message)
+    }
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+    /// Nothing more is to be printed for it.
+    pub fn silent(mut self) -> Self {
+        self.silent = true;
+        self
+    }
+
+    /// The error of a library call, from whatever failed on the way: its
+    /// kind and its whole chain as the message.
+    pub fn from_chain(err: &anyhow::Error) -> Error {
+        Error::new(kind_of(err), one_line(&format!("{err:#}")))
     }
 }
 
@@ -115,10 +140,20 @@ pub fn one_line(message: &str) -> String {
     crate::text::shown(&message.replace(['\n', '\r'], " "))
 }
 
+/// End the process at once, from a signal handler (Ctrl-C at a question):
+/// the one place besides [`report`] where tokenctl exits.
+pub fn exit_interrupted(message: &str) -> ! {
+    eprintln!("error: {}", one_line(message));
+    std::process::exit(i32::from(Kind::Interrupted.exit_code()))
+}
+
 /// Print the error as the single `error: …` line and return its exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
+    }
+    if err.chain().any(|c| c.downcast_ref::<Error>().is_some_and(|e| e.silent)) {
+        return ExitCode::from(kind_of(err).exit_code());
     }
     eprintln!("error: {}", one_line(&format!("{err:#}")));
     ExitCode::from(kind_of(err).exit_code())

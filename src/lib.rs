@@ -1,22 +1,26 @@
 //! tokenctl: an account's API tokens in a local SQLite store.
 //!
-//! The binary is a thin shell over [`run`]; the store, the token format and
-//! the account log are usable as a library too.
+//! The binary is a thin shell over [`run`]. As a library, [`verify`] checks
+//! a presented token against a store, and [`token`] is the token format;
+//! everything else is the command-line tool's own.
 
-pub mod chain;
+pub(crate) mod chain;
 pub mod cli;
-pub mod clipboard;
-pub mod commands;
+pub(crate) mod clipboard;
+pub(crate) mod commands;
 mod complete;
 pub mod error;
 pub mod model;
-pub mod output;
-pub mod prompt;
-pub mod store;
-pub mod text;
+pub(crate) mod output;
+pub(crate) mod prompt;
+pub(crate) mod store;
+pub(crate) mod text;
 pub mod token;
 pub mod verify;
-pub mod when;
+pub(crate) mod when;
+
+#[doc(hidden)]
+pub use store::schema;
 
 use std::path::PathBuf;
 

@@ -16,9 +16,6 @@ pub fn interactive() -> bool {
 
 static PROMPTING: AtomicBool = AtomicBool::new(false);
 
-/// Exit code for Ctrl-C, as shells report a command ended by SIGINT.
-pub const INTERRUPTED: i32 = 130;
-
 /// While a question is on screen, Ctrl-C restores the cursor, says that
 /// nothing changed, and exits 130. Questions come before any write, so
 /// there is nothing to undo.
@@ -32,7 +29,7 @@ impl Asking {
                 if PROMPTING.load(Ordering::SeqCst) {
                     interrupted();
                 }
-                std::process::exit(INTERRUPTED);
+                crate::error::exit_interrupted("interrupted");
             });
         });
         PROMPTING.store(true, Ordering::SeqCst);
@@ -60,9 +57,9 @@ fn interrupted() -> ! {
     let mut err = io::stderr().lock();
     // Show the cursor again (Select hides it) and start a fresh line.
     let _ = write!(err, "\x1b[?25h\r\n");
-    let _ = writeln!(err, "error: interrupted; nothing was changed");
     let _ = err.flush();
-    std::process::exit(INTERRUPTED);
+    drop(err);
+    crate::error::exit_interrupted("interrupted; nothing was changed")
 }
 
 fn no_answer(e: dialoguer::Error) -> Error {

@@ -190,7 +190,7 @@ pub fn hash(token: &str) -> Result<String> {
 /// Whether `token` matches `stored`. A stored hash that is not argon2id with
 /// exactly the parameters we issue is treated as not matching, before any
 /// work is done: a tampered row must not make us allocate gigabytes.
-pub fn verify(token: &str, stored: &str) -> bool {
+pub fn matches(token: &str, stored: &str) -> bool {
     let Ok(phc) = PasswordHash::new(stored) else {
         return false;
     };
@@ -253,9 +253,9 @@ mod tests {
         let h = hash(&t).unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
         assert!(!h.contains(t.as_str()));
-        assert!(verify(&t, &h));
+        assert!(matches(&t, &h));
         let other = generate_with_prefix(Kind::Api, "abcdEFGH").unwrap();
-        assert!(!verify(&other, &h));
+        assert!(!matches(&other, &h));
     }
 
     #[test]
@@ -269,7 +269,7 @@ mod tests {
             h.replace("argon2id", "argon2i"),
             "not a phc string".to_owned(),
         ] {
-            assert!(!verify(&t, &edited), "{edited}");
+            assert!(!matches(&t, &edited), "{edited}");
         }
     }
 

@@ -3,17 +3,17 @@
 //! prefix and one argon2 verification.
 //!
 //! ```no_run
-//! use tokenctl::verify::{Requirements, verify};
-//! let outcome = verify(
+//! use tokenctl::verify::{self, Requirements};
+//! let outcome = verify::once(
 //!     std::path::Path::new("/var/lib/tokenctl/tokenctl.db"),
-//!     "Authorization: Bearer Ab3dE9xQ…",
+//!     "Authorization: Bearer tkc1Ab3dE9xQ…",
 //!     &Requirements { write: true, pool: Some("plant-a".into()) },
 //! )?;
 //! match outcome {
 //!     Ok(good) => println!("{} may write to plant-a", good.token.name),
 //!     Err(reason) => println!("rejected: {}", reason.as_str()),
 //! }
-//! # Ok::<(), anyhow::Error>(())
+//! # Ok::<(), tokenctl::error::Error>(())
 //! ```
 
 use std::io::BufRead;
@@ -160,7 +160,7 @@ pub struct Good {
     /// The prefix that was presented.
     pub prefix: String,
     /// The argon2 PHC string that the presented token matched.
-    pub hash: String,
+    pub(crate) hash: String,
 }
 
 /// The first line of the input, read as soon as it has arrived: the read
@@ -237,7 +237,7 @@ fn form_value(body: &str) -> Option<Zeroizing<String>> {
 
 /// Check a token that passed the format check. Does not write: a good
 /// result says what to record ([`record_use`]).
-pub fn check(
+pub(crate) fn check(
     db: &mut dyn Db,
     presented: &str,
     needs: &Requirements,
@@ -294,7 +294,7 @@ pub fn check(
             )
         }
     };
-    if !token::verify(presented, &hash) {
+    if !token::matches(presented, &hash) {
         return Ok(Err(Reason::Unknown));
     }
     if let Via::Access { expires_at, .. } = &via
@@ -326,14 +326,14 @@ pub fn check(
 
 /// Whether a good check has something to record: the first use today, or
 /// the first use of a renewed token (which ends the old secret's grace).
-pub fn needs_recording(good: &Good, now: DateTime<Utc>) -> bool {
+pub(crate) fn needs_recording(good: &Good, now: DateTime<Utc>) -> bool {
     good.token.last_used != Some(now.date_naive())
         || good.via == (Via::Current { ends_grace: true })
 }
 
 /// Record a good check: `last_used` becomes today (at most one write a day),
 /// and a renewed token's first use ends the old secret's grace.
-pub fn record_use(db: &mut dyn Db, good: &Good, now: DateTime<Utc>) -> Result<()> {
+pub(crate) fn record_use(db: &mut dyn Db, good: &Good, now: DateTime<Utc>) -> Result<()> {
     db.touch(good.token.id, now.date_naive())?;
     if good.via == (Via::Current { ends_grace: true }) {
         db.end_grace_if_current(good.token.id, &good.prefix)?;
@@ -341,24 +341,29 @@ pub fn record_use(db: &mut dyn Db, good: &Good, now: DateTime<Utc>) -> Result<()
     Ok(())
 }
 
-/// The whole check against a database file, for a Rust service that embeds
-/// tokenctl instead of running it: extract, check, record.
-pub fn verify(
+/// The whole check against a store file, once, for a Rust service that
+/// embeds tokenctl instead of running it: extract, check, record. The
+/// outcome is the same as `tokenctl verify`'s for the same input; a store
+/// that cannot be used is the error, its [`Kind`](crate::error::Kind) as
+/// the command's exit code says (no store: `NotFound`; not ours or
+/// failing: `Storage`).
+pub fn once(
     db: &Path,
     input: &str,
     needs: &Requirements,
-) -> Result<std::result::Result<Good, Reason>> {
+) -> std::result::Result<std::result::Result<Good, Reason>, crate::error::Error> {
     let Some(presented) = presented(input) else {
         return Ok(Err(Reason::Malformed));
     };
-    let mut store = Store::open(db, Open::Check)?;
-    check_and_record(&mut store, &presented, needs, Utc::now())
+    Store::open(db, Open::Check)
+        .and_then(|mut store| check_and_record(&mut store, &presented, needs, Utc::now()))
+        .map_err(|e| crate::error::Error::from_chain(&e))
 }
 
 /// [`check`], then [`record_use`] when a good check has something to record.
 /// Recording is bookkeeping: when another writer holds the store, or it is
 /// read-only, it is left for a later check and the answer is not delayed.
-pub fn check_and_record(
+pub(crate) fn check_and_record(
     store: &mut Store,
     presented: &str,
     needs: &Requirements,

@@ -15,7 +15,7 @@ use crate::when;
 pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     match args.action {
         Some(LogCommand::Head) => head(ctx),
-        Some(LogCommand::Verify { head }) => verify(ctx, head.as_deref()),
+        Some(LogCommand::Verify { head }) => check_chain(ctx, head.as_deref()),
         None => list(ctx, &args),
     }
 }
@@ -104,7 +104,7 @@ fn parse_head(s: &str) -> Result<(i64, String)> {
     Ok((id, hash))
 }
 
-fn verify(ctx: &Ctx, noted: Option<&str>) -> Result<()> {
+fn check_chain(ctx: &Ctx, noted: Option<&str>) -> Result<()> {
     let noted = noted.map(parse_head).transpose()?;
     let mut walk = Walk::new(noted.as_ref().map(|(id, h)| (*id, h.as_str())));
     ctx.open(Open::Read)?

@@ -92,7 +92,7 @@ fn first_use_under_contention_creates_the_database_once() {
             .conn()
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(v, tokenctl::store::schema::latest_version());
+        assert_eq!(v, tokenctl::schema::latest_version());
         integrity_ok(&env);
     }
 }

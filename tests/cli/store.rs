@@ -131,11 +131,11 @@ fn the_schema_has_our_application_id_and_version() {
     let app: i32 = c
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .unwrap();
-    assert_eq!(app, tokenctl::store::schema::APPLICATION_ID);
+    assert_eq!(app, tokenctl::schema::APPLICATION_ID);
     let v: i64 = c
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(v, tokenctl::store::schema::latest_version());
+    assert_eq!(v, tokenctl::schema::latest_version());
     let mode: String = c
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
         .unwrap();
@@ -184,7 +184,7 @@ fn a_database_of_an_older_schema_is_upgraded_on_first_use() {
     std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
     {
         let mut c = Connection::open(&env.db).unwrap();
-        tokenctl::store::schema::MIGRATIONS
+        tokenctl::schema::MIGRATIONS
             .to_version(&mut c, 1)
             .unwrap();
         c.execute(
@@ -201,7 +201,7 @@ fn a_database_of_an_older_schema_is_upgraded_on_first_use() {
         .conn()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(v, tokenctl::store::schema::latest_version());
+    assert_eq!(v, tokenctl::schema::latest_version());
     // And what v2 added works on it.
     env.ok(&["renew", "old", "--yes", "--grace", "1h"]);
 }

@@ -503,7 +503,7 @@ fn the_library_api_checks_like_the_command() {
     let env = Env::new();
     env.ok(&["pool", "add", "plant-a"]);
     let t = env.new_token("ci", &["--pool", "plant-a", "--read-only"]);
-    use tokenctl::verify::{Reason, Requirements, verify};
+    use tokenctl::verify::{Reason, Requirements, once as verify};
     let read = Requirements {
         write: false,
         pool: Some("plant-a".into()),
@@ -524,6 +524,18 @@ fn the_library_api_checks_like_the_command() {
         verify(&env.db, "junk", &read).unwrap().unwrap_err(),
         Reason::Malformed
     );
+    // The CLI and the library agree on every reason: an unregistered pool
+    // is `pool` in both.
+    let other = Requirements {
+        write: false,
+        pool: Some("nope".into()),
+    };
+    assert_eq!(verify(&env.db, &t, &other).unwrap().unwrap_err(), Reason::Pool);
+    // A store that cannot be used is a typed error with the command's kind.
+    let missing = env.dir.path().join("none.db");
+    let err = verify(&missing, &t, &read).unwrap_err();
+    assert_eq!(err.kind, tokenctl::error::Kind::NotFound);
+    assert!(err.message.contains("no tokenctl database"), "{err}");
 }
 
 /// The grace of a renew is not a way around it: an access token made with

@@ -13,6 +13,14 @@ pub fn report(b: &Bench) {
         }
         println!();
     }
+    if !b.rss.is_empty() {
+        println!("| what | tokens/log | peak memory (max RSS) MiB |");
+        println!("|---|---|---:|");
+        for (what, size, kib) in &b.rss {
+            println!("| {what} | {size} | {:.1} |", *kib as f64 / 1024.0);
+        }
+        println!();
+    }
     println!("| what | tokens/log | median ms | min ms | max ms | runs |");
     println!("|---|---|---:|---:|---:|---:|");
     for r in &b.rows {
@@ -38,10 +46,10 @@ pub fn report(b: &Bench) {
     println!("|---|---|---|");
     let goal = |name: &str, value: Option<f64>, unit: &str, limit: f64| {
         if let Some(v) = value {
-            let shown = if unit == "x" {
-                format!("{v:.3}x")
-            } else {
-                format!("{v:.1} ms")
+            let shown = match unit {
+                "x" => format!("{v:.3}x"),
+                "MiB" => format!("{v:.1} MiB"),
+                _ => format!("{v:.1} ms"),
             };
             println!(
                 "| {name} | {shown} | {} |",
@@ -98,11 +106,29 @@ pub fn report(b: &Bench) {
         1.15,
     );
     goal(
-        "list --format json of 100k tokens (< 1000 ms)",
-        b.median_of("list --format json", &big),
-        "ms",
-        1000.0,
+        "list --format json of 100k tokens / sqlite3 'select * from tokens' (≤ 2)",
+        b.median_of("list --format json", &big)
+            .zip(b.median_of("sqlite3 'select * from tokens'", &big))
+            .map(|(t, s)| t / s),
+        "x",
+        2.0,
     );
+    goal(
+        "log verify of 1M entries / sqlite3 'select * from log' | sha256sum (≤ 3)",
+        b.median_of("log verify", &big)
+            .zip(b.median_of("sqlite3 'select * from log' | sha256sum", &big))
+            .map(|(t, s)| t / s),
+        "x",
+        3.0,
+    );
+    for (what, size, kib) in &b.rss {
+        goal(
+            &format!("{what} at {size}, MiB (≤ 64)"),
+            Some(*kib as f64 / 1024.0),
+            "MiB",
+            64.0,
+        );
+    }
     for q in [
         "log --limit 50",
         "log --token token-000077",

@@ -111,6 +111,7 @@ impl Env {
     }
 
     /// Run, expect success, return stdout.
+    #[track_caller]
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(
@@ -121,6 +122,7 @@ impl Env {
         String::from_utf8(out.stdout).expect("utf-8 stdout")
     }
 
+    #[track_caller]
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let mut a = args.to_vec();
         a.extend(["--format", "json"]);
@@ -129,12 +131,14 @@ impl Env {
 
     /// Run, expect exit `code` with one `error: …` line on stderr and nothing
     /// on stdout; return the error line.
+    #[track_caller]
     pub fn fails(&self, args: &[&str], code: i32) -> String {
         let out = self.run(args);
         expect_error(&out, code, args)
     }
 
     /// Create a token (piped, table format): returns the token printed alone.
+    #[track_caller]
     pub fn new_token(&self, name: &str, extra: &[&str]) -> String {
         let mut args = vec!["new", "--name", name];
         args.extend(extra);
@@ -142,6 +146,7 @@ impl Env {
         out.trim_end().to_owned()
     }
 
+    #[track_caller]
     pub fn token(&self, reference: &str) -> serde_json::Value {
         self.json(&["show", reference])
     }
@@ -156,6 +161,7 @@ impl Env {
         Connection::open(&self.db).expect("open db")
     }
 
+    #[track_caller]
     pub fn log(&self) -> Vec<serde_json::Value> {
         match self.json(&["log"]) {
             serde_json::Value::Array(v) => v,
@@ -164,6 +170,115 @@ impl Env {
     }
 }
 
+/// One run of the binary, in the style of just's `Test`: say how to run it,
+/// then what must come out; a failure points at the test's line.
+///
+/// ```ignore
+/// env.test().args(["show", "nope"]).fails(3).stderr_has("no token named");
+/// ```
+pub struct Run<'e> {
+    env: &'e Env,
+    args: Vec<String>,
+    stdin: Option<Vec<u8>>,
+    vars: Vec<(String, String)>,
+}
+
+/// What a run printed.
+pub struct Ran {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Env {
+    pub fn test(&self) -> Run<'_> {
+        Run {
+            env: self,
+            args: Vec::new(),
+            stdin: None,
+            vars: Vec::new(),
+        }
+    }
+}
+
+impl Run<'_> {
+    pub fn args<S: AsRef<str>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    pub fn stdin(mut self, input: impl AsRef<[u8]>) -> Self {
+        self.stdin = Some(input.as_ref().to_vec());
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.vars.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn output(&self) -> Output {
+        let mut cmd = self.env.cmd();
+        cmd.args(&self.args);
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        if let Some(input) = &self.stdin {
+            cmd.write_stdin(input.clone());
+        }
+        cmd.output().expect("run tokenctl")
+    }
+
+    /// Exit 0.
+    #[track_caller]
+    pub fn succeeds(self) -> Ran {
+        let out = self.output();
+        assert!(
+            out.status.success(),
+            "tokenctl {:?} failed: {}",
+            self.args,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ran {
+            stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Exit `code`, one `error: …` line on stderr, nothing on stdout.
+    #[track_caller]
+    pub fn fails(self, code: i32) -> Ran {
+        let out = self.output();
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let line = expect_error(&out, code, &args);
+        Ran {
+            stdout: String::new(),
+            stderr: line,
+        }
+    }
+}
+
+impl Ran {
+    /// Stderr is exactly this one line.
+    #[track_caller]
+    pub fn stderr_line(self, exact: &str) -> Self {
+        assert_eq!(self.stderr.trim_end_matches('\n'), exact);
+        self
+    }
+
+    /// Stderr says this somewhere.
+    #[track_caller]
+    pub fn stderr_has(self, part: &str) -> Self {
+        assert!(self.stderr.contains(part), "{part:?} not in {:?}", self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).expect("JSON on stdout")
+    }
+}
+
+#[track_caller]
 pub fn expect_error(out: &Output, code: i32, args: &[&str]) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(

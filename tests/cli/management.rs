@@ -422,3 +422,18 @@ fn a_disabled_expired_token_is_disabled_and_enabling_leaves_it_expired() {
     env.ok(&["enable", "ci"]);
     assert_eq!(env.token("ci")["status"], "expired");
 }
+
+/// A change says what changed, in the log's words.
+#[test]
+fn modify_says_what_changed() {
+    let env = Env::new();
+    env.new_token("ci", &["--read-only"]);
+    env.test()
+        .args(["modify", "ci", "--read-write"])
+        .succeeds()
+        .stderr_line("Modified token \"ci\": access: read-only → read-write.");
+    env.test()
+        .args(["modify", "ci", "--read-write"])
+        .succeeds()
+        .stderr_line("Token \"ci\" already has those values; nothing changed.");
+}

@@ -131,6 +131,15 @@ fn log_matches_tokens(env: &Env) {
 
 #[test]
 fn sigkill_at_random_moments_never_corrupts_or_desynchronises() {
+    use rand::{RngExt, SeedableRng};
+    // Seeded, and the seed printed, so that a failing run can be replayed
+    // with TOKENCTL_TEST_SEED.
+    let seed = std::env::var("TOKENCTL_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random::<u64>);
+    eprintln!("sigkill test seed: {seed} (TOKENCTL_TEST_SEED={seed} replays it)");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let env = Env::new();
     env.new_token("seed", &[]);
     for round in 0..60 {
@@ -142,7 +151,7 @@ fn sigkill_at_random_moments_never_corrupts_or_desynchronises() {
         };
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut child = spawn(&env, &args);
-        std::thread::sleep(Duration::from_millis(rand::random_range(0..45)));
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..45)));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
     }
@@ -165,6 +174,10 @@ fn a_full_disk_fails_cleanly_without_corrupting_the_database() {
         .status()
         .is_ok_and(|s| s.success());
     if !mounted {
+        assert!(
+            std::env::var_os("TOKENCTL_REQUIRE_ROOT").is_none(),
+            "a_full_disk_fails_cleanly needs root to mount a tmpfs (TOKENCTL_REQUIRE_ROOT is set)"
+        );
         eprintln!(
             "skipping a_full_disk_fails_cleanly: cannot mount a small tmpfs here (needs root)"
         );

@@ -155,7 +155,22 @@ fn a_held_write_lock_is_waited_for() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(800));
+    // Poll until the child has the database open (it waits for the lock
+    // next), then let it wait a moment before the lock is released.
+    let start = std::time::Instant::now();
+    let has_db_open = || {
+        std::fs::read_dir(format!("/proc/{}/fd", child.id()))
+            .map(|fds| {
+                fds.flatten()
+                    .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|p| p == env.db))
+            })
+            .unwrap_or(false)
+    };
+    while !has_db_open() && start.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(has_db_open(), "the child never opened the database");
+    std::thread::sleep(std::time::Duration::from_millis(300));
     c.execute_batch("COMMIT").unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(

@@ -177,7 +177,7 @@ pub struct TokenRef {
 }
 
 #[derive(Debug, Args)]
-pub struct Reason {
+pub struct ReasonArg {
     /// Why, kept in the account log
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
@@ -212,7 +212,7 @@ pub struct ModifyArgs {
     #[arg(long)]
     pub no_owner: bool,
     #[command(flatten)]
-    pub reason: Reason,
+    pub reason: ReasonArg,
 }
 
 #[derive(Debug, Args)]
@@ -223,7 +223,7 @@ pub struct DeleteArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     #[command(flatten)]
-    pub reason: Reason,
+    pub reason: ReasonArg,
 }
 
 #[derive(Debug, Args)]
@@ -239,7 +239,7 @@ pub struct RenewArgs {
     #[command(flatten)]
     pub clip: ClipboardFlags,
     #[command(flatten)]
-    pub reason: Reason,
+    pub reason: ReasonArg,
 }
 
 /// Catches a token typed on the command line, to refuse it without echoing it.
@@ -283,7 +283,7 @@ pub struct StateArgs {
     #[command(flatten)]
     pub token: TokenRef,
     #[command(flatten)]
-    pub reason: Reason,
+    pub reason: ReasonArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -394,7 +394,11 @@ pub fn parse() -> Result<Cli, crate::error::Error> {
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
         let _ = e.print();
-        let kind = if e.use_stderr() { Kind::Usage } else { Kind::Shown };
+        let kind = if e.use_stderr() {
+            Kind::Usage
+        } else {
+            Kind::Shown
+        };
         return Err(Error::new(kind, "").silent());
     }
     let text = e.render().to_string();

@@ -42,7 +42,8 @@ impl Kind {
 /// An error the user caused or must act on: one line, optionally with a
 /// hint. The library's error type too: its [`Kind`] says which of the
 /// contract's cases it is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", Line(self))]
 pub struct Error {
     pub kind: Kind,
     pub message: String,
@@ -98,17 +99,18 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
+/// The one line after `error: `, with its hint.
+struct Line<'a>(&'a Error);
+
+impl fmt::Display for Line<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if let Some(hint) = &self.hint {
+        f.write_str(&self.0.message)?;
+        if let Some(hint) = &self.0.hint {
             write!(f, " (hint: {hint})")?;
         }
         Ok(())
     }
 }
-
-impl std::error::Error for Error {}
 
 pub type Result<T, E = anyhow::Error> = std::result::Result<T, E>;
 
@@ -152,7 +154,10 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
-    if err.chain().any(|c| c.downcast_ref::<Error>().is_some_and(|e| e.silent)) {
+    if err
+        .chain()
+        .any(|c| c.downcast_ref::<Error>().is_some_and(|e| e.silent))
+    {
         return ExitCode::from(kind_of(err).exit_code());
     }
     eprintln!("error: {}", one_line(&format!("{err:#}")));

@@ -202,7 +202,8 @@ impl Env {
 
 impl Run<'_> {
     pub fn args<S: AsRef<str>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
-        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
         self
     }
 
@@ -268,7 +269,11 @@ impl Ran {
     /// Stderr says this somewhere.
     #[track_caller]
     pub fn stderr_has(self, part: &str) -> Self {
-        assert!(self.stderr.contains(part), "{part:?} not in {:?}", self.stderr);
+        assert!(
+            self.stderr.contains(part),
+            "{part:?} not in {:?}",
+            self.stderr
+        );
         self
     }
 

@@ -199,9 +199,7 @@ fn a_database_of_an_older_schema_is_upgraded_on_first_use() {
     std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
     {
         let mut c = Connection::open(&env.db).unwrap();
-        tokenctl::schema::MIGRATIONS
-            .to_version(&mut c, 1)
-            .unwrap();
+        tokenctl::schema::MIGRATIONS.to_version(&mut c, 1).unwrap();
         c.execute(
             "INSERT INTO tokens (name, prefix, hash, access, created_at, created_by)
              VALUES ('old', 'OldOld00', 'x', 'read-only', '2026-01-01T00:00:00Z', 'someone')",

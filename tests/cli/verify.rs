@@ -530,7 +530,10 @@ fn the_library_api_checks_like_the_command() {
         write: false,
         pool: Some("nope".into()),
     };
-    assert_eq!(verify(&env.db, &t, &other).unwrap().unwrap_err(), Reason::Pool);
+    assert_eq!(
+        verify(&env.db, &t, &other).unwrap().unwrap_err(),
+        Reason::Pool
+    );
     // A store that cannot be used is a typed error with the command's kind.
     let missing = env.dir.path().join("none.db");
     let err = verify(&missing, &t, &read).unwrap_err();

@@ -438,6 +438,18 @@ fn refused_untouched(env: &Env, why: &str) {
     assert_eq!(snapshot(dir), before);
 }
 
+/// A database file and the files SQLite keeps beside it (`-wal`, …), copied
+/// as they are at this moment, as a crash would leave them.
+fn copy_files(from: &std::path::Path, to: &std::path::Path, suffixes: &[&str]) {
+    for suffix in suffixes {
+        std::fs::copy(
+            format!("{}{suffix}", from.display()),
+            format!("{}{suffix}", to.display()),
+        )
+        .unwrap();
+    }
+}
+
 /// A foreign SQLite file in WAL mode whose last commits are still in its
 /// `-wal`: copied as a crash would leave it, with `-shm` beside it.
 #[test]
@@ -452,13 +464,7 @@ fn a_foreign_file_with_a_pending_wal_is_left_byte_for_byte() {
          CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');",
     )
     .unwrap();
-    for suffix in ["", "-wal", "-shm"] {
-        std::fs::copy(
-            format!("{}{suffix}", work.display()),
-            format!("{}{suffix}", env.db.display()),
-        )
-        .unwrap();
-    }
+    copy_files(&work, &env.db, &["", "-wal", "-shm"]);
     drop(c);
     assert!(
         std::fs::metadata(format!("{}-wal", env.db.display()))
@@ -487,13 +493,7 @@ fn a_foreign_file_with_a_hot_journal_is_left_byte_for_byte() {
     // A transaction in flight, large enough to spill into the file.
     c.execute_batch("BEGIN; UPDATE notes SET body = hex(randomblob(600));")
         .unwrap();
-    for suffix in ["", "-journal"] {
-        std::fs::copy(
-            format!("{}{suffix}", work.display()),
-            format!("{}{suffix}", env.db.display()),
-        )
-        .unwrap();
-    }
+    copy_files(&work, &env.db, &["", "-journal"]);
     c.execute_batch("ROLLBACK").unwrap();
     assert!(
         std::fs::metadata(format!("{}-journal", env.db.display()))
@@ -518,12 +518,8 @@ fn a_newer_schema_in_a_pending_wal_is_left_byte_for_byte() {
     .unwrap();
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", env.db.display()));
-        std::fs::copy(
-            format!("{}{suffix}", work.display()),
-            format!("{}{suffix}", env.db.display()),
-        )
-        .unwrap();
     }
+    copy_files(&work, &env.db, &["", "-wal", "-shm"]);
     drop(c);
     refused_untouched(&env, "newer");
 }

@@ -446,9 +446,7 @@ fn renew_grace_ends_when_its_time_has_passed() {
     let old = env.new_token("ci", &[]);
     env.ok(&["renew", "ci", "--yes", "--grace", "1h"]);
     good(&env, &old, &[]);
-    env.conn()
-        .execute("UPDATE tokens SET grace_until = '2020-01-01T00:00:00Z'", [])
-        .unwrap();
+    end_grace_by_the_clock(&env);
     rejected(&env, &old, &[], "unknown");
 }
 
@@ -574,9 +572,7 @@ fn an_access_token_made_with_the_old_secret_dies_with_the_grace() {
     env.ok(&["renew", "ci", "--yes", "--grace", "1h"]);
     let from_old = exchange(&env, &old, &[]);
     good(&env, &from_old, &[]);
-    env.conn()
-        .execute("UPDATE tokens SET grace_until = '2020-01-01T00:00:00Z'", [])
-        .unwrap();
+    end_grace_by_the_clock(&env);
     rejected(&env, &from_old, &[], "unknown");
 }
 
@@ -619,4 +615,11 @@ fn ttl_is_at_most_a_day_and_changes_nothing_when_refused() {
             .unwrap();
     let hours = (until.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes();
     assert!((23 * 60..=24 * 60).contains(&hours), "{hours}");
+}
+
+/// The renew's grace is over, as if its time had passed.
+fn end_grace_by_the_clock(env: &Env) {
+    env.conn()
+        .execute("UPDATE tokens SET grace_until = '2020-01-01T00:00:00Z'", [])
+        .unwrap();
 }

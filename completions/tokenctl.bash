@@ -22,6 +22,9 @@ _tokenctl() {
             tokenctl,completions)
                 cmd="tokenctl__subcmd__completions"
                 ;;
+            tokenctl,db)
+                cmd="tokenctl__subcmd__db"
+                ;;
             tokenctl,delete)
                 cmd="tokenctl__subcmd__delete"
                 ;;
@@ -61,11 +64,26 @@ _tokenctl() {
             tokenctl,verify)
                 cmd="tokenctl__subcmd__verify"
                 ;;
+            tokenctl__subcmd__db,copy)
+                cmd="tokenctl__subcmd__db__subcmd__copy"
+                ;;
+            tokenctl__subcmd__db,help)
+                cmd="tokenctl__subcmd__db__subcmd__help"
+                ;;
+            tokenctl__subcmd__db__subcmd__help,copy)
+                cmd="tokenctl__subcmd__db__subcmd__help__subcmd__copy"
+                ;;
+            tokenctl__subcmd__db__subcmd__help,help)
+                cmd="tokenctl__subcmd__db__subcmd__help__subcmd__help"
+                ;;
             tokenctl__subcmd__help,__clipboard-holder)
                 cmd="tokenctl__subcmd__help__subcmd____clipboard__subcmd__holder"
                 ;;
             tokenctl__subcmd__help,completions)
                 cmd="tokenctl__subcmd__help__subcmd__completions"
+                ;;
+            tokenctl__subcmd__help,db)
+                cmd="tokenctl__subcmd__help__subcmd__db"
                 ;;
             tokenctl__subcmd__help,delete)
                 cmd="tokenctl__subcmd__help__subcmd__delete"
@@ -105,6 +123,9 @@ _tokenctl() {
                 ;;
             tokenctl__subcmd__help,verify)
                 cmd="tokenctl__subcmd__help__subcmd__verify"
+                ;;
+            tokenctl__subcmd__help__subcmd__db,copy)
+                cmd="tokenctl__subcmd__help__subcmd__db__subcmd__copy"
                 ;;
             tokenctl__subcmd__help__subcmd__log,head)
                 cmd="tokenctl__subcmd__help__subcmd__log__subcmd__head"
@@ -170,7 +191,7 @@ _tokenctl() {
 
     case "${cmd}" in
         tokenctl)
-            opts="-h -V --db --as --format --help --version new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help"
+            opts="-h -V --db --as --format --help --version new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -240,6 +261,104 @@ _tokenctl() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__db)
+            opts="-h --db --as --format --help copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__db__subcmd__copy)
+            opts="-h --to --db --as --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__db__subcmd__help)
+            opts="copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__db__subcmd__help__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__db__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -368,7 +487,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__help)
-            opts="new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help"
+            opts="new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -398,6 +517,34 @@ _tokenctl() {
         tokenctl__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__help__subcmd__db)
+            opts="copy"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__help__subcmd__db__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

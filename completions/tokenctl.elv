@@ -18,7 +18,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
     }
     var completions = [
         &'tokenctl'= {
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
@@ -37,6 +37,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand log 'The account log, newest first'
             cand verify 'Read a token from stdin and say whether it is good for a use'
             cand exchange 'Read an API token from stdin and print a short-lived access token'
+            cand db 'Copy the whole store into an empty SQLite file or PostgreSQL database'
             cand completions 'Print the shell completion script'
             cand __clipboard-holder 'Serves a copied token until its deadline (started by tokenctl itself)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -46,7 +47,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --pool 'A registered device pool'
             cand --expires 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time'
             cand --owner 'The person the token acts for'
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand --read-only 'May not delete or reset data'
@@ -58,14 +59,14 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         &'tokenctl;list'= {
             cand --pool 'Only tokens of this pool'
             cand --status 'Only tokens with this status'
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'tokenctl;show'= {
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
@@ -77,7 +78,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --expires 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time'
             cand --owner 'The person the token acts for'
             cand --reason 'Why, kept in the account log'
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand --no-pool 'Untie the token from its pool'
@@ -89,7 +90,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         }
         &'tokenctl;delete'= {
             cand --reason 'Why, kept in the account log'
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -y 'Do not ask for confirmation'
@@ -100,7 +101,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         &'tokenctl;renew'= {
             cand --grace 'Keep the old token working until DURATION has passed or the new one is first used'
             cand --reason 'Why, kept in the account log'
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -y 'Do not ask for confirmation'
@@ -112,7 +113,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         }
         &'tokenctl;disable'= {
             cand --reason 'Why, kept in the account log'
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
@@ -120,14 +121,14 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         }
         &'tokenctl;enable'= {
             cand --reason 'Why, kept in the account log'
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'tokenctl;pool'= {
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
@@ -138,21 +139,21 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tokenctl;pool;add'= {
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'tokenctl;pool;list'= {
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'tokenctl;pool;remove'= {
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
@@ -179,7 +180,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --actor 'Entries by this actor'
             cand --op 'Entries of this operation'
             cand --limit 'Only the N newest entries'
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
@@ -190,14 +191,14 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         }
         &'tokenctl;log;verify'= {
             cand --head 'An ID:HASH noted earlier with `tokenctl log head`: the chain must still pass through it'
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'tokenctl;log;head'= {
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
@@ -217,7 +218,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         &'tokenctl;verify'= {
             cand --access 'The use to check for: read, or write (fails for a read-only token)'
             cand --pool 'Fails for a token of another device pool'
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
@@ -225,7 +226,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         }
         &'tokenctl;exchange'= {
             cand --ttl 'How long the access token lives (never past its parent''s expiry)'
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand --clipboard 'Copy the token to the clipboard even when stdout is not a terminal'
@@ -233,15 +234,40 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'tokenctl;db'= {
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand copy 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokenctl;db;copy'= {
+            cand --to 'The target: a SQLite file path or a postgres:// URL'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;db;help'= {
+            cand copy 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokenctl;db;help;copy'= {
+        }
+        &'tokenctl;db;help;help'= {
+        }
         &'tokenctl;completions'= {
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'tokenctl;__clipboard-holder'= {
-            cand --db 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand -h 'Print help'
@@ -260,6 +286,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand log 'The account log, newest first'
             cand verify 'Read a token from stdin and say whether it is good for a use'
             cand exchange 'Read an API token from stdin and print a short-lived access token'
+            cand db 'Copy the whole store into an empty SQLite file or PostgreSQL database'
             cand completions 'Print the shell completion script'
             cand __clipboard-holder 'Serves a copied token until its deadline (started by tokenctl itself)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -302,6 +329,11 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         &'tokenctl;help;verify'= {
         }
         &'tokenctl;help;exchange'= {
+        }
+        &'tokenctl;help;db'= {
+            cand copy 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain'
+        }
+        &'tokenctl;help;db;copy'= {
         }
         &'tokenctl;help;completions'= {
         }

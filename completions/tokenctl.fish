@@ -24,7 +24,7 @@ function __fish_tokenctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c tokenctl -n "__fish_tokenctl_needs_command" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_needs_command" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -43,6 +43,7 @@ complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "pool" -d 'The dev
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "log" -d 'The account log, newest first'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "verify" -d 'Read a token from stdin and say whether it is good for a use'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "exchange" -d 'Read an API token from stdin and print a short-lived access token'
+complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "db" -d 'Copy the whole store into an empty SQLite file or PostgreSQL database'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "completions" -d 'Print the shell completion script'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "__clipboard-holder" -d 'Serves a copied token until its deadline (started by tokenctl itself)'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -50,7 +51,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l name -d 'The t
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l pool -d 'A registered device pool' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l expires -d 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l owner -d 'The person the token acts for' -r
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -63,13 +64,13 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l pool -d 'Only
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l status -d 'Only tokens with this status' -r -f -a "active\t''
 disabled\t''
 expired\t''"
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand show" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand show" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand show" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand show" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -80,7 +81,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l pool -d 'Ti
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l expires -d 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l owner -d 'The person the token acts for' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l reason -d 'Why, kept in the account log' -r
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -91,7 +92,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l read-write 
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l no-owner -d 'Clear the owner'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -l reason -d 'Why, kept in the account log' -r
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -100,7 +101,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -s y -l yes -d
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l grace -d 'Keep the old token working until DURATION has passed or the new one is first used' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l reason -d 'Why, kept in the account log' -r
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -110,20 +111,20 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l clipboard -d
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l no-clipboard -d 'Never copy the token to the clipboard'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand disable" -l reason -d 'Why, kept in the account log' -r
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand disable" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand disable" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand disable" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand disable" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand disable" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand enable" -l reason -d 'Why, kept in the account log' -r
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand enable" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand enable" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand enable" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand enable" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand enable" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -133,19 +134,19 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_s
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -f -a "list" -d 'List the pools with how many tokens each holds'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -f -a "remove" -d 'Remove a pool no token uses'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from add" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from add" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from add" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from add" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from list" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from list" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from list" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from list" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from remove" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from remove" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from remove" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from remove" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -169,7 +170,7 @@ pool-add\t''
 pool-remove\t''
 exchange\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l limit -d 'Only the N newest entries' -r
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -179,13 +180,13 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_se
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -f -a "head" -d 'Print the newest entry\'s ID:HASH, to note down outside the database'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from verify" -l head -d 'An ID:HASH noted earlier with `tokenctl log head`: the chain must still pass through it' -r
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from verify" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from verify" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from verify" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from verify" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from head" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from head" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from head" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from head" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -197,14 +198,14 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_s
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l access -d 'The use to check for: read, or write (fails for a read-only token)' -r -f -a "read\t''
 write\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l pool -d 'Fails for a token of another device pool' -r
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l ttl -d 'How long the access token lives (never past its parent\'s expiry)' -r
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -212,35 +213,54 @@ csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l clipboard -d 'Copy the token to the clipboard even when stdout is not a terminal'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l no-clipboard -d 'Never copy the token to the clipboard'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -s h -l help -d 'Print help'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -f -a "copy" -d 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target\'s log chain'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -l to -d 'The target: a SQLite file path or a postgres:// URL' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target\'s log chain'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand __clipboard-holder" -l db -d 'The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand __clipboard-holder" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand __clipboard-holder" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand __clipboard-holder" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand __clipboard-holder" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "new" -d 'Create a token and show it once'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "list" -d 'List the tokens, ordered by name'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "show" -d 'Show one token\'s fields'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "modify" -d 'Change a token\'s fields; the secret stays'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "delete" -d 'Delete a token after confirmation'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "renew" -d 'Give a token a new secret and prefix, shown once; the old one stops working'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "disable" -d 'Stop a token without losing it'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "enable" -d 'Restart a disabled token'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "pool" -d 'The device pools a token may be tied to'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "log" -d 'The account log, newest first'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "verify" -d 'Read a token from stdin and say whether it is good for a use'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "exchange" -d 'Read an API token from stdin and print a short-lived access token'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "completions" -d 'Print the shell completion script'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "__clipboard-holder" -d 'Serves a copied token until its deadline (started by tokenctl itself)'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange completions __clipboard-holder help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "new" -d 'Create a token and show it once'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "list" -d 'List the tokens, ordered by name'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "show" -d 'Show one token\'s fields'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "modify" -d 'Change a token\'s fields; the secret stays'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "delete" -d 'Delete a token after confirmation'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "renew" -d 'Give a token a new secret and prefix, shown once; the old one stops working'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "disable" -d 'Stop a token without losing it'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "enable" -d 'Restart a disabled token'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "pool" -d 'The device pools a token may be tied to'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "log" -d 'The account log, newest first'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "verify" -d 'Read a token from stdin and say whether it is good for a use'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "exchange" -d 'Read an API token from stdin and print a short-lived access token'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "db" -d 'Copy the whole store into an empty SQLite file or PostgreSQL database'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "completions" -d 'Print the shell completion script'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "__clipboard-holder" -d 'Serves a copied token until its deadline (started by tokenctl itself)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange db completions __clipboard-holder help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from pool" -f -a "add" -d 'Register a device pool'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from pool" -f -a "list" -d 'List the pools with how many tokens each holds'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from pool" -f -a "remove" -d 'Remove a pool no token uses'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "verify" -d 'Check the log\'s hash chain (exit 0 intact, 1 tampered)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "head" -d 'Print the newest entry\'s ID:HASH, to note down outside the database'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "copy" -d 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target\'s log chain'

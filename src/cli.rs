@@ -16,8 +16,8 @@ use crate::output::Format;
     after_help = "Examples:\n  tokenctl new --name ci --pool plant-a --read-only --expires 30d\n  T=$(tokenctl new --name ci)           # the token alone on stdout when piped\n  tokenctl list --format json"
 )]
 pub struct Cli {
-    /// The database file [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]
-    #[arg(long, global = true, env = "TOKENCTL_DB", value_name = "PATH")]
+    /// The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]
+    #[arg(long, global = true, env = "TOKENCTL_DB", value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
 
     /// Who does it, as recorded in the account log [default: your login name]
@@ -115,6 +115,12 @@ pub enum Command {
         after_help = "Examples:\n  A=$(printf '%s\\n' \"$T\" | tokenctl exchange --ttl 30m)\n  printf '%s\\n' \"$A\" | tokenctl verify"
     )]
     Exchange(ExchangeArgs),
+    /// Copy the whole store into an empty SQLite file or PostgreSQL database
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  tokenctl db copy --to /backup/tokenctl-$(date +%F).db\n  tokenctl db copy --to postgres://tokenctl@db.example/tokens?sslmode=verify-full\n  tokenctl --db postgres://tokenctl@db.example/tokens db copy --to ./restore.db"
+    )]
+    Db(DbCommand),
     /// Print the shell completion script
     #[command(
         after_help = "Examples:\n  tokenctl completions bash > ~/.local/share/bash-completion/completions/tokenctl\n  tokenctl completions zsh > ~/.zfunc/_tokenctl"
@@ -303,6 +309,20 @@ pub enum PoolCommand {
         /// The pool to remove
         #[arg(add = ArgValueCandidates::new(complete::pool_names))]
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy everything (tokens, pools, access tokens, the log with its
+    /// hashes) into an empty target, then check the target's log chain
+    #[command(
+        after_help = "The target must be empty (a new file, or a database without tokenctl's tables).\nIt prints the target's `log head`, which equals the source's.\n\nExamples:\n  tokenctl db copy --to /backup/tokenctl.db\n  TOKENCTL_DB=postgres://tokenctl@db.example/tokens tokenctl db copy --to ./local.db"
+    )]
+    Copy {
+        /// The target: a SQLite file path or a postgres:// URL
+        #[arg(long, value_name = "PATH|URL")]
+        to: PathBuf,
     },
 }
 

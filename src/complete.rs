@@ -3,7 +3,7 @@
 
 use clap_complete::CompletionCandidate;
 
-use crate::store::{Open, Store};
+use crate::store::{Location, Open, Store};
 
 /// The store the shell's environment points at (the command line's own
 /// --db is not visible to a completer). Any failure: no candidates.
@@ -12,7 +12,7 @@ fn store() -> Option<Store> {
         Some(p) => p.into(),
         None => crate::default_db_path().ok()?,
     };
-    Store::open(&path, Open::Read).ok()
+    Store::open(&Location::parse(path), Open::Read).ok()
 }
 
 pub fn token_names() -> Vec<CompletionCandidate> {

@@ -22,19 +22,17 @@ pub(crate) mod when;
 #[doc(hidden)]
 pub use store::schema;
 
-use std::path::PathBuf;
-
 use chrono::{DateTime, Utc};
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 use crate::output::Output;
-use crate::store::{Open, Store};
+use crate::store::{Location, Open, Store};
 
 /// What every command gets: where the database is, who acts, how to print,
 /// and one "now" for the whole command.
 pub struct Ctx {
-    pub db: PathBuf,
+    pub db: Location,
     actor: Option<String>,
     pub out: Output,
     pub now: DateTime<Utc>,
@@ -63,7 +61,7 @@ impl Ctx {
 }
 
 /// `$XDG_DATA_HOME/tokenctl/tokenctl.db`, else `~/.local/share/tokenctl/tokenctl.db`.
-pub fn default_db_path() -> Result<PathBuf> {
+pub fn default_db_path() -> Result<std::path::PathBuf> {
     let dirs = directories::BaseDirs::new().ok_or_else(|| {
         Error::usage("cannot find your home directory for the default database")
             .hint("pass --db PATH or set TOKENCTL_DB")
@@ -82,10 +80,10 @@ pub fn run(cli: Cli) -> Result<()> {
         _ => {}
     }
     let ctx = Ctx {
-        db: match cli.db {
+        db: Location::parse(match cli.db {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => default_db_path()?,
-        },
+        }),
         actor: cli.as_actor,
         out: Output::new(cli.format),
         now: Utc::now(),
@@ -111,7 +109,10 @@ pub mod bench_support {
     /// `modify` entries up to `log_entries`.
     pub fn fill(db: &Path, n: usize, log_entries: usize) -> Result<()> {
         let hash = token::hash(&token::generate_with_prefix(token::Kind::Api, "Bench000")?)?;
-        let mut store = Store::open(db, Open::Create)?;
+        let mut store = Store::open(
+            &crate::store::Location::parse(db.to_path_buf()),
+            Open::Create,
+        )?;
         let now = Utc::now();
         store.write(|tx| {
             tx.insert_pool("plant-a", now, "bench")?;

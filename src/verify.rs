@@ -25,7 +25,7 @@ use zeroize::Zeroizing;
 
 use crate::error::Result;
 use crate::model::{Access, Time, Token, TokenView};
-use crate::store::{Credential, Db, MadeWith, Open, Store};
+use crate::store::{Credential, Db, Location, MadeWith, Open, Store};
 use crate::token;
 
 /// The most we read of the input: a credential is one short line.
@@ -355,7 +355,7 @@ pub fn once(
     let Some(presented) = presented(input) else {
         return Ok(Err(Reason::Malformed));
     };
-    Store::open(db, Open::Check)
+    Store::open(&Location::parse(db.to_path_buf()), Open::Check)
         .and_then(|mut store| check_and_record(&mut store, &presented, needs, Utc::now()))
         .map_err(|e| crate::error::Error::from_chain(&e))
 }

@@ -1,6 +1,7 @@
 //! One module a verb: read the arguments, call the store, hand a value to output.
 
 pub mod completions;
+pub mod db;
 pub mod delete;
 pub mod exchange;
 pub mod log;
@@ -34,6 +35,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Log(args) => log::run(ctx, args),
         Command::Verify(args) => verify::run(ctx, args),
         Command::Exchange(args) => exchange::run(ctx, args),
+        Command::Db(cmd) => db::run(ctx, cmd),
         Command::Completions { .. } | Command::ClipboardHolder => {
             unreachable!("handled before the database is opened")
         }

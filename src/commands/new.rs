@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     let actor = ctx.actor()?;
     if let Some(pool) = &pool {
         // A missing database has no pools: refuse without creating one.
-        if !ctx.db.exists() {
+        if !store_exists(ctx)? {
             return Err(unknown_pool(&[], pool).into());
         }
     }
@@ -92,7 +92,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
 /// registered pools when `--pool` was not given.
 fn ask_name_and_pool(ctx: &Ctx, pool: Option<String>) -> Result<(String, Option<String>)> {
     let name = prompt::ask("Name of the new token", "--name")?;
-    if pool.is_some() || !ctx.db.exists() {
+    if pool.is_some() || !store_exists(ctx)? {
         return Ok((name, pool));
     }
     let known = ctx.open(Open::Read)?.read(|db| db.pool_names())?;
@@ -101,4 +101,13 @@ fn ask_name_and_pool(ctx: &Ctx, pool: Option<String>) -> Result<(String, Option<
     }
     let pool = prompt::choose("Device pool", "(no pool)", &known)?;
     Ok((name, pool))
+}
+
+/// Whether the store exists yet (a read never creates it).
+fn store_exists(ctx: &Ctx) -> Result<bool> {
+    match ctx.open(Open::Read) {
+        Ok(_) => Ok(true),
+        Err(e) if crate::error::kind_of(&e) == crate::error::Kind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
 }

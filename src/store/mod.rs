@@ -4,9 +4,9 @@
 //! engine modules (`sqlite`) know SQL; nothing above this module sees an
 //! engine's types.
 
+mod location;
+mod postgres;
 mod sqlite;
-
-use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::model::{Access, Event, LogEntry, Op, Pool, Token};
 use crate::token::Kind;
 
+pub use location::Location;
 #[doc(hidden)]
 pub use sqlite::schema;
 
@@ -32,22 +33,32 @@ pub enum Open {
     Check,
 }
 
-/// An open store. One engine for now: SQLite.
+/// An open store, on the engine its location names.
 pub struct Store {
-    engine: sqlite::Sqlite,
+    engine: Engine,
+}
+
+enum Engine {
+    Sqlite(sqlite::Sqlite),
+    Postgres(postgres::Postgres),
 }
 
 impl Store {
-    pub fn open(path: &Path, how: Open) -> Result<Store> {
-        Ok(Store {
-            engine: sqlite::Sqlite::open(path, how)?,
-        })
+    pub fn open(location: &Location, how: Open) -> Result<Store> {
+        let engine = match location {
+            Location::Sqlite(path) => Engine::Sqlite(sqlite::Sqlite::open(path, how)?),
+            Location::Postgres(url) => Engine::Postgres(postgres::Postgres::open(url, how)?),
+        };
+        Ok(Store { engine })
     }
 
     /// Run `f` on a consistent view of the store (one snapshot: two passes
     /// over the same rows see the same rows).
     pub fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
-        self.engine.read(f)
+        match &mut self.engine {
+            Engine::Sqlite(e) => e.read(f),
+            Engine::Postgres(e) => e.read(f),
+        }
     }
 
     /// Run `f` in one write transaction: the change and its log entry both
@@ -55,14 +66,20 @@ impl Store {
     /// transaction that failed for a passing reason, so it does no work
     /// outside the store (no hashing, no printing).
     pub fn write<T>(&mut self, f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
-        self.engine.write(f)
+        match &mut self.engine {
+            Engine::Sqlite(e) => e.write(f),
+            Engine::Postgres(e) => e.write(f),
+        }
     }
 
     /// Bookkeeping that may be skipped: `f` in a write transaction when the
     /// lock is free at once and the store may be written; otherwise nothing,
     /// at once. Never waits on another writer.
     pub fn write_if_free(&mut self, f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<()> {
-        self.engine.write_if_free(f)
+        match &mut self.engine {
+            Engine::Sqlite(e) => e.write_if_free(f),
+            Engine::Postgres(e) => e.write_if_free(f),
+        }
     }
 }
 
@@ -159,6 +176,56 @@ impl Credential {
     }
 }
 
+/// Rows as stored, for `db copy`: every column, ids included, times as the
+/// stored text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub hash: String,
+    pub pool_id: Option<i64>,
+    pub access: String,
+    pub owner: Option<String>,
+    pub disabled: bool,
+    pub created_at: String,
+    pub created_by: String,
+    pub expires_at: Option<String>,
+    pub last_used: Option<String>,
+    pub renewed_at: Option<String>,
+    pub old_prefix: Option<String>,
+    pub old_hash: Option<String>,
+    pub grace_until: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRow {
+    pub id: i64,
+    pub prefix: String,
+    pub hash: String,
+    pub token_id: i64,
+    pub parent_prefix: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+/// The highest ids a store has handed out, so that a copy never hands one
+/// out again (a deleted token's id stays its own in the log).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IdsUsed {
+    pub pool: i64,
+    pub token: i64,
+    pub access: i64,
+}
+
 /// A callback over streamed rows.
 pub type Each<'f, T> = &'f mut dyn FnMut(T) -> Result<()>;
 
@@ -224,6 +291,17 @@ pub trait Db {
     fn end_access_of(&mut self, token_id: i64) -> Result<usize>;
     /// Drop access tokens that have expired, so the table does not grow.
     fn purge_expired_access(&mut self, now: DateTime<Utc>) -> Result<usize>;
+
+    /// Whether the store holds nothing: no pool, token or log entry.
+    fn is_empty(&mut self) -> Result<bool>;
+    fn each_pool_row(&mut self, f: Each<'_, PoolRow>) -> Result<()>;
+    fn each_token_row(&mut self, f: Each<'_, TokenRow>) -> Result<()>;
+    fn each_access_row(&mut self, f: Each<'_, AccessRow>) -> Result<()>;
+    fn insert_pool_row(&mut self, row: &PoolRow) -> Result<()>;
+    fn insert_token_row(&mut self, row: &TokenRow) -> Result<()>;
+    fn insert_access_row(&mut self, row: &AccessRow) -> Result<()>;
+    /// After a copy: new ids start above the ones used.
+    fn reserve_ids(&mut self, used: IdsUsed) -> Result<()>;
 
     /// Append one entry, chained to the newest, inside the transaction that
     /// makes the change. `at` is the system clock now, at commit: each entry

@@ -1,0 +1,133 @@
+//! Where the store is: a SQLite file, or a PostgreSQL database named by a
+//! libpq-style URL (`postgres://…` or `postgresql://…`). The URL's password
+//! never reaches a message: everything shown uses [`Location::shown`].
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The store's location, from `--db` or `TOKENCTL_DB`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(PgUrl),
+}
+
+/// A PostgreSQL URL, kept whole for connecting and shown without its password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PgUrl {
+    url: String,
+}
+
+impl PgUrl {
+    /// The URL as given, password included: for connecting only.
+    pub fn secret_url(&self) -> &str {
+        &self.url
+    }
+
+    /// The URL with any password replaced by `***`.
+    pub fn shown(&self) -> String {
+        let Some((scheme, rest)) = self.url.split_once("://") else {
+            return "postgres://***".into();
+        };
+        // userinfo ends at the last '@' before the first '/', '?' or '#'.
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        let shown_authority = match authority.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _)) => format!("{user}:***@{host}"),
+                None => format!("{userinfo}@{host}"),
+            },
+            None => authority.to_owned(),
+        };
+        // A password may also come as a query parameter.
+        let tail = match tail.split_once('?') {
+            Some((path, query)) => {
+                let query: Vec<String> = query
+                    .split('&')
+                    .map(|kv| match kv.split_once('=') {
+                        Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                        _ => kv.to_owned(),
+                    })
+                    .collect();
+                format!("{path}?{}", query.join("&"))
+            }
+            None => tail.to_owned(),
+        };
+        format!("{scheme}://{shown_authority}{tail}")
+    }
+}
+
+impl Location {
+    /// `postgres://…` and `postgresql://…` are PostgreSQL; anything else is
+    /// a SQLite file path.
+    pub fn parse(value: PathBuf) -> Location {
+        match value.to_str() {
+            Some(s) if s.starts_with("postgres://") || s.starts_with("postgresql://") => {
+                Location::Postgres(PgUrl { url: s.to_owned() })
+            }
+            _ => Location::Sqlite(value),
+        }
+    }
+
+    /// The SQLite path, if this is one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Location::Sqlite(p) => Some(p),
+            Location::Postgres(_) => None,
+        }
+    }
+
+    /// How messages name it: the path, or the URL without its password.
+    pub fn shown(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(u) => u.shown(),
+        }
+    }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Location({})", self.shown())
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(url: &str) -> String {
+        Location::parse(url.into()).shown()
+    }
+
+    #[test]
+    fn the_password_is_never_shown() {
+        assert_eq!(
+            shown("postgres://alice:s3cr3t@db.example:5432/tokens?sslmode=require"),
+            "postgres://alice:***@db.example:5432/tokens?sslmode=require"
+        );
+        assert_eq!(
+            shown("postgresql://alice:p@ss@w0rd@host/db"),
+            "postgresql://alice:***@host/db"
+        );
+        assert_eq!(
+            shown("postgres://host/db?user=a&password=s3cr3t&sslmode=disable"),
+            "postgres://host/db?user=a&password=***&sslmode=disable"
+        );
+        assert_eq!(
+            shown("postgres://alice@host/db"),
+            "postgres://alice@host/db"
+        );
+        assert_eq!(shown("/var/lib/tokenctl/t.db"), "/var/lib/tokenctl/t.db");
+        assert!(matches!(
+            Location::parse("postgresx://h".into()),
+            Location::Sqlite(_)
+        ));
+    }
+}

@@ -1,0 +1,686 @@
+//! The store's operations in SQL, for PostgreSQL: the same rows, columns
+//! and values as SQLite's (times as the same RFC 3339 text), so outputs and
+//! log hashes are the same on both engines.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::ToSql;
+use postgres::{Row, Transaction};
+
+use crate::chain::{StoredEntry, Unreadable};
+use crate::error::{Error, Result};
+use crate::model::{Access, LogEntry, Op, Pool, Token};
+use crate::store::{
+    AccessRow, Changes, Credential, Db, Each, IdsUsed, LogFilter, MadeWith, NewAccess, NewToken,
+    PoolRow, TokenRow,
+};
+use crate::token::Kind;
+use crate::when::{from_rfc3339, rfc3339};
+
+/// A transaction, seen as the store.
+pub struct Pg<'a, 'b>(pub &'a mut Transaction<'b>);
+
+const TOKEN_COLUMNS: &str = "t.id, t.name, t.prefix, p.name, t.access, t.owner, t.disabled,
+     t.created_at, t.created_by, t.expires_at, t.last_used, t.renewed_at";
+const TOKEN_FROM: &str = "tokens t LEFT JOIN pools p ON p.id = t.pool_id";
+const LOG_COLUMNS: &str = "id, at, actor, op, token, prefix, details, hash, token_id";
+
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+fn time(r: &Row, i: usize) -> Result<Option<DateTime<Utc>>> {
+    Ok(r.try_get::<_, Option<String>>(i)?
+        .as_deref()
+        .and_then(from_rfc3339))
+}
+
+/// A token row; its access read fail-closed, as on SQLite.
+fn token_from_row(r: &Row) -> Result<Token> {
+    let access: String = r.try_get(4)?;
+    let name: String = r.try_get(1)?;
+    let Some(access) = Access::from_stored(&access) else {
+        return Err(Error::storage(format!(
+            "token {} has an access value tokenctl does not know; it is refused",
+            crate::text::quoted(&name)
+        ))
+        .hint("the database was edited outside tokenctl: check it, then set the access with `tokenctl modify`")
+        .into());
+    };
+    let last_used: Option<String> = r.try_get(10)?;
+    Ok(Token {
+        id: r.try_get(0)?,
+        name,
+        prefix: r.try_get(2)?,
+        pool: r.try_get(3)?,
+        access,
+        owner: r.try_get(5)?,
+        disabled: r.try_get(6)?,
+        created_at: time(r, 7)?.unwrap_or_default(),
+        created_by: r.try_get(8)?,
+        expires_at: time(r, 9)?,
+        last_used: last_used.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+        renewed_at: time(r, 11)?,
+    })
+}
+
+/// A log row as stored, or why it no longer reads as an entry.
+fn read_log_row(r: &Row) -> StoredEntry {
+    let id: Option<i64> = r.try_get(0).ok();
+    let unreadable = |why: &str| {
+        Err(Unreadable {
+            id,
+            why: why.into(),
+        })
+    };
+    let Some(id) = id else {
+        return unreadable("its id is not a whole number");
+    };
+    let text = |i: usize| r.try_get::<_, Option<String>>(i).ok().flatten();
+    let (Some(at), Some(actor), Some(op), Some(details), Some(hash)) =
+        (text(1), text(2), text(3), text(6), text(7))
+    else {
+        return unreadable("a column it needs is missing");
+    };
+    let Some(op) = Op::parse(&op) else {
+        return unreadable("its operation is not one tokenctl writes");
+    };
+    let Ok(details) = serde_json::value::RawValue::from_string(details) else {
+        return unreadable("its details are not JSON");
+    };
+    if !crate::chain::is_hash(&hash) {
+        return unreadable("its hash is not 64 lowercase hex digits");
+    }
+    let token_id: Option<i64> = r.try_get(8).unwrap_or(None);
+    Ok((
+        LogEntry {
+            id,
+            at,
+            actor,
+            op,
+            token: text(4),
+            prefix: text(5),
+            details,
+            hash,
+        },
+        token_id,
+    ))
+}
+
+fn log_entry_from_row(r: &Row) -> Result<LogEntry> {
+    read_log_row(r).map(|(e, _)| e).map_err(|u| {
+        Error::storage(format!(
+            "log entry {} no longer reads ({}); it was tampered with",
+            u.id.map_or("?".into(), |id| id.to_string()),
+            u.why
+        ))
+        .hint("run `tokenctl log verify`")
+        .into()
+    })
+}
+
+impl Pg<'_, '_> {
+    fn one_token(&mut self, column: &str, value: &str) -> Result<Option<Token>> {
+        self.0
+            .query_opt(
+                &format!("SELECT {TOKEN_COLUMNS} FROM {TOKEN_FROM} WHERE t.{column} = $1"),
+                &[&value],
+            )?
+            .map(|r| token_from_row(&r))
+            .transpose()
+    }
+
+    /// Stream the rows of `sql`, one at a time.
+    fn each(
+        &mut self,
+        sql: &str,
+        params: Params<'_>,
+        mut f: impl FnMut(&Row) -> Result<bool>,
+    ) -> Result<()> {
+        let mut rows = self.0.query_raw(sql, params.iter().copied())?;
+        while let Some(row) = rows.next()? {
+            if !f(&row)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, sql: &str, params: Params<'_>) -> Result<i64> {
+        Ok(self.0.query_one(sql, params)?.try_get(0)?)
+    }
+}
+
+impl Db for Pg<'_, '_> {
+    fn token_by_name(&mut self, name: &str) -> Result<Option<Token>> {
+        self.one_token("name", name)
+    }
+
+    fn token_by_prefix(&mut self, prefix: &str) -> Result<Option<Token>> {
+        self.one_token("prefix", prefix)
+    }
+
+    fn each_token(&mut self, pool: Option<&str>, f: Each<'_, Token>) -> Result<()> {
+        self.each(
+            &format!(
+                "SELECT {TOKEN_COLUMNS} FROM {TOKEN_FROM}
+                 WHERE $1::TEXT IS NULL OR p.name = $1 ORDER BY t.name COLLATE \"C\""
+            ),
+            &[&pool],
+            |r| {
+                f(token_from_row(r)?)?;
+                Ok(true)
+            },
+        )
+    }
+
+    fn token_names(&mut self) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        self.each(
+            "SELECT name FROM tokens ORDER BY name COLLATE \"C\"",
+            &[],
+            |r| {
+                names.push(r.try_get(0)?);
+                Ok(true)
+            },
+        )?;
+        Ok(names)
+    }
+
+    fn name_or_prefix_taken(&mut self, value: &str) -> Result<bool> {
+        Ok(self
+            .0
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM tokens WHERE name = $1 OR prefix = $1 OR old_prefix = $1)
+                     OR EXISTS (SELECT 1 FROM access_tokens WHERE prefix = $1)",
+                &[&value],
+            )?
+            .try_get(0)?)
+    }
+
+    fn credential(&mut self, kind: Kind, prefix: &str) -> Result<Option<Credential>> {
+        if kind == Kind::Access {
+            let Some(r) = self.0.query_opt(
+                &format!(
+                    "SELECT {TOKEN_COLUMNS}, a.hash, a.expires_at, a.parent_prefix, t.old_prefix, t.grace_until
+                     FROM access_tokens a
+                     JOIN tokens t ON t.id = a.token_id LEFT JOIN pools p ON p.id = t.pool_id
+                     WHERE a.prefix = $1"
+                ),
+                &[&prefix],
+            )?
+            else {
+                return Ok(None);
+            };
+            let parent = token_from_row(&r)?;
+            let made_by: Option<String> = r.try_get(14)?;
+            let old_prefix: Option<String> = r.try_get(15)?;
+            let made_with = match (made_by, old_prefix, time(&r, 16)?) {
+                (Some(m), _, _) if m == parent.prefix => MadeWith::Current,
+                (Some(m), Some(old), Some(grace_until)) if m == old => {
+                    MadeWith::Old { grace_until }
+                }
+                _ => MadeWith::Gone,
+            };
+            let hash: String = r.try_get(12)?;
+            return Ok(time(&r, 13)?.map(|expires_at| Credential::Access {
+                parent,
+                hash,
+                expires_at,
+                made_with,
+            }));
+        }
+        if let Some(r) = self.0.query_opt(
+            &format!("SELECT {TOKEN_COLUMNS}, t.hash, t.grace_until FROM {TOKEN_FROM} WHERE t.prefix = $1"),
+            &[&prefix],
+        )? {
+            let grace: Option<String> = r.try_get(13)?;
+            return Ok(Some(Credential::Current {
+                token: token_from_row(&r)?,
+                hash: r.try_get(12)?,
+                grace_pending: grace.is_some(),
+            }));
+        }
+        let old = self.0.query_opt(
+            &format!(
+                "SELECT {TOKEN_COLUMNS}, t.old_hash, t.grace_until FROM {TOKEN_FROM} WHERE t.old_prefix = $1"
+            ),
+            &[&prefix],
+        )?;
+        let Some(r) = old else {
+            return Ok(None);
+        };
+        let Some(grace_until) = time(&r, 13)? else {
+            return Ok(None);
+        };
+        Ok(Some(Credential::Old {
+            token: token_from_row(&r)?,
+            hash: r.try_get(12)?,
+            grace_until,
+        }))
+    }
+
+    fn pool_id(&mut self, name: &str) -> Result<Option<i64>> {
+        Ok(self
+            .0
+            .query_opt("SELECT id FROM pools WHERE name = $1", &[&name])?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    fn pools(&mut self) -> Result<Vec<Pool>> {
+        let mut pools = Vec::new();
+        self.each(
+            "SELECT p.name, p.created_at, p.created_by,
+                    (SELECT count(*) FROM tokens t WHERE t.pool_id = p.id)
+             FROM pools p ORDER BY p.name COLLATE \"C\"",
+            &[],
+            |r| {
+                pools.push(Pool {
+                    name: r.try_get(0)?,
+                    created_at: time(r, 1)?.unwrap_or_default(),
+                    created_by: r.try_get(2)?,
+                    tokens: r.try_get(3)?,
+                });
+                Ok(true)
+            },
+        )?;
+        Ok(pools)
+    }
+
+    fn pool_names(&mut self) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        self.each(
+            "SELECT name FROM pools ORDER BY name COLLATE \"C\"",
+            &[],
+            |r| {
+                names.push(r.try_get(0)?);
+                Ok(true)
+            },
+        )?;
+        Ok(names)
+    }
+
+    fn tokens_in_pool(&mut self, pool_id: i64) -> Result<i64> {
+        self.count(
+            "SELECT count(*) FROM tokens WHERE pool_id = $1",
+            &[&pool_id],
+        )
+    }
+
+    fn each_log_entry(&mut self, filter: &LogFilter, f: Each<'_, LogEntry>) -> Result<()> {
+        let since = filter.since.map(rfc3339);
+        let until = filter.until.map(rfc3339);
+        let op = filter.op.map(Op::as_str);
+        let limit = filter.limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        let sql = format!(
+            "SELECT {LOG_COLUMNS} FROM log
+             WHERE ($1::TEXT IS NULL OR at >= $1)
+               AND ($2::TEXT IS NULL OR at <= $2)
+               AND ($3::TEXT IS NULL OR token = $3 OR prefix = $3 OR token_id IN (
+                    SELECT token_id FROM log WHERE token_id IS NOT NULL AND (token = $3 OR prefix = $3)))
+               AND ($4::TEXT IS NULL OR actor = $4)
+               AND ($5::TEXT IS NULL OR op = $5)
+             ORDER BY id DESC
+             LIMIT $6"
+        );
+        self.each(
+            &sql,
+            &[&since, &until, &filter.token, &filter.actor, &op, &limit],
+            |r| {
+                f(log_entry_from_row(r)?)?;
+                Ok(true)
+            },
+        )
+    }
+
+    fn log_head(&mut self) -> Result<Option<LogEntry>> {
+        self.0
+            .query_opt(
+                &format!("SELECT {LOG_COLUMNS} FROM log ORDER BY id DESC LIMIT 1"),
+                &[],
+            )?
+            .map(|r| log_entry_from_row(&r))
+            .transpose()
+    }
+
+    fn each_stored_entry(&mut self, f: &mut dyn FnMut(StoredEntry) -> bool) -> Result<()> {
+        self.each(
+            &format!("SELECT {LOG_COLUMNS} FROM log ORDER BY id"),
+            &[],
+            |r| Ok(f(read_log_row(r))),
+        )
+    }
+
+    fn log_tail(&mut self) -> Result<Option<(i64, String)>> {
+        // The write transaction holds this row's lock (Postgres::write).
+        let r = self
+            .0
+            .query_one("SELECT last_id, last_hash FROM log_head WHERE id = 1", &[])?;
+        let (id, hash): (i64, String) = (r.try_get(0)?, r.try_get(1)?);
+        Ok((id > 0).then_some((id, hash)))
+    }
+
+    fn insert_log_entry(&mut self, e: &LogEntry, token_id: Option<i64>) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO log (id, at, actor, op, token_id, token, prefix, details, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &e.id,
+                &e.at,
+                &e.actor,
+                &e.op.as_str(),
+                &token_id,
+                &e.token,
+                &e.prefix,
+                &e.details.get(),
+                &e.hash,
+            ],
+        )?;
+        self.0.execute(
+            "UPDATE log_head SET last_id = $1, last_hash = $2 WHERE id = 1",
+            &[&e.id, &e.hash],
+        )?;
+        Ok(())
+    }
+
+    fn insert_token(&mut self, t: &NewToken<'_>) -> Result<i64> {
+        Ok(self
+            .0
+            .query_one(
+                "INSERT INTO tokens (name, prefix, hash, pool_id, access, owner, created_at, created_by, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                &[
+                    &t.name,
+                    &t.prefix,
+                    &t.hash,
+                    &t.pool_id,
+                    &t.access.as_str(),
+                    &t.owner,
+                    &rfc3339(t.created_at),
+                    &t.created_by,
+                    &t.expires_at.map(rfc3339),
+                ],
+            )?
+            .try_get(0)?)
+    }
+
+    fn update_token(&mut self, id: i64, c: &Changes) -> Result<()> {
+        self.0.execute(
+            "UPDATE tokens SET
+                name       = CASE WHEN $2 THEN $3 ELSE name END,
+                pool_id    = CASE WHEN $4 THEN $5 ELSE pool_id END,
+                access     = CASE WHEN $6 THEN $7 ELSE access END,
+                expires_at = CASE WHEN $8 THEN $9 ELSE expires_at END,
+                owner      = CASE WHEN $10 THEN $11 ELSE owner END
+             WHERE id = $1",
+            &[
+                &id,
+                &c.name.is_some(),
+                &c.name,
+                &c.pool_id.is_some(),
+                &c.pool_id.flatten(),
+                &c.access.is_some(),
+                &c.access.map(Access::as_str),
+                &c.expires_at.is_some(),
+                &c.expires_at.flatten().map(rfc3339),
+                &c.owner.is_some(),
+                &c.owner.clone().flatten(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn set_disabled(&mut self, id: i64, disabled: bool) -> Result<()> {
+        self.0.execute(
+            "UPDATE tokens SET disabled = $2 WHERE id = $1",
+            &[&id, &disabled],
+        )?;
+        Ok(())
+    }
+
+    fn set_secret(
+        &mut self,
+        id: i64,
+        prefix: &str,
+        hash: &str,
+        renewed_at: DateTime<Utc>,
+        grace_until: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        // The right-hand sides see the row as it was: old_* get the current secret.
+        self.0.execute(
+            "UPDATE tokens SET
+                old_prefix  = CASE WHEN $5::TEXT IS NULL THEN NULL ELSE prefix END,
+                old_hash    = CASE WHEN $5::TEXT IS NULL THEN NULL ELSE hash END,
+                grace_until = $5,
+                prefix = $2, hash = $3, renewed_at = $4
+             WHERE id = $1",
+            &[
+                &id,
+                &prefix,
+                &hash,
+                &rfc3339(renewed_at),
+                &grace_until.map(rfc3339),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn end_grace_if_current(&mut self, id: i64, prefix: &str) -> Result<()> {
+        self.0.execute(
+            "DELETE FROM access_tokens WHERE token_id = $1 AND parent_prefix =
+                (SELECT old_prefix FROM tokens WHERE id = $1 AND prefix = $2)",
+            &[&id, &prefix],
+        )?;
+        self.0.execute(
+            "UPDATE tokens SET old_prefix = NULL, old_hash = NULL, grace_until = NULL
+             WHERE id = $1 AND prefix = $2",
+            &[&id, &prefix],
+        )?;
+        Ok(())
+    }
+
+    fn delete_token(&mut self, id: i64) -> Result<()> {
+        self.0.execute("DELETE FROM tokens WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    fn touch(&mut self, id: i64, today: NaiveDate) -> Result<bool> {
+        let day = today.format("%Y-%m-%d").to_string();
+        let n = self.0.execute(
+            "UPDATE tokens SET last_used = $2 WHERE id = $1 AND last_used IS DISTINCT FROM $2",
+            &[&id, &day],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn insert_pool(&mut self, name: &str, now: DateTime<Utc>, actor: &str) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO pools (name, created_at, created_by) VALUES ($1, $2, $3)",
+            &[&name, &rfc3339(now), &actor],
+        )?;
+        Ok(())
+    }
+
+    fn delete_pool(&mut self, pool_id: i64) -> Result<()> {
+        self.0
+            .execute("DELETE FROM pools WHERE id = $1", &[&pool_id])?;
+        Ok(())
+    }
+
+    fn insert_access(&mut self, a: &NewAccess<'_>) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO access_tokens (prefix, hash, token_id, parent_prefix, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &a.prefix,
+                &a.hash,
+                &a.token_id,
+                &a.parent_prefix,
+                &rfc3339(a.created_at),
+                &rfc3339(a.expires_at),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn end_access_of(&mut self, token_id: i64) -> Result<usize> {
+        Ok(self.0.execute(
+            "DELETE FROM access_tokens WHERE token_id = $1",
+            &[&token_id],
+        )? as usize)
+    }
+
+    fn purge_expired_access(&mut self, now: DateTime<Utc>) -> Result<usize> {
+        Ok(self.0.execute(
+            "DELETE FROM access_tokens WHERE expires_at <= $1",
+            &[&rfc3339(now)],
+        )? as usize)
+    }
+
+    fn is_empty(&mut self) -> Result<bool> {
+        Ok(self
+            .0
+            .query_one(
+                "SELECT NOT EXISTS (SELECT 1 FROM pools) AND NOT EXISTS (SELECT 1 FROM tokens)
+                    AND NOT EXISTS (SELECT 1 FROM log)",
+                &[],
+            )?
+            .try_get(0)?)
+    }
+
+    fn each_pool_row(&mut self, f: Each<'_, PoolRow>) -> Result<()> {
+        self.each(
+            "SELECT id, name, created_at, created_by FROM pools ORDER BY id",
+            &[],
+            |r| {
+                f(PoolRow {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    created_at: r.try_get(2)?,
+                    created_by: r.try_get(3)?,
+                })?;
+                Ok(true)
+            },
+        )
+    }
+
+    fn each_token_row(&mut self, f: Each<'_, TokenRow>) -> Result<()> {
+        self.each(
+            "SELECT id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
+                    created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until
+             FROM tokens ORDER BY id",
+            &[],
+            |r| {
+                f(TokenRow {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    prefix: r.try_get(2)?,
+                    hash: r.try_get(3)?,
+                    pool_id: r.try_get(4)?,
+                    access: r.try_get(5)?,
+                    owner: r.try_get(6)?,
+                    disabled: r.try_get(7)?,
+                    created_at: r.try_get(8)?,
+                    created_by: r.try_get(9)?,
+                    expires_at: r.try_get(10)?,
+                    last_used: r.try_get(11)?,
+                    renewed_at: r.try_get(12)?,
+                    old_prefix: r.try_get(13)?,
+                    old_hash: r.try_get(14)?,
+                    grace_until: r.try_get(15)?,
+                })?;
+                Ok(true)
+            },
+        )
+    }
+
+    fn each_access_row(&mut self, f: Each<'_, AccessRow>) -> Result<()> {
+        self.each(
+            "SELECT id, prefix, hash, token_id, parent_prefix, created_at, expires_at
+             FROM access_tokens ORDER BY id",
+            &[],
+            |r| {
+                f(AccessRow {
+                    id: r.try_get(0)?,
+                    prefix: r.try_get(1)?,
+                    hash: r.try_get(2)?,
+                    token_id: r.try_get(3)?,
+                    parent_prefix: r.try_get(4)?,
+                    created_at: r.try_get(5)?,
+                    expires_at: r.try_get(6)?,
+                })?;
+                Ok(true)
+            },
+        )
+    }
+
+    fn insert_pool_row(&mut self, p: &PoolRow) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO pools (id, name, created_at, created_by) VALUES ($1, $2, $3, $4)",
+            &[&p.id, &p.name, &p.created_at, &p.created_by],
+        )?;
+        Ok(())
+    }
+
+    fn insert_token_row(&mut self, t: &TokenRow) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO tokens (id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
+                                 created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            &[
+                &t.id,
+                &t.name,
+                &t.prefix,
+                &t.hash,
+                &t.pool_id,
+                &t.access,
+                &t.owner,
+                &t.disabled,
+                &t.created_at,
+                &t.created_by,
+                &t.expires_at,
+                &t.last_used,
+                &t.renewed_at,
+                &t.old_prefix,
+                &t.old_hash,
+                &t.grace_until,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_access_row(&mut self, a: &AccessRow) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO access_tokens (id, prefix, hash, token_id, parent_prefix, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &a.id,
+                &a.prefix,
+                &a.hash,
+                &a.token_id,
+                &a.parent_prefix,
+                &a.created_at,
+                &a.expires_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn reserve_ids(&mut self, used: IdsUsed) -> Result<()> {
+        for (table, id) in [
+            ("pools", used.pool),
+            ("tokens", used.token),
+            ("access_tokens", used.access),
+        ] {
+            if id > 0 {
+                self.0.execute(
+                    &format!(
+                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                                       greatest($1, (SELECT coalesce(max(id), 0) FROM {table}), 1))"
+                    ),
+                    &[&id],
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,205 @@
+//! The PostgreSQL engine: connecting (TLS through rustls, `sslmode` as
+//! libpq reads it), refusing what is not ours, migrations, and write
+//! transactions that serialise on the one-row `log_head` (the lock that
+//! keeps log ids gapless and the chain single under many writers on many
+//! machines), retried on a serialization failure, a deadlock or a
+//! connection lost before commit. Its SQL is in `db.rs`.
+
+mod db;
+mod schema;
+mod tls;
+
+use std::time::Duration;
+
+use postgres::error::SqlState;
+use postgres::{Client, IsolationLevel};
+
+use super::location::PgUrl;
+use super::{Db, Open};
+use crate::error::{Error, Result};
+
+/// How many times a transaction that failed for a passing reason is run.
+const ATTEMPTS: usize = 5;
+
+/// How long a connection attempt may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a writer waits for another's lock (as SQLite's busy timeout).
+const LOCK_TIMEOUT: &str = "5s";
+
+pub struct Postgres {
+    client: Client,
+    url: PgUrl,
+}
+
+/// A PostgreSQL failure in the contract's terms: a system failure (exit
+/// 10), said without the URL's password (the driver never echoes it).
+/// Errors of our own kinds pass through.
+pub(crate) fn in_contract_terms(e: anyhow::Error) -> anyhow::Error {
+    if e.chain().any(|c| c.is::<Error>()) {
+        return e;
+    }
+    let Some(pg) = e.chain().find_map(|c| c.downcast_ref::<postgres::Error>()) else {
+        return e;
+    };
+    let message = match pg.as_db_error() {
+        Some(db) if *db.code() == SqlState::LOCK_NOT_AVAILABLE => {
+            return Error::storage("the database is locked by another writer (waited 5 s)")
+                .hint("try again when the other tokenctl has finished")
+                .into();
+        }
+        Some(db) => format!("PostgreSQL: {}", db.message()),
+        None => format!("PostgreSQL: {pg}"),
+    };
+    Error::storage(message).into()
+}
+
+/// The SQLSTATE of a failure, if PostgreSQL said one.
+fn code_of(e: &anyhow::Error) -> Option<SqlState> {
+    e.chain()
+        .find_map(|c| c.downcast_ref::<postgres::Error>())
+        .and_then(|p| p.code().cloned())
+}
+
+/// A failure worth running the whole transaction again for: a
+/// serialization failure, a deadlock, or a connection lost before commit.
+fn transient(e: &anyhow::Error) -> bool {
+    let closed = e.chain().any(|c| {
+        c.downcast_ref::<postgres::Error>()
+            .is_some_and(postgres::Error::is_closed)
+    });
+    closed
+        || matches!(
+            code_of(e),
+            Some(c) if c == SqlState::T_R_SERIALIZATION_FAILURE || c == SqlState::T_R_DEADLOCK_DETECTED
+        )
+}
+
+impl Postgres {
+    pub fn open(url: &PgUrl, how: Open) -> Result<Postgres> {
+        let client = connect(url)?;
+        let mut pg = Postgres {
+            client,
+            url: url.clone(),
+        };
+        match schema::identify(&mut pg.client, url)? {
+            schema::Identity::Missing if how == Open::Create => {
+                schema::migrate(&mut pg.client, url)?;
+            }
+            schema::Identity::Missing => {
+                return Err(Error::not_found(format!(
+                    "no tokenctl database at {}",
+                    url.shown()
+                ))
+                .hint("`tokenctl new` or `tokenctl pool add` creates its tables; --db or TOKENCTL_DB points elsewhere")
+                .into());
+            }
+            schema::Identity::Older => schema::migrate(&mut pg.client, url)?,
+            schema::Identity::Current => {}
+        }
+        Ok(pg)
+    }
+
+    fn reconnect(&mut self) -> Result<()> {
+        self.client = connect(&self.url)?;
+        Ok(())
+    }
+
+    /// `f` on one snapshot (a repeatable-read, read-only transaction).
+    pub fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        let mut tx = self
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(|e| in_contract_terms(e.into()))?;
+        let value = f(&mut db::Pg(&mut tx)).map_err(in_contract_terms)?;
+        tx.commit().map_err(|e| in_contract_terms(e.into()))?;
+        Ok(value)
+    }
+
+    /// `f` in one transaction that first takes the `log_head` lock, so
+    /// writers run one at a time, as on SQLite; retried a bounded number of
+    /// times when it fails for a passing reason before its commit.
+    pub fn write<T>(&mut self, mut f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.write_once(&mut f, false) {
+                Err(e) if attempt < ATTEMPTS && transient(&e) => {
+                    if self.client.is_closed() {
+                        self.reconnect()?;
+                    }
+                    std::thread::sleep(Duration::from_millis(10 * attempt as u64));
+                }
+                other => return other.map_err(in_contract_terms),
+            }
+        }
+    }
+
+    fn write_once<T>(
+        &mut self,
+        f: &mut impl FnMut(&mut dyn Db) -> Result<T>,
+        nowait: bool,
+    ) -> Result<T> {
+        let mut tx = self.client.transaction()?;
+        tx.batch_execute(&format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))?;
+        let lock = if nowait {
+            "SELECT 1 FROM log_head WHERE id = 1 FOR UPDATE NOWAIT"
+        } else {
+            "SELECT 1 FROM log_head WHERE id = 1 FOR UPDATE"
+        };
+        tx.query_one(lock, &[])?;
+        let value = f(&mut db::Pg(&mut tx))?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Bookkeeping that may be skipped: only when the lock is free at once
+    /// and the database takes the change.
+    pub fn write_if_free(&mut self, mut f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<()> {
+        match self.write_once(&mut f, true) {
+            Err(e)
+                if matches!(
+                    code_of(&e),
+                    Some(c) if c == SqlState::LOCK_NOT_AVAILABLE
+                        || c == SqlState::READ_ONLY_SQL_TRANSACTION
+                        || c == SqlState::INSUFFICIENT_PRIVILEGE
+                ) =>
+            {
+                Ok(())
+            }
+            other => other.map_err(in_contract_terms),
+        }
+    }
+}
+
+/// Connect as the URL says, TLS as its `sslmode` says.
+fn connect(url: &PgUrl) -> Result<Client> {
+    let (config, connector) = tls::config(url)?;
+    let mut config = config;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    config.application_name("tokenctl");
+    config.connect(connector).map_err(|e| {
+        // What the server or the network said; the driver never repeats the
+        // password, and the URL is shown without it.
+        let cause = match e.as_db_error() {
+            Some(db) => db.message().to_owned(),
+            None => {
+                let mut cause = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    cause.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                cause
+            }
+        };
+        Error::storage(format!("cannot connect to {}: {cause}", url.shown()))
+            .hint("check the URL in --db or TOKENCTL_DB, the server, and its sslmode")
+            .into()
+    })
+}

@@ -11,6 +11,7 @@ mod model;
 mod new;
 mod output;
 mod pool;
+mod postgres;
 mod reliability;
 mod store;
 mod terminal;

@@ -1,0 +1,471 @@
+//! The store on PostgreSQL (spec section 10), through the real binary
+//! against a real server: each test gets a database of its own on the
+//! server that `PGHOST`/`PGPORT`/`PGUSER`/`PGPASSWORD` name (as
+//! `pg_virtualenv` sets them). Without one these tests say so and skip,
+//! unless `TOKENCTL_REQUIRE_PG` is set (as CI sets it): then they fail.
+
+use std::process::Stdio;
+
+use postgres::{Client, NoTls};
+use serde_json::Value;
+
+use crate::{Env, expect_error};
+
+/// A throw-away database on the test server, dropped at the end.
+struct Pg {
+    admin: Client,
+    name: String,
+    url: String,
+}
+
+impl Pg {
+    fn new(test: &str) -> Option<Pg> {
+        let host = std::env::var("PGHOST").ok();
+        let Some(host) = host else {
+            assert!(
+                std::env::var_os("TOKENCTL_REQUIRE_PG").is_none(),
+                "{test} needs PostgreSQL (TOKENCTL_REQUIRE_PG is set): run it inside pg_virtualenv"
+            );
+            eprintln!(
+                "skipping {test}: no PostgreSQL here (PGHOST is not set; CI runs it in pg_virtualenv)"
+            );
+            return None;
+        };
+        let port = std::env::var("PGPORT").unwrap_or_else(|_| "5432".into());
+        let user = std::env::var("PGUSER").unwrap_or_else(|_| "postgres".into());
+        let mut config = postgres::Config::new();
+        config
+            .host(&host)
+            .port(port.parse().unwrap())
+            .user(&user)
+            .dbname("postgres");
+        if let Ok(p) = std::env::var("PGPASSWORD") {
+            config.password(p);
+        }
+        let mut admin = config.connect(NoTls).expect("connect to the test server");
+        let name = format!("tokenctl_{}_{}", std::process::id(), rand::random::<u32>());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let url = format!("postgres://{user}@{host}:{port}/{name}?sslmode=disable");
+        Some(Pg { admin, name, url })
+    }
+
+    /// An Env whose store is this database.
+    fn env(&self) -> Env {
+        let mut env = Env::new();
+        env.db = self.url.clone().into();
+        env
+    }
+
+    fn client(&self) -> Client {
+        let url = self.url.replace("?sslmode=disable", "");
+        let mut config: postgres::Config = url.parse().unwrap();
+        if let Ok(p) = std::env::var("PGPASSWORD") {
+            config.password(p);
+        }
+        config.connect(NoTls).unwrap()
+    }
+
+    /// Every table's rows, as text, for "nothing changed".
+    fn dump(&self) -> String {
+        let mut c = self.client();
+        let mut out = String::new();
+        let tables: Vec<String> = c
+            .query(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for t in tables {
+            out.push_str(&format!("table {t}\n"));
+            for r in c
+                .query(
+                    &format!("SELECT row_to_json(x)::text FROM \"{t}\" x ORDER BY 1"),
+                    &[],
+                )
+                .unwrap()
+            {
+                out.push_str(&r.get::<_, String>(0));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        let _ = self.admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+#[test]
+fn every_command_works_on_postgresql() {
+    let Some(pg) = Pg::new("every_command_works_on_postgresql") else {
+        return;
+    };
+    let env = pg.env();
+    env.ok(&["pool", "add", "plant-a"]);
+    let t = env.new_token(
+        "ci",
+        &["--pool", "plant-a", "--read-only", "--owner", "alice"],
+    );
+    crate::assert_token_format(&t);
+    let list = env.json(&["list"]);
+    assert_eq!(list[0]["name"], "ci");
+    assert_eq!(list[0]["prefix"], &t[4..12]);
+    assert_eq!(list[0]["pool"], "plant-a");
+    assert_eq!(list[0]["access"], "read-only");
+    let out = env.run_stdin(
+        &["verify", "--format", "json", "--pool", "plant-a"],
+        &format!("{t}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = env.run_stdin(&["verify", "--access", "write"], &format!("{t}\n"));
+    assert_eq!(out.status.code(), Some(1));
+    let a = env.run_stdin(&["exchange", "--ttl", "30m"], &format!("{t}\n"));
+    let a = String::from_utf8(a.stdout).unwrap().trim().to_owned();
+    crate::assert_token_format_of(&a, "tka1");
+    env.ok(&["modify", "ci", "--read-write", "--reason", "needs it"]);
+    let new = env
+        .ok(&["renew", "ci", "--yes", "--grace", "1h"])
+        .trim()
+        .to_owned();
+    assert_eq!(
+        env.run_stdin(&["verify"], &format!("{t}\n")).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        env.run_stdin(&["verify"], &format!("{new}\n"))
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        env.run_stdin(&["verify"], &format!("{t}\n")).status.code(),
+        Some(1)
+    );
+    env.ok(&["disable", "ci"]);
+    env.ok(&["enable", "ci"]);
+    env.new_token("gone", &[]);
+    env.ok(&["delete", "gone", "--yes"]);
+    env.fails(&["pool", "remove", "plant-a"], 4);
+    env.fails(&["show", "nope"], 3);
+    env.fails(&["new", "--name", "ci"], 4);
+    let ops: Vec<String> = env
+        .log()
+        .iter()
+        .map(|e| e["op"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "delete", "new", "enable", "disable", "renew", "modify", "exchange", "new", "pool-add"
+        ]
+    );
+    let ids: Vec<i64> = env
+        .log()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, (1..=9).rev().collect::<Vec<_>>(), "gapless ids");
+    env.ok(&["log", "verify"]);
+    assert_eq!(
+        env.json(&["log", "--token", "ci"])
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
+    env.ok(&["log", "--format", "csv"]);
+    env.ok(&["list"]);
+}
+
+#[test]
+fn a_read_never_creates_the_schema() {
+    let Some(pg) = Pg::new("a_read_never_creates_the_schema") else {
+        return;
+    };
+    let env = pg.env();
+    for args in [
+        &["list"][..],
+        &["log"],
+        &["show", "x"],
+        &["log", "verify"],
+        &["disable", "x"],
+    ] {
+        let line = env.fails(args, 3);
+        assert!(line.contains("no tokenctl database"), "{line}");
+    }
+    assert_eq!(pg.dump(), "", "no table was created");
+}
+
+#[test]
+fn foreign_tables_and_a_newer_schema_are_refused_untouched() {
+    let Some(pg) = Pg::new("foreign_tables_are_refused") else {
+        return;
+    };
+    let env = pg.env();
+    pg.client()
+        .batch_execute("CREATE TABLE tokens (body TEXT); INSERT INTO tokens VALUES ('mine');")
+        .unwrap();
+    let before = pg.dump();
+    for args in [
+        &["new", "--name", "x"][..],
+        &["list"],
+        &["pool", "add", "p"],
+    ] {
+        let line = env.fails(args, 10);
+        assert!(line.contains("not a tokenctl database"), "{line}");
+    }
+    assert_eq!(pg.dump(), before);
+
+    let Some(pg) = Pg::new("a_newer_schema_is_refused") else {
+        return;
+    };
+    let env = pg.env();
+    env.new_token("ci", &[]);
+    pg.client()
+        .batch_execute("UPDATE tokenctl_schema SET version = 99")
+        .unwrap();
+    let before = pg.dump();
+    for args in [&["new", "--name", "x"][..], &["list"], &["log"]] {
+        let line = env.fails(args, 10);
+        assert!(line.contains("newer"), "{line}");
+    }
+    assert_eq!(pg.dump(), before);
+}
+
+#[test]
+fn the_log_is_append_only_in_postgresql_too_and_tampering_is_found() {
+    let Some(pg) = Pg::new("the_log_is_append_only") else {
+        return;
+    };
+    let env = pg.env();
+    env.new_token("a", &[]);
+    env.new_token("b", &[]);
+    let mut c = pg.client();
+    for sql in [
+        "UPDATE log SET actor = 'x'",
+        "DELETE FROM log WHERE id = 1",
+        "TRUNCATE log",
+    ] {
+        let err = c.batch_execute(sql).unwrap_err();
+        assert!(format!("{err:?}").contains("append-only"), "{sql}: {err:?}");
+    }
+    // Someone who disables the triggers: the chain finds the edit.
+    c.batch_execute(
+        "ALTER TABLE log DISABLE TRIGGER USER; UPDATE log SET actor = 'mallory' WHERE id = 2;",
+    )
+    .unwrap();
+    let out = env.run(&["log", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("entry 2"));
+}
+
+#[test]
+fn the_password_never_appears() {
+    let Some(pg) = Pg::new("the_password_never_appears") else {
+        return;
+    };
+    let env = pg.env();
+    let password = "Sup3rS3cretPassw0rd";
+    let host = std::env::var("PGHOST").unwrap();
+    let port = std::env::var("PGPORT").unwrap_or_else(|_| "5432".into());
+    for url in [
+        format!(
+            "postgres://postgres:{password}@{host}:{port}/{}?sslmode=disable",
+            pg.name
+        ),
+        format!("postgres://postgres:{password}@127.0.0.1:1/{}", pg.name),
+        format!(
+            "postgres://{host}:{port}/{}?password={password}&sslmode=disable",
+            pg.name
+        ),
+        format!(
+            "postgres://postgres:{password}@{host}:{port}/{}?sslmode=bogus",
+            pg.name
+        ),
+    ] {
+        let out = env
+            .cmd()
+            .env("TOKENCTL_DB", &url)
+            .env_remove("PGPASSWORD")
+            .args(["new", "--name", "x"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(2 | 10)), "{url}: {stderr}");
+        assert!(!stderr.contains(password), "the password leaked: {stderr}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(password));
+        expect_error(&out, out.status.code().unwrap(), &["new"]);
+    }
+}
+
+#[test]
+fn eight_writers_at_once_keep_the_ids_gapless_and_the_chain_whole() {
+    let Some(pg) = Pg::new("eight_writers_at_once") else {
+        return;
+    };
+    let env = pg.env();
+    env.ok(&["pool", "add", "p"]);
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let script = format!(
+                "for i in $(seq 1 25); do \"$0\" new --name w{w}-$i --pool p || exit 1; done"
+            );
+            let mut cmd = env.shell(&script);
+            cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for (i, w) in writers.into_iter().enumerate() {
+        let out = w.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "writer {i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 200);
+    let ids: Vec<i64> = env
+        .log()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        (1..=201).rev().collect::<Vec<_>>(),
+        "ids 1..201 without gaps"
+    );
+    env.ok(&["log", "verify"]);
+}
+
+#[test]
+fn db_copy_round_trips_with_the_same_log_head() {
+    let Some(pg) = Pg::new("db_copy_round_trips") else {
+        return;
+    };
+    let sqlite = Env::new();
+    sqlite.ok(&["pool", "add", "plant-a"]);
+    let t = sqlite.new_token("ci", &["--pool", "plant-a"]);
+    sqlite.new_token("gone", &[]);
+    sqlite.ok(&["delete", "gone", "--yes"]);
+    sqlite.run_stdin(&["exchange"], &format!("{t}\n"));
+    sqlite.ok(&["renew", "ci", "--yes", "--grace", "1h"]);
+    let head = sqlite.ok(&["log", "head"]);
+    // SQLite → PostgreSQL: the same hashes, and the copy's head printed.
+    let printed = sqlite.ok(&["db", "copy", "--to", &pg.url]);
+    assert_eq!(printed, head);
+    let env = pg.env();
+    assert_eq!(env.ok(&["log", "head"]), head);
+    env.ok(&["log", "verify"]);
+    assert_eq!(env.json(&["list"]), sqlite.json(&["list"]));
+    // The old secret still verifies during its grace on the copy.
+    assert_eq!(
+        env.run_stdin(&["verify"], &format!("{t}\n")).status.code(),
+        Some(0)
+    );
+    // A target that is not empty is refused, and keeps what it had.
+    let before = pg.dump();
+    let line = sqlite.fails(&["db", "copy", "--to", &pg.url], 4);
+    assert!(line.contains("not empty"), "{line}");
+    assert_eq!(pg.dump(), before);
+    // Work goes on in the copy: new ids never reuse a deleted token's.
+    env.new_token("after", &[]);
+    env.ok(&["log", "verify"]);
+    // PostgreSQL → SQLite, and SQLite → SQLite (a backup).
+    let back = env.dir.path().join("back.db");
+    let head = env.ok(&["log", "head"]);
+    assert_eq!(
+        env.ok(&["db", "copy", "--to", back.to_str().unwrap()]),
+        head
+    );
+    let restored = Env {
+        dir: tempfile::tempdir().unwrap(),
+        db: back.clone(),
+    };
+    restored.ok(&["log", "verify"]);
+    restored.new_token("later", &[]);
+    restored.ok(&["log", "verify"]);
+    let backup = restored.dir.path().join("backup.db");
+    let head = restored.ok(&["log", "head"]);
+    assert_eq!(
+        restored.ok(&["db", "copy", "--to", backup.to_str().unwrap()]),
+        head
+    );
+}
+
+#[test]
+fn tls_modes_as_libpq_reads_them() {
+    let Some(pg) = Pg::new("tls_modes") else {
+        return;
+    };
+    let env = pg.env();
+    env.new_token("ci", &[]);
+    let base = pg.url.replace("?sslmode=disable", "");
+    let ssl_on: String = pg.client().query_one("SHOW ssl", &[]).unwrap().get(0);
+    let with = |query: &str| {
+        env.cmd()
+            .env("TOKENCTL_DB", format!("{base}?{query}"))
+            .arg("list")
+            .output()
+            .unwrap()
+    };
+    assert!(with("sslmode=disable").status.success());
+    assert!(with("sslmode=prefer").status.success());
+    let snakeoil = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+    let bundle = "/etc/ssl/certs/ca-certificates.crt";
+    if ssl_on == "on" && std::path::Path::new(snakeoil).exists() {
+        assert!(with("sslmode=require").status.success());
+        // Debian's cluster serves its snake-oil certificate, for localhost.
+        let host = std::env::var("PGHOST").unwrap();
+        if host == "localhost" {
+            let full = with(&format!("sslmode=verify-full&sslrootcert={snakeoil}"));
+            assert!(
+                full.status.success(),
+                "{}",
+                String::from_utf8_lossy(&full.stderr)
+            );
+            // By address, the name does not match: verify-full refuses,
+            // verify-ca (the chain only) accepts.
+            let by_ip = base.replacen("@localhost:", "@127.0.0.1:", 1);
+            let at = |query: &str| {
+                env.cmd()
+                    .env("TOKENCTL_DB", format!("{by_ip}?{query}"))
+                    .arg("list")
+                    .output()
+                    .unwrap()
+            };
+            expect_error(
+                &at(&format!("sslmode=verify-full&sslrootcert={snakeoil}")),
+                10,
+                &["list"],
+            );
+            assert!(
+                at(&format!("sslmode=verify-ca&sslrootcert={snakeoil}"))
+                    .status
+                    .success()
+            );
+        }
+        // Roots that did not sign the server's certificate: refused.
+        if std::path::Path::new(bundle).exists() {
+            let out = with(&format!("sslmode=verify-ca&sslrootcert={bundle}"));
+            expect_error(&out, 10, &["list"]);
+        }
+    } else {
+        eprintln!("tls_modes: the test server has no TLS here; require/verify not tried");
+    }
+    let out = with("sslmode=bogus");
+    let line = expect_error(&out, 2, &["list"]);
+    assert!(line.contains("sslmode"), "{line}");
+    let v: Value = env.json(&["list"]);
+    assert_eq!(v[0]["name"], "ci");
+}

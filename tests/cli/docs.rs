@@ -45,7 +45,7 @@ fn completion_scripts_match_the_cli() {
         check_or_bless(file, &out.stdout);
     }
     // Printing completions needs no database and creates none.
-    assert!(!env.db.exists());
+    assert!(!env.store_exists());
 }
 
 #[test]

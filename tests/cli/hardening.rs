@@ -204,13 +204,11 @@ fn csv_fields_that_a_spreadsheet_would_run_get_a_leading_quote() {
     let env = Env::new();
     env.new_token("plain", &[]);
     // Rows written before names were checked, or edited: still safe to open.
-    env.conn()
-        .execute_batch(
-            "UPDATE tokens SET name = '=HYPERLINK(\"http://x\")', owner = '+1', created_by = '@me';
-             INSERT INTO tokens (name, prefix, hash, access, created_at, created_by, owner)
-             VALUES ('-2', 'AbCdEfGh', 'x', 'read-only', '2026-01-01T00:00:00Z', char(9) || 'tab', char(13) || 'cr');",
-        )
-        .unwrap();
+    env.sql(
+        "UPDATE tokens SET name = '=HYPERLINK(\"http://x\")', owner = '+1', created_by = '@me';
+         INSERT INTO tokens (name, prefix, hash, access, created_at, created_by, owner)
+         VALUES ('-2', 'AbCdEfGh', 'x', 'read-only', '2026-01-01T00:00:00Z', '\ttab', '\rcr');",
+    );
     let csv = env.ok(&["list", "--format", "csv"]);
     let mut rows = csv::Reader::from_reader(csv.as_bytes());
     let fields: Vec<String> = rows
@@ -247,9 +245,11 @@ fn csv_fields_that_a_spreadsheet_would_run_get_a_leading_quote() {
 fn an_unknown_stored_access_value_is_refused_never_read_write() {
     let env = Env::new();
     let t = env.new_token("ci", &["--read-only"]);
-    env.conn()
-        .execute_batch("PRAGMA ignore_check_constraints = ON; UPDATE tokens SET access = 'admin';")
-        .unwrap();
+    env.sql(if env.pg.is_some() {
+        "ALTER TABLE tokens DROP CONSTRAINT tokens_access_check; UPDATE tokens SET access = 'admin';"
+    } else {
+        "PRAGMA ignore_check_constraints = ON; UPDATE tokens SET access = 'admin';"
+    });
     for args in [
         &["show", "ci"][..],
         &["list"],
@@ -311,7 +311,7 @@ fn a_clipboard_setting_out_of_range_is_invalid_input_and_the_holder_never_panics
             .fails(2)
             .stderr_has("TOKENCTL_CLIP_SECONDS");
     }
-    assert!(!env.db.exists(), "nothing was created");
+    assert!(!env.store_exists(), "nothing was created");
     // The holder itself, handed a huge setting: no panic (no display here).
     let out = env
         .cmd()
@@ -365,7 +365,7 @@ proptest::proptest! {
 
 #[test]
 fn a_fifo_as_the_database_is_refused_at_once_also_by_completion() {
-    let env = Env::new();
+    let env = Env::sqlite();
     std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
     let made = std::process::Command::new("mkfifo")
         .arg(&env.db)
@@ -454,7 +454,7 @@ fn copy_files(from: &std::path::Path, to: &std::path::Path, suffixes: &[&str]) {
 /// `-wal`: copied as a crash would leave it, with `-shm` beside it.
 #[test]
 fn a_foreign_file_with_a_pending_wal_is_left_byte_for_byte() {
-    let env = Env::new();
+    let env = Env::sqlite();
     let dir = env.db.parent().unwrap();
     std::fs::create_dir_all(dir).unwrap();
     let work = env.dir.path().join("work.db");
@@ -478,7 +478,7 @@ fn a_foreign_file_with_a_pending_wal_is_left_byte_for_byte() {
 /// The same for a foreign file in rollback mode with a hot journal.
 #[test]
 fn a_foreign_file_with_a_hot_journal_is_left_byte_for_byte() {
-    let env = Env::new();
+    let env = Env::sqlite();
     let dir = env.db.parent().unwrap();
     std::fs::create_dir_all(dir).unwrap();
     let work = env.dir.path().join("work.db");
@@ -507,7 +507,7 @@ fn a_foreign_file_with_a_hot_journal_is_left_byte_for_byte() {
 /// A newer tokenctl's database whose version change is still in its WAL.
 #[test]
 fn a_newer_schema_in_a_pending_wal_is_left_byte_for_byte() {
-    let env = Env::new();
+    let env = Env::sqlite();
     env.new_token("ci", &[]);
     let work = env.dir.path().join("work.db");
     std::fs::copy(&env.db, &work).unwrap();
@@ -572,7 +572,7 @@ impl Drop for ReadOnly {
 
 #[test]
 fn a_read_only_database_serves_every_command_that_only_reads() {
-    let env = Env::new();
+    let env = Env::sqlite();
     env.ok(&["pool", "add", "plant-a"]);
     let t = env.new_token("ci", &["--pool", "plant-a"]);
     let head = env.ok(&["log", "head"]);
@@ -649,7 +649,7 @@ fn a_line_longer_than_64_kib_is_malformed() {
 
 #[test]
 fn verify_never_waits_on_a_writer() {
-    let env = Env::new();
+    let env = Env::sqlite();
     let t = env.new_token("ci", &[]);
     let holder = env.conn();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();

@@ -42,9 +42,14 @@ pub const TOKEN_KEYS: [&str; 12] = [
     "renewed_at",
 ];
 
+/// A test's own store and clean environment. The store is a temp SQLite
+/// file, or — when `TOKENCTL_TEST_STORE=postgres` (CI's second run, inside
+/// `pg_virtualenv`) — a fresh database of its own on the PostgreSQL server.
 pub struct Env {
     pub dir: TempDir,
+    /// What `TOKENCTL_DB` is set to: a file path, or a postgres:// URL.
     pub db: PathBuf,
+    pub pg: Option<Pg>,
 }
 
 impl Default for Env {
@@ -53,11 +58,122 @@ impl Default for Env {
     }
 }
 
+/// Whether this run keeps the stores in PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("TOKENCTL_TEST_STORE").is_ok_and(|v| v == "postgres")
+}
+
 impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().expect("temp dir");
+        if on_postgres() {
+            let pg = Pg::create();
+            return Env {
+                dir,
+                db: pg.url.clone().into(),
+                pg: Some(pg),
+            };
+        }
         let db = dir.path().join("data").join("tokenctl.db");
-        Env { dir, db }
+        Env { dir, db, pg: None }
+    }
+
+    /// A SQLite store, whatever the run's engine (file-specific tests).
+    pub fn sqlite() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("data").join("tokenctl.db");
+        Env { dir, db, pg: None }
+    }
+
+    /// True, with a note, when this test is about SQLite files and the run
+    /// keeps its stores in PostgreSQL: the caller returns.
+    pub fn sqlite_only(&self, test: &str) -> bool {
+        if self.pg.is_some() {
+            eprintln!("{test}: about SQLite files; not run on PostgreSQL");
+            return true;
+        }
+        false
+    }
+
+    /// Whether the store exists yet (the file, or tokenctl's tables).
+    pub fn store_exists(&self) -> bool {
+        match &self.pg {
+            Some(pg) => pg
+                .client()
+                .query_one("SELECT to_regclass('tokenctl_schema') IS NOT NULL", &[])
+                .unwrap()
+                .get(0),
+            None => self.db.exists(),
+        }
+    }
+
+    /// Run SQL on the store behind tokenctl's back (test set-up). Both
+    /// engines take the plain SQL the tests use.
+    pub fn sql(&self, sql: &str) {
+        self.try_sql(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    pub fn try_sql(&self, sql: &str) -> Result<(), String> {
+        match &self.pg {
+            Some(pg) => pg.client().batch_execute(sql).map_err(|e| format!("{e:?}")),
+            None => self.conn().execute_batch(sql).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The first column of every row, as text.
+    pub fn texts(&self, sql: &str) -> Vec<String> {
+        match &self.pg {
+            Some(pg) => pg
+                .client()
+                .query(sql, &[])
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect(),
+            None => self
+                .conn()
+                .prepare(sql)
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap(),
+        }
+    }
+
+    pub fn text(&self, sql: &str) -> String {
+        self.texts(sql).into_iter().next().expect("a row")
+    }
+
+    /// The first column of every row, as whole numbers.
+    pub fn ints(&self, sql: &str) -> Vec<i64> {
+        match &self.pg {
+            Some(pg) => pg
+                .client()
+                .query(sql, &[])
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect(),
+            None => self
+                .conn()
+                .prepare(sql)
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap(),
+        }
+    }
+
+    /// Someone with a database shell: the log's triggers off, then `sql`.
+    pub fn tamper(&self, sql: &str) {
+        match &self.pg {
+            Some(_) => self.sql(&format!("ALTER TABLE log DISABLE TRIGGER USER; {sql}")),
+            None => self.sql(&format!(
+                "DROP TRIGGER IF EXISTS log_no_update; DROP TRIGGER IF EXISTS log_no_delete; {sql}"
+            )),
+        }
     }
 
     /// The binary with a clean environment: our database, a fixed actor,
@@ -152,13 +268,18 @@ impl Env {
         self.json(&["show", reference])
     }
 
-    /// Everything the database holds, as text: the tables' rows and the
+    /// Everything the store holds, as text: the tables' rows and the
     /// schema version, for "nothing changed" checks.
     pub fn dump(&self) -> String {
-        dump(&self.db)
+        match &self.pg {
+            Some(pg) => pg.dump(),
+            None => dump(&self.db),
+        }
     }
 
+    /// The SQLite file itself (SQLite-only tests).
     pub fn conn(&self) -> Connection {
+        assert!(self.pg.is_none(), "a SQLite connection on a PostgreSQL run");
         Connection::open(&self.db).expect("open db")
     }
 
@@ -301,6 +422,105 @@ pub fn expect_error(out: &Output, code: i32, args: &[&str]) -> String {
     assert_eq!(lines.len(), 1, "one error line expected, got {stderr:?}");
     assert!(lines[0].starts_with("error: "), "{stderr:?}");
     lines[0].to_owned()
+}
+
+/// A throw-away database on the PostgreSQL server that `PGHOST`,
+/// `PGPORT`, `PGUSER` and `PGPASSWORD` name (as `pg_virtualenv` sets
+/// them), dropped at the end.
+pub struct Pg {
+    admin: ::postgres::Client,
+    pub name: String,
+    pub url: String,
+}
+
+impl Pg {
+    /// For the PostgreSQL-only tests: `None` (with a note) where there is
+    /// no server, unless `TOKENCTL_REQUIRE_PG` is set (as CI sets it).
+    pub fn new(test: &str) -> Option<Pg> {
+        if std::env::var_os("PGHOST").is_none() {
+            assert!(
+                std::env::var_os("TOKENCTL_REQUIRE_PG").is_none(),
+                "{test} needs PostgreSQL (TOKENCTL_REQUIRE_PG is set): run it inside pg_virtualenv"
+            );
+            eprintln!(
+                "skipping {test}: no PostgreSQL here (PGHOST is not set; CI runs it in pg_virtualenv)"
+            );
+            return None;
+        }
+        Some(Pg::create())
+    }
+
+    fn config(dbname: &str) -> ::postgres::Config {
+        let host = std::env::var("PGHOST").expect("PGHOST");
+        let port: u16 = std::env::var("PGPORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(5432);
+        let user = std::env::var("PGUSER").unwrap_or_else(|_| "postgres".into());
+        let mut config = ::postgres::Config::new();
+        config.host(&host).port(port).user(&user).dbname(dbname);
+        if let Ok(p) = std::env::var("PGPASSWORD") {
+            config.password(p);
+        }
+        config
+    }
+
+    pub fn create() -> Pg {
+        let mut admin = Pg::config("postgres")
+            .connect(::postgres::NoTls)
+            .expect("connect to the test server");
+        let name = format!("tokenctl_{}_{}", std::process::id(), rand::random::<u32>());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let host = std::env::var("PGHOST").unwrap();
+        let port = std::env::var("PGPORT").unwrap_or_else(|_| "5432".into());
+        let user = std::env::var("PGUSER").unwrap_or_else(|_| "postgres".into());
+        let url = format!("postgres://{user}@{host}:{port}/{name}?sslmode=disable");
+        Pg { admin, name, url }
+    }
+
+    pub fn client(&self) -> ::postgres::Client {
+        Pg::config(&self.name).connect(::postgres::NoTls).unwrap()
+    }
+
+    /// Every table's rows, as text, for "nothing changed".
+    pub fn dump(&self) -> String {
+        let mut c = self.client();
+        let mut out = String::new();
+        let tables: Vec<String> = c
+            .query(
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for t in tables {
+            out.push_str(&format!("table {t}\n"));
+            for r in c
+                .query(
+                    &format!("SELECT row_to_json(x)::text FROM \"{t}\" x ORDER BY 1"),
+                    &[],
+                )
+                .unwrap()
+            {
+                out.push_str(&r.get::<_, String>(0));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        let _ = self.admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
 }
 
 pub fn dump(path: &Path) -> String {

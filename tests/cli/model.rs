@@ -250,7 +250,7 @@ fn args(op: &Op) -> Vec<String> {
 
 /// The binary's view, projected onto what the model knows.
 fn observed(env: &Env) -> (BTreeMap<String, Tok>, usize) {
-    if !env.db.exists() {
+    if !env.store_exists() {
         return (BTreeMap::new(), 0);
     }
     let list = env.json(&["list"]);
@@ -293,7 +293,7 @@ proptest! {
             prop_assert_eq!(&tokens, &model.tokens, "after {:?}", op);
             prop_assert_eq!(log_len, model.log_entries, "log after {:?}", op);
         }
-        if env.db.exists() {
+        if env.store_exists() {
             env.ok(&["log", "verify"]);
         }
     }

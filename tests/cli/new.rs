@@ -90,12 +90,7 @@ fn csv_new_prints_a_header_and_the_row_with_the_token() {
 fn only_an_argon2id_hash_is_stored() {
     let env = Env::new();
     let token = env.new_token("ci", &[]);
-    let hash: String = env
-        .conn()
-        .query_row("SELECT hash FROM tokens WHERE name = 'ci'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let hash = env.text("SELECT hash FROM tokens WHERE name = 'ci'");
     assert!(
         hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "{hash}"
@@ -125,7 +120,7 @@ fn tokens_are_unique_and_random() {
 
 #[test]
 fn database_is_created_private() {
-    let env = Env::new();
+    let env = Env::sqlite();
     env.new_token("ci", &[]);
     let dir = env.db.parent().unwrap();
     assert_eq!(
@@ -187,7 +182,7 @@ fn db_flag_beats_the_environment() {
     let other = env.dir.path().join("other.db");
     env.ok(&["new", "--name", "ci", "--db", other.to_str().unwrap()]);
     assert!(other.exists());
-    assert!(!env.db.exists());
+    assert!(!env.store_exists());
 }
 
 #[test]
@@ -279,7 +274,7 @@ fn unknown_pool_is_refused_listing_the_known_ones() {
 fn unknown_pool_without_a_database_creates_none() {
     let env = Env::new();
     env.fails(&["new", "--name", "x", "--pool", "nope"], 2);
-    assert!(!env.db.exists());
+    assert!(!env.store_exists());
 }
 
 #[test]
@@ -323,7 +318,7 @@ fn new_without_name_and_without_terminal_is_a_usage_error() {
     let env = Env::new();
     let line = env.fails(&["new"], 2);
     assert!(line.contains("--name"), "{line}");
-    assert!(!env.db.exists());
+    assert!(!env.store_exists());
 }
 
 #[test]
@@ -349,5 +344,5 @@ fn clipboard_flags_conflict() {
     let env = Env::new();
     let out = env.run(&["new", "--name", "x", "--clipboard", "--no-clipboard"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(!env.db.exists());
+    assert!(!env.store_exists());
 }

@@ -34,7 +34,7 @@ fn add_list_remove() {
 fn pool_add_creates_the_database() {
     let env = Env::new();
     env.ok(&["pool", "add", "plant-a"]);
-    assert!(env.db.exists());
+    assert!(env.store_exists());
 }
 
 #[test]

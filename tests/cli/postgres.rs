@@ -6,103 +6,20 @@
 
 use std::process::Stdio;
 
-use postgres::{Client, NoTls};
 use serde_json::Value;
 
-use crate::{Env, expect_error};
+use crate::{Env, Pg, expect_error};
 
-/// A throw-away database on the test server, dropped at the end.
-struct Pg {
-    admin: Client,
-    name: String,
-    url: String,
+/// The shared `Pg`, with an Env whose store it is.
+trait PgEnv {
+    fn env(&self) -> Env;
 }
 
-impl Pg {
-    fn new(test: &str) -> Option<Pg> {
-        let host = std::env::var("PGHOST").ok();
-        let Some(host) = host else {
-            assert!(
-                std::env::var_os("TOKENCTL_REQUIRE_PG").is_none(),
-                "{test} needs PostgreSQL (TOKENCTL_REQUIRE_PG is set): run it inside pg_virtualenv"
-            );
-            eprintln!(
-                "skipping {test}: no PostgreSQL here (PGHOST is not set; CI runs it in pg_virtualenv)"
-            );
-            return None;
-        };
-        let port = std::env::var("PGPORT").unwrap_or_else(|_| "5432".into());
-        let user = std::env::var("PGUSER").unwrap_or_else(|_| "postgres".into());
-        let mut config = postgres::Config::new();
-        config
-            .host(&host)
-            .port(port.parse().unwrap())
-            .user(&user)
-            .dbname("postgres");
-        if let Ok(p) = std::env::var("PGPASSWORD") {
-            config.password(p);
-        }
-        let mut admin = config.connect(NoTls).expect("connect to the test server");
-        let name = format!("tokenctl_{}_{}", std::process::id(), rand::random::<u32>());
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let url = format!("postgres://{user}@{host}:{port}/{name}?sslmode=disable");
-        Some(Pg { admin, name, url })
-    }
-
-    /// An Env whose store is this database.
+impl PgEnv for Pg {
     fn env(&self) -> Env {
-        let mut env = Env::new();
+        let mut env = Env::sqlite();
         env.db = self.url.clone().into();
         env
-    }
-
-    fn client(&self) -> Client {
-        let url = self.url.replace("?sslmode=disable", "");
-        let mut config: postgres::Config = url.parse().unwrap();
-        if let Ok(p) = std::env::var("PGPASSWORD") {
-            config.password(p);
-        }
-        config.connect(NoTls).unwrap()
-    }
-
-    /// Every table's rows, as text, for "nothing changed".
-    fn dump(&self) -> String {
-        let mut c = self.client();
-        let mut out = String::new();
-        let tables: Vec<String> = c
-            .query(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
-                &[],
-            )
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        for t in tables {
-            out.push_str(&format!("table {t}\n"));
-            for r in c
-                .query(
-                    &format!("SELECT row_to_json(x)::text FROM \"{t}\" x ORDER BY 1"),
-                    &[],
-                )
-                .unwrap()
-            {
-                out.push_str(&r.get::<_, String>(0));
-                out.push('\n');
-            }
-        }
-        out
-    }
-}
-
-impl Drop for Pg {
-    fn drop(&mut self) {
-        let _ = self.admin.batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
     }
 }
 
@@ -353,7 +270,7 @@ fn db_copy_round_trips_with_the_same_log_head() {
     let Some(pg) = Pg::new("db_copy_round_trips") else {
         return;
     };
-    let sqlite = Env::new();
+    let sqlite = Env::sqlite();
     sqlite.ok(&["pool", "add", "plant-a"]);
     let t = sqlite.new_token("ci", &["--pool", "plant-a"]);
     sqlite.new_token("gone", &[]);
@@ -388,10 +305,8 @@ fn db_copy_round_trips_with_the_same_log_head() {
         env.ok(&["db", "copy", "--to", back.to_str().unwrap()]),
         head
     );
-    let restored = Env {
-        dir: tempfile::tempdir().unwrap(),
-        db: back.clone(),
-    };
+    let mut restored = Env::sqlite();
+    restored.db = back.clone();
     restored.ok(&["log", "verify"]);
     restored.new_token("later", &[]);
     restored.ok(&["log", "verify"]);

@@ -34,7 +34,7 @@ fn untouched_after_every_command(env: &Env, why: &str) {
 
 #[test]
 fn random_bytes_are_refused() {
-    let env = Env::new();
+    let env = Env::sqlite();
     std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
     let junk: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
@@ -45,7 +45,7 @@ fn random_bytes_are_refused() {
 
 #[test]
 fn a_short_text_file_is_refused() {
-    let env = Env::new();
+    let env = Env::sqlite();
     std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
     std::fs::write(&env.db, "hello\n").unwrap();
     untouched_after_every_command(&env, "not a tokenctl database");
@@ -53,7 +53,7 @@ fn a_short_text_file_is_refused() {
 
 #[test]
 fn another_programs_sqlite_file_is_refused() {
-    let env = Env::new();
+    let env = Env::sqlite();
     std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
     {
         let c = Connection::open(&env.db).unwrap();
@@ -65,7 +65,7 @@ fn another_programs_sqlite_file_is_refused() {
 
 #[test]
 fn another_programs_sqlite_file_with_an_application_id_is_refused() {
-    let env = Env::new();
+    let env = Env::sqlite();
     std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
     {
         let c = Connection::open(&env.db).unwrap();
@@ -77,7 +77,7 @@ fn another_programs_sqlite_file_with_an_application_id_is_refused() {
 
 #[test]
 fn a_newer_schema_is_refused() {
-    let env = Env::new();
+    let env = Env::sqlite();
     env.new_token("ci", &[]);
     {
         let c = Connection::open(&env.db).unwrap();
@@ -94,7 +94,7 @@ fn a_newer_schema_is_refused() {
 
 #[test]
 fn an_empty_file_becomes_a_database_on_write() {
-    let env = Env::new();
+    let env = Env::sqlite();
     std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
     std::fs::write(&env.db, "").unwrap();
     env.fails(&["list"], 3);
@@ -104,7 +104,7 @@ fn an_empty_file_becomes_a_database_on_write() {
 
 #[test]
 fn a_directory_where_the_file_should_be_is_a_system_failure() {
-    let env = Env::new();
+    let env = Env::sqlite();
     std::fs::create_dir_all(&env.db).unwrap();
     env.fails(&["new", "--name", "x"], 10);
     env.fails(&["list"], 10);
@@ -112,7 +112,7 @@ fn a_directory_where_the_file_should_be_is_a_system_failure() {
 
 #[test]
 fn an_unwritable_location_is_a_system_failure() {
-    let env = Env::new();
+    let env = Env::sqlite();
     // /proc refuses new files even to root.
     let out = env
         .cmd()
@@ -125,7 +125,7 @@ fn an_unwritable_location_is_a_system_failure() {
 
 #[test]
 fn the_schema_has_our_application_id_and_version() {
-    let env = Env::new();
+    let env = Env::sqlite();
     env.new_token("ci", &[]);
     let c = env.conn();
     let app: i32 = c
@@ -144,7 +144,7 @@ fn the_schema_has_our_application_id_and_version() {
 
 #[test]
 fn a_held_write_lock_is_waited_for() {
-    let env = Env::new();
+    let env = Env::sqlite();
     env.new_token("ci", &[]);
     let c = env.conn();
     c.execute_batch("BEGIN IMMEDIATE").unwrap();
@@ -182,7 +182,7 @@ fn a_held_write_lock_is_waited_for() {
 
 #[test]
 fn a_lock_held_past_the_timeout_is_exit_10_and_changes_nothing() {
-    let env = Env::new();
+    let env = Env::sqlite();
     env.new_token("ci", &[]);
     let before = env.dump();
     let c = env.conn();
@@ -195,7 +195,7 @@ fn a_lock_held_past_the_timeout_is_exit_10_and_changes_nothing() {
 
 #[test]
 fn a_database_of_an_older_schema_is_upgraded_on_first_use() {
-    let env = Env::new();
+    let env = Env::sqlite();
     std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
     {
         let mut c = Connection::open(&env.db).unwrap();

@@ -149,12 +149,7 @@ fn disabled_expired_access_and_pool() {
     rejected(&env, &rw, &[], "disabled");
     env.ok(&["enable", "rw"]);
     good(&env, &rw, &[]);
-    env.conn()
-        .execute(
-            "UPDATE tokens SET expires_at = '2020-01-01T00:00:00Z' WHERE name = 'rw'",
-            [],
-        )
-        .unwrap();
+    env.sql("UPDATE tokens SET expires_at = '2020-01-01T00:00:00Z' WHERE name = 'rw'");
     rejected(&env, &rw, &[], "expired");
     env.ok(&["delete", "ro", "--yes"]);
     rejected(&env, &ro, &[], "unknown");
@@ -225,7 +220,7 @@ fn verify_without_a_database_is_not_found() {
     let env = Env::new();
     let out = env.run_stdin(&["verify"], &stranger());
     expect_error(&out, 3, &["verify"]);
-    assert!(!env.db.exists());
+    assert!(!env.store_exists());
 }
 
 #[test]
@@ -234,36 +229,37 @@ fn last_used_is_written_at_most_once_a_day() {
     let t = env.new_token("ci", &[]);
     assert_eq!(env.token("ci")["last_used"], Value::Null);
     // Count every write to the tokens table from here on.
-    env.conn()
-        .execute_batch(
+    if env.pg.is_some() {
+        env.sql(
+            "CREATE TABLE test_writes (n INTEGER);
+             CREATE FUNCTION test_count() RETURNS trigger LANGUAGE plpgsql
+                 AS $$ BEGIN INSERT INTO test_writes VALUES (1); RETURN NULL; END $$;
+             CREATE TRIGGER test_count AFTER UPDATE ON tokens
+                 FOR EACH ROW EXECUTE FUNCTION test_count();",
+        );
+    } else {
+        env.sql(
             "CREATE TABLE test_writes (n INTEGER);
              CREATE TRIGGER test_count AFTER UPDATE ON tokens BEGIN INSERT INTO test_writes VALUES (1); END;",
-        )
-        .unwrap();
+        );
+    }
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     good(&env, &t, &[]);
     assert_eq!(env.token("ci")["last_used"], today.as_str());
     good(&env, &t, &[]);
     good(&env, &t, &[]);
-    let writes: i64 = env
-        .conn()
-        .query_row("SELECT count(*) FROM test_writes", [], |r| r.get(0))
-        .unwrap();
+    let writes = env.ints("SELECT count(*) FROM test_writes")[0];
     assert_eq!(
         writes, 1,
         "the second and third checks of the day must not write"
     );
     // Yesterday's date is rewritten once.
-    env.conn()
-        .execute("UPDATE tokens SET last_used = '2020-01-01'", [])
-        .unwrap();
+    env.sql("UPDATE tokens SET last_used = '2020-01-01'");
     good(&env, &t, &[]);
     assert_eq!(env.token("ci")["last_used"], today.as_str());
     // A rejected check records nothing.
     env.ok(&["disable", "ci"]);
-    env.conn()
-        .execute("UPDATE tokens SET last_used = '2020-01-01'", [])
-        .unwrap();
+    env.sql("UPDATE tokens SET last_used = '2020-01-01'");
     rejected(&env, &t, &[], "disabled");
     assert_eq!(env.token("ci")["last_used"], "2020-01-01");
 }
@@ -342,19 +338,11 @@ fn access_tokens_expire() {
     let t = env.new_token("ci", &[]);
     let a = exchange(&env, &t, &["--ttl", "45s"]);
     good(&env, &a, &[]);
-    env.conn()
-        .execute(
-            "UPDATE access_tokens SET expires_at = '2020-01-01T00:00:00Z'",
-            [],
-        )
-        .unwrap();
+    env.sql("UPDATE access_tokens SET expires_at = '2020-01-01T00:00:00Z'");
     rejected(&env, &a, &[], "expired");
     // The next exchange cleans expired ones up: the table does not grow.
     exchange(&env, &t, &[]);
-    let n: i64 = env
-        .conn()
-        .query_row("SELECT count(*) FROM access_tokens", [], |r| r.get(0))
-        .unwrap();
+    let n = env.ints("SELECT count(*) FROM access_tokens")[0];
     assert_eq!(n, 1);
 }
 
@@ -619,7 +607,5 @@ fn ttl_is_at_most_a_day_and_changes_nothing_when_refused() {
 
 /// The renew's grace is over, as if its time had passed.
 fn end_grace_by_the_clock(env: &Env) {
-    env.conn()
-        .execute("UPDATE tokens SET grace_until = '2020-01-01T00:00:00Z'", [])
-        .unwrap();
+    env.sql("UPDATE tokens SET grace_until = '2020-01-01T00:00:00Z'");
 }

@@ -299,6 +299,11 @@ fn big_store(b: &mut Bench, bin: &Path, db: &Path, size: &str, sqlite3: bool) ->
             b.time(what, size, runs, None, |_| shell(&script), 0)?;
         }
     }
+    if std::env::var_os("PGHOST").is_some() {
+        postgres_store(b, bin, db, size)?;
+    } else {
+        eprintln!("PostgreSQL skipped: PGHOST not set (run the bench inside pg_virtualenv)");
+    }
     for args in [
         &["list"][..],
         &["list", "--format", "json"],
@@ -312,5 +317,96 @@ fn big_store(b: &mut Bench, bin: &Path, db: &Path, size: &str, sqlite3: bool) ->
         cmd.args(args);
         b.peak(&format!("peak: {}", args.join(" ")), size, &cmd)?;
     }
+    Ok(())
+}
+
+/// The same store copied into PostgreSQL (the server `PGHOST` names):
+/// `new` and `verify` beside their SQLite times, and the list's memory.
+fn postgres_store(b: &mut Bench, bin: &Path, db: &Path, size: &str) -> Result<()> {
+    let env = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_owned());
+    let (host, port, user) = (
+        env("PGHOST", "localhost"),
+        env("PGPORT", "5432"),
+        env("PGUSER", "postgres"),
+    );
+    let name = format!("tokenctl_bench_{}", std::process::id());
+    let mut config = postgres::Config::new();
+    config
+        .host(&host)
+        .port(port.parse()?)
+        .user(&user)
+        .dbname("postgres");
+    if let Ok(p) = std::env::var("PGPASSWORD") {
+        config.password(p);
+    }
+    let mut admin = config.connect(postgres::NoTls)?;
+    admin.batch_execute(&format!(
+        "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
+    ))?;
+    let url = format!("postgres://{user}@{host}:{port}/{name}?sslmode=disable");
+    eprintln!("  copying the store into PostgreSQL…");
+    let start = Instant::now();
+    let ok = tokenctl(bin, db)
+        .args(["db", "copy", "--to", &url])
+        .status()?
+        .success();
+    anyhow::ensure!(ok, "db copy into PostgreSQL failed");
+    eprintln!("  copied in {:.1} s", start.elapsed().as_secs_f64());
+    let pg = PathBuf::from(&url);
+    let out = tokenctl(bin, &pg)
+        .args(["new", "--name", "bench-pg-real"])
+        .stdout(Stdio::piped())
+        .output()?;
+    let real = format!("{}\n", String::from_utf8(out.stdout)?.trim_end()).into_bytes();
+    let mut first = tokenctl(bin, &pg)
+        .arg("verify")
+        .stdin(Stdio::piped())
+        .spawn()?;
+    first.stdin.take().unwrap().write_all(&real)?;
+    first.wait()?;
+    let runs = b.runs;
+    b.time(
+        "new (PostgreSQL)",
+        size,
+        runs,
+        None,
+        |i| {
+            let mut c = tokenctl(bin, &pg);
+            c.args(["new", "--name", &format!("bench-pg-new-{i}")]);
+            c
+        },
+        0,
+    )?;
+    b.time(
+        "verify (good, PostgreSQL)",
+        size,
+        runs,
+        Some(&real),
+        |_| {
+            let mut c = tokenctl(bin, &pg);
+            c.arg("verify");
+            c
+        },
+        0,
+    )?;
+    b.time(
+        "list --format json (PostgreSQL)",
+        size,
+        runs.min(7),
+        None,
+        |_| {
+            let mut c = tokenctl(bin, &pg);
+            c.args(["list", "--format", "json"]);
+            c
+        },
+        0,
+    )?;
+    let mut list = tokenctl(bin, &pg);
+    list.args(["list", "--format", "json"]);
+    b.peak("peak: list --format json (PostgreSQL)", size, &list)?;
+    let mut log = tokenctl(bin, &pg);
+    log.args(["log", "--format", "json"]);
+    b.peak("peak: log --format json (PostgreSQL)", size, &log)?;
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
     Ok(())
 }

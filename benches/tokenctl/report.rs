@@ -121,6 +121,32 @@ pub fn report(b: &Bench) {
         "x",
         3.0,
     );
+    for (pg, sqlite, limit) in [
+        ("new (PostgreSQL)", "new", 1.2),
+        ("verify (good, PostgreSQL)", "verify (good)", 1.2),
+    ] {
+        goal(
+            &format!("{pg} / on SQLite, 100k tokens (≤ {limit})"),
+            b.median_of(pg, &big)
+                .zip(b.median_of(sqlite, &big))
+                .map(|(p, s)| p / s),
+            "x",
+            limit,
+        );
+    }
+    for (pg, sqlite, limit) in [
+        ("new (PostgreSQL)", "new", 1.2),
+        ("verify (good, PostgreSQL)", "verify (good)", 1.2),
+    ] {
+        goal(
+            &format!("{pg} / on SQLite, 100k tokens (≤ {limit})"),
+            b.median_of(pg, &big)
+                .zip(b.median_of(sqlite, &big))
+                .map(|(p, s)| p / s),
+            "x",
+            limit,
+        );
+    }
     for (what, size, kib) in &b.rss {
         goal(
             &format!("{what} at {size}, MiB (≤ 64)"),

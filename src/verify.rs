@@ -243,13 +243,39 @@ pub(crate) fn check(
     needs: &Requirements,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<Good, Reason>> {
+    let found = lookup(db, presented)?;
+    Ok(judge(found, presented, needs, now, |hash| {
+        token::matches(presented, hash)
+    }))
+}
+
+/// What the store holds for the presented token's prefix: `None` for a
+/// malformed token (nothing is looked up) or an unknown prefix.
+pub(crate) fn lookup(db: &mut dyn Db, presented: &str) -> Result<Option<Credential>> {
     let Some(kind) = token::kind_of(presented) else {
-        return Ok(Err(Reason::Malformed));
+        return Ok(None);
     };
+    db.credential(kind, token::prefix_of(presented))
+}
+
+/// The decision on what was found, with `matches(hash)` as the argon2 check
+/// of the presented token against the stored hash (a long-lived
+/// [`Verifier`](crate::verifier::Verifier) may answer it from memory). One
+/// decision path for `verify`, `serve` and the library.
+pub(crate) fn judge(
+    found: Option<Credential>,
+    presented: &str,
+    needs: &Requirements,
+    now: DateTime<Utc>,
+    matches: impl FnOnce(&str) -> bool,
+) -> std::result::Result<Good, Reason> {
+    if token::kind_of(presented).is_none() {
+        return Err(Reason::Malformed);
+    }
     let prefix = token::prefix_of(presented).to_owned();
     // An unknown prefix is answered without argon2 work (spec section 6).
-    let Some(found) = db.credential(kind, &prefix)? else {
-        return Ok(Err(Reason::Unknown));
+    let Some(found) = found else {
+        return Err(Reason::Unknown);
     };
     let hash = found.hash().to_owned();
     // The secret first: a wrong secret says "unknown", never that the prefix exists.
@@ -268,7 +294,7 @@ pub(crate) fn check(
             token, grace_until, ..
         } => {
             if grace_until <= now {
-                return Ok(Err(Reason::Unknown));
+                return Err(Reason::Unknown);
             }
             (token, Via::Old { grace_until })
         }
@@ -283,7 +309,7 @@ pub(crate) fn check(
             let expires_at = match made_with {
                 MadeWith::Current => expires_at,
                 MadeWith::Old { grace_until } if grace_until > now => expires_at.min(grace_until),
-                MadeWith::Old { .. } | MadeWith::Gone => return Ok(Err(Reason::Unknown)),
+                MadeWith::Old { .. } | MadeWith::Gone => return Err(Reason::Unknown),
             };
             (
                 parent,
@@ -294,34 +320,34 @@ pub(crate) fn check(
             )
         }
     };
-    if !token::matches(presented, &hash) {
-        return Ok(Err(Reason::Unknown));
+    if !matches(&hash) {
+        return Err(Reason::Unknown);
     }
     if let Via::Access { expires_at, .. } = &via
         && *expires_at <= now
     {
-        return Ok(Err(Reason::Expired));
+        return Err(Reason::Expired);
     }
     if token.disabled {
-        return Ok(Err(Reason::Disabled));
+        return Err(Reason::Disabled);
     }
     if token.expires_at.is_some_and(|t| t <= now) {
-        return Ok(Err(Reason::Expired));
+        return Err(Reason::Expired);
     }
     if needs.write && token.access == Access::ReadOnly {
-        return Ok(Err(Reason::Access));
+        return Err(Reason::Access);
     }
     if let Some(pool) = &needs.pool
         && token.pool.as_deref() != Some(pool.as_str())
     {
-        return Ok(Err(Reason::Pool));
+        return Err(Reason::Pool);
     }
-    Ok(Ok(Good {
+    Ok(Good {
         token,
         via,
         prefix,
         hash,
-    }))
+    })
 }
 
 /// Whether a good check has something to record: the first use today, or

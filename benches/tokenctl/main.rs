@@ -340,9 +340,9 @@ fn postgres_store(b: &mut Bench, bin: &Path, db: &Path, size: &str) -> Result<()
         config.password(p);
     }
     let mut admin = config.connect(postgres::NoTls)?;
-    admin.batch_execute(&format!(
-        "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-    ))?;
+    // One statement each: CREATE DATABASE cannot run in a transaction block.
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))?;
+    admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
     let url = format!("postgres://{user}@{host}:{port}/{name}?sslmode=disable");
     eprintln!("  copying the store into PostgreSQL…");
     let start = Instant::now();

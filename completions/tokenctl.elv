@@ -37,6 +37,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand log 'The account log, newest first'
             cand verify 'Read a token from stdin and say whether it is good for a use'
             cand exchange 'Read an API token from stdin and print a short-lived access token'
+            cand serve 'Answer HTTP checks for reverse proxies and services (forward auth)'
             cand db 'Copy the whole store into an empty SQLite file or PostgreSQL database'
             cand completions 'Print the shell completion script'
             cand __clipboard-holder 'Serves a copied token until its deadline (started by tokenctl itself)'
@@ -234,6 +235,18 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'tokenctl;serve'= {
+            cand --listen 'The address and port to listen on (loopback unless told otherwise)'
+            cand --cache-ttl 'How long a verified token is remembered (0s: never)'
+            cand --max-hashing 'How many argon2 verifications may run at once [default: the number of cores]'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -q 'No access-log line per request on stderr'
+            cand --quiet 'No access-log line per request on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'tokenctl;db'= {
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
@@ -286,6 +299,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand log 'The account log, newest first'
             cand verify 'Read a token from stdin and say whether it is good for a use'
             cand exchange 'Read an API token from stdin and print a short-lived access token'
+            cand serve 'Answer HTTP checks for reverse proxies and services (forward auth)'
             cand db 'Copy the whole store into an empty SQLite file or PostgreSQL database'
             cand completions 'Print the shell completion script'
             cand __clipboard-holder 'Serves a copied token until its deadline (started by tokenctl itself)'
@@ -329,6 +343,8 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         &'tokenctl;help;verify'= {
         }
         &'tokenctl;help;exchange'= {
+        }
+        &'tokenctl;help;serve'= {
         }
         &'tokenctl;help;db'= {
             cand copy 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain'

@@ -115,6 +115,11 @@ pub enum Command {
         after_help = "Examples:\n  A=$(printf '%s\\n' \"$T\" | tokenctl exchange --ttl 30m)\n  printf '%s\\n' \"$A\" | tokenctl verify"
     )]
     Exchange(ExchangeArgs),
+    /// Answer HTTP checks for reverse proxies and services (forward auth)
+    #[command(
+        after_help = "Requests:\n  any /auth, /auth/…     Authorization: Bearer|ApiKey-v1 TOKEN; ?access=write&pool=P\n  POST /v1/verify        the same, or a form body t2mtoken=TOKEN\n  POST /v1/exchange      an API token for an access token (?ttl=30m)\n  GET /healthz, /metrics\nGood: 200 with X-Tokenctl-Name/-Prefix/-Pool/-Access/-Owner; refused: 401 or 403.\n\nExamples:\n  tokenctl serve\n  tokenctl serve --listen 127.0.0.1:9000 --cache-ttl 30s --max-hashing 4\n  curl -H \"Authorization: Bearer $T\" 'http://127.0.0.1:8787/auth?access=write'"
+    )]
+    Serve(ServeArgs),
     /// Copy the whole store into an empty SQLite file or PostgreSQL database
     #[command(
         subcommand,
@@ -310,6 +315,22 @@ pub enum PoolCommand {
         #[arg(add = ArgValueCandidates::new(complete::pool_names))]
         name: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on (loopback unless told otherwise)
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8787")]
+    pub listen: std::net::SocketAddr,
+    /// How long a verified token is remembered (0s: never)
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub cache_ttl: String,
+    /// How many argon2 verifications may run at once [default: the number of cores]
+    #[arg(long, value_name = "N")]
+    pub max_hashing: Option<usize>,
+    /// No access-log line per request on stderr
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]

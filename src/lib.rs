@@ -13,9 +13,11 @@ pub mod error;
 pub mod model;
 pub(crate) mod output;
 pub(crate) mod prompt;
+pub(crate) mod serve;
 pub(crate) mod store;
 pub(crate) mod text;
 pub mod token;
+pub mod verifier;
 pub mod verify;
 pub(crate) mod when;
 

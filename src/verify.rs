@@ -25,7 +25,7 @@ use zeroize::Zeroizing;
 
 use crate::error::Result;
 use crate::model::{Access, Time, Token, TokenView};
-use crate::store::{Credential, Db, Location, MadeWith, Open, Store};
+use crate::store::{Credential, Db, MadeWith};
 use crate::token;
 
 /// The most we read of the input: a credential is one short line.
@@ -372,34 +372,24 @@ pub(crate) fn record_use(db: &mut dyn Db, good: &Good, now: DateTime<Utc>) -> Re
 /// outcome is the same as `tokenctl verify`'s for the same input; a store
 /// that cannot be used is the error, its [`Kind`](crate::error::Kind) as
 /// the command's exit code says (no store: `NotFound`; not ours or
-/// failing: `Storage`).
+/// failing: `Storage`). A long-running service keeps a
+/// [`Verifier`](crate::verifier::Verifier) instead.
 pub fn once(
     db: &Path,
     input: &str,
     needs: &Requirements,
 ) -> std::result::Result<std::result::Result<Good, Reason>, crate::error::Error> {
-    let Some(presented) = presented(input) else {
+    if presented(input).is_none() {
         return Ok(Err(Reason::Malformed));
+    }
+    let options = crate::verifier::Options {
+        cache_ttl: std::time::Duration::ZERO,
+        max_hashing: 1,
     };
-    Store::open(&Location::parse(db.to_path_buf()), Open::Check)
-        .and_then(|mut store| check_and_record(&mut store, &presented, needs, Utc::now()))
-        .map_err(|e| crate::error::Error::from_chain(&e))
-}
-
-/// [`check`], then [`record_use`] when a good check has something to record.
-/// Recording is bookkeeping: when another writer holds the store, or it is
-/// read-only, it is left for a later check and the answer is not delayed.
-pub(crate) fn check_and_record(
-    store: &mut Store,
-    presented: &str,
-    needs: &Requirements,
-    now: DateTime<Utc>,
-) -> Result<std::result::Result<Good, Reason>> {
-    let outcome = store.read(|db| check(db, presented, needs, now))?;
-    if let Ok(good) = &outcome
-        && needs_recording(good, now)
-    {
-        store.write_if_free(|tx| record_use(tx, good, now))?;
+    let verifier = crate::verifier::Verifier::open(db, options)?;
+    let outcome = verifier.check(input, needs)?;
+    if let Ok(good) = &outcome {
+        verifier.record(good)?;
     }
     Ok(outcome)
 }

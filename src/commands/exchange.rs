@@ -39,48 +39,9 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
         Ok(good) => good,
         Err(reason) => return reject(ctx, reason),
     };
-    // Never past the parent's own expiry, nor past the grace of the old
-    // secret that was presented.
-    let mut expires_at = when::later("--ttl", &args.ttl, ctx.now, ttl)?;
-    if let Some(parent) = good.token.expires_at {
-        expires_at = expires_at.min(parent);
-    }
-    if let Via::Old { grace_until } = good.via {
-        expires_at = expires_at.min(grace_until);
-    }
-    let (prefix, secret) = issue(&mut store, token::Kind::Access, |tx, fresh| {
-        // The secret presented must still be good: not renewed, disabled,
-        // deleted, or its grace ended in the meantime.
-        if !still_good(tx, &good, ctx.now)? {
-            return Err(Error::rejected(
-                "the token was renewed, disabled or deleted meanwhile; no access token was made",
-            )
-            .into());
-        }
-        tx.purge_expired_access(ctx.now)?;
-        tx.insert_access(&NewAccess {
-            prefix: &fresh.prefix,
-            hash: &fresh.hash,
-            token_id: good.token.id,
-            parent_prefix: &good.prefix,
-            created_at: ctx.now,
-            expires_at,
-        })?;
-        verify::record_use(tx, &good, ctx.now)?;
-        tx.append_log(Event {
-            actor: &actor,
-            op: Op::Exchange,
-            token_id: Some(good.token.id),
-            token: Some(&good.token.name),
-            // The prefix presented: during a grace, the old one.
-            prefix: Some(&good.prefix),
-            details: json!({
-                "access_prefix": fresh.prefix,
-                "expires_at": when::rfc3339(expires_at),
-            }),
-        })?;
-        Ok(Some(fresh.prefix.clone()))
-    })?;
+    let later = when::later("--ttl", &args.ttl, ctx.now, ttl)?;
+    let issued = issue_for(&mut store, &good, later, &actor, ctx.now, true)?;
+    let (prefix, secret, expires_at) = (issued.prefix, issued.secret, issued.expires_at);
     let shown = access_view(&good.token, &prefix, expires_at);
     hand_over(
         ctx,
@@ -93,6 +54,87 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
             when::rfc3339(expires_at)
         ),
     )
+}
+
+/// An access token just made: shown once, then gone.
+pub struct Issued {
+    pub prefix: String,
+    pub secret: crate::token::Secret,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Make an access token for a checked API token, good until `until` but
+/// never past the parent's own expiry, nor past the grace of the old secret
+/// that was presented; logged as `exchange` by `actor`, in one transaction
+/// that first makes sure the secret presented is still good. With
+/// `to_stdout`, the change is refused when stdout has no reader.
+pub fn issue_for(
+    store: &mut crate::store::Store,
+    good: &verify::Good,
+    until: DateTime<Utc>,
+    actor: &str,
+    now: DateTime<Utc>,
+    to_stdout: bool,
+) -> Result<Issued> {
+    let mut expires_at = until;
+    if let Some(parent) = good.token.expires_at {
+        expires_at = expires_at.min(parent);
+    }
+    if let Via::Old { grace_until } = good.via {
+        expires_at = expires_at.min(grace_until);
+    }
+    let (prefix, secret) = issue(store, token::Kind::Access, to_stdout, |tx, fresh| {
+        // The secret presented must still be good: not renewed, disabled,
+        // deleted, or its grace ended in the meantime.
+        if !still_good(tx, good, now)? {
+            return Err(Error::rejected(
+                "the token was renewed, disabled or deleted meanwhile; no access token was made",
+            )
+            .into());
+        }
+        tx.purge_expired_access(now)?;
+        tx.insert_access(&NewAccess {
+            prefix: &fresh.prefix,
+            hash: &fresh.hash,
+            token_id: good.token.id,
+            parent_prefix: &good.prefix,
+            created_at: now,
+            expires_at,
+        })?;
+        verify::record_use(tx, good, now)?;
+        tx.append_log(Event {
+            actor,
+            op: Op::Exchange,
+            token_id: Some(good.token.id),
+            token: Some(&good.token.name),
+            // The prefix presented: during a grace, the old one.
+            prefix: Some(&good.prefix),
+            details: json!({
+                "access_prefix": fresh.prefix,
+                "expires_at": when::rfc3339(expires_at),
+            }),
+        })?;
+        Ok(Some(fresh.prefix.clone()))
+    })?;
+    Ok(Issued {
+        prefix,
+        secret,
+        expires_at,
+    })
+}
+
+/// `serve`'s exchange: logged with the actor `token:NAME`.
+pub fn issue_access(
+    verifier: &crate::verifier::Verifier,
+    good: &verify::Good,
+    ttl: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Issued> {
+    let until = now
+        .checked_add_signed(ttl)
+        .ok_or_else(|| Error::usage("the ttl is too long"))?;
+    let actor = format!("token:{}", good.token.name);
+    verifier.with_store(|store| issue_for(store, good, until, &actor, now, false))
 }
 
 /// Whether the credential that was checked is still what the store holds

@@ -36,10 +36,45 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Verify(args) => verify::run(ctx, args),
         Command::Exchange(args) => exchange::run(ctx, args),
         Command::Db(cmd) => db::run(ctx, cmd),
+        Command::Serve(args) => serve(ctx, args),
         Command::Completions { .. } | Command::ClipboardHolder => {
             unreachable!("handled before the database is opened")
         }
     }
+}
+
+/// `tokenctl serve`: its settings checked here, the service in serve.rs.
+fn serve(ctx: &Ctx, args: crate::cli::ServeArgs) -> Result<()> {
+    let cache_ttl = match crate::when::parse(&args.cache_ttl)? {
+        crate::when::When::In(d)
+            if d >= chrono::Duration::zero() && d <= chrono::Duration::days(1) =>
+        {
+            d.to_std().unwrap_or_default()
+        }
+        _ => {
+            return Err(Error::usage(format!(
+                "--cache-ttl {} is not a duration from 0s to 1d",
+                crate::text::quoted(&args.cache_ttl)
+            ))
+            .into());
+        }
+    };
+    let max_hashing = match args.max_hashing {
+        Some(0) => return Err(Error::usage("--max-hashing must be 1 or more").into()),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(2, usize::from),
+    };
+    crate::serve::run(
+        ctx,
+        crate::serve::Settings {
+            listen: args.listen,
+            options: crate::verifier::Options {
+                cache_ttl,
+                max_hashing,
+            },
+            quiet: args.quiet,
+        },
+    )
 }
 
 /// A new secret and the hash of it, made before the transaction that stores
@@ -58,6 +93,7 @@ pub struct Fresh {
 pub fn issue<T>(
     store: &mut Store,
     kind: token::Kind,
+    to_stdout: bool,
     mut store_it: impl FnMut(&mut dyn Db, &Fresh) -> Result<Option<T>>,
 ) -> Result<(T, Secret)> {
     loop {
@@ -74,7 +110,9 @@ pub fn issue<T>(
                 return Ok(None);
             }
             let stored = store_it(tx, &fresh)?;
-            crate::output::ensure_stdout_is_read()?;
+            if to_stdout {
+                crate::output::ensure_stdout_is_read()?;
+            }
             Ok(stored)
         })?;
         if let Some(value) = stored {

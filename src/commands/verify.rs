@@ -6,8 +6,8 @@ use crate::cli::{Use, VerifyArgs};
 use crate::error::{Error, Result};
 use crate::model::Token;
 use crate::output::Format;
-use crate::store::Open;
 use crate::text::quoted;
+use crate::verifier::{Options, Verifier};
 use crate::verify::{self, Good, Reason, Requirements, Via};
 use crate::when::rfc3339;
 
@@ -19,14 +19,23 @@ pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
     let Some(presented) = verify::presented(&input) else {
         return reject(ctx, Reason::Malformed);
     };
-    let mut store = ctx.open(Open::Check)?;
+    // The same Verifier as `serve` and the library: one decision path.
+    let verifier = Verifier::at(
+        ctx.db.clone(),
+        Options {
+            cache_ttl: std::time::Duration::ZERO,
+            max_hashing: 1,
+        },
+    )?;
     // An unregistered pool is no usage error here: no token can belong to
     // it, so every token fails as `pool` (spec section 6), with a note.
     if let Some(p) = &args.pool {
-        let unregistered = store.read(|db| {
-            Ok(match db.pool_id(p)? {
-                Some(_) => None,
-                None => Some(unknown_pool(&db.pool_names()?, p)),
+        let unregistered = verifier.with_store(|store| {
+            store.read(|db| {
+                Ok(match db.pool_id(p)? {
+                    Some(_) => None,
+                    None => Some(unknown_pool(&db.pool_names()?, p)),
+                })
             })
         })?;
         if let Some(why) = unregistered {
@@ -37,8 +46,12 @@ pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
         write: args.access == Use::Write,
         pool: args.pool.clone(),
     };
-    match verify::check_and_record(&mut store, &presented, &needs, ctx.now)? {
-        Ok(good) => accept(ctx, &good),
+    match verifier.check_now(&presented, &needs)? {
+        Ok(good) => {
+            // Bookkeeping: best effort, never waits on a writer.
+            verifier.record(&good)?;
+            accept(ctx, &good)
+        }
         Err(reason) => reject(ctx, reason),
     }
 }

@@ -40,14 +40,16 @@ pub struct Store {
 
 enum Engine {
     Sqlite(sqlite::Sqlite),
-    Postgres(postgres::Postgres),
+    Postgres(Box<postgres::Postgres>),
 }
 
 impl Store {
     pub fn open(location: &Location, how: Open) -> Result<Store> {
         let engine = match location {
             Location::Sqlite(path) => Engine::Sqlite(sqlite::Sqlite::open(path, how)?),
-            Location::Postgres(url) => Engine::Postgres(postgres::Postgres::open(url, how)?),
+            Location::Postgres(url) => {
+                Engine::Postgres(Box::new(postgres::Postgres::open(url, how)?))
+            }
         };
         Ok(Store { engine })
     }

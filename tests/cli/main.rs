@@ -13,6 +13,7 @@ mod output;
 mod pool;
 mod postgres;
 mod reliability;
+mod serve;
 mod store;
 mod terminal;
 mod verify;

@@ -1,0 +1,678 @@
+//! `tokenctl serve` (spec section 9) through real HTTP: the binary serving
+//! on a free loopback port, asked directly and through real nginx
+//! (`auth_request`) and Caddy (`forward_auth`) in front of a tiny upstream
+//! that says which identity headers reached it.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::Env;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One HTTP exchange: status, headers (lower-case names), body.
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("JSON body: {:?}", self.body))
+    }
+}
+
+/// Send a request (`head` without the final blank line) and read the reply.
+fn http(port: u16, head: &str, body: &str) -> Reply {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let request = format!(
+        "{head}\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+fn get(port: u16, path: &str, extra: &[(&str, &str)]) -> Reply {
+    let mut head = format!("GET {path} HTTP/1.1");
+    for (k, v) in extra {
+        head.push_str(&format!("\r\n{k}: {v}"));
+    }
+    http(port, &head, "")
+}
+
+fn bearer(t: &str) -> String {
+    format!("Bearer {t}")
+}
+
+/// Poll until `port` answers, or fail after 20 s.
+fn wait_for(port: u16, what: &str) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{what} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `tokenctl serve` on a free port, stopped with SIGTERM when dropped.
+struct Serve {
+    child: Option<Child>,
+    port: u16,
+}
+
+impl Serve {
+    fn start(env: &Env, extra: &[&str]) -> Serve {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = env
+            .std_cmd()
+            .args(["serve", "--listen", &listen])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for(port, "tokenctl serve");
+        Serve {
+            child: Some(child),
+            port,
+        }
+    }
+
+    /// SIGTERM, then the exit status and everything it wrote on stderr.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let child = self.child.take().unwrap();
+        rustix::process::kill_process(
+            rustix::process::Pid::from_child(&child),
+            rustix::process::Signal::TERM,
+        )
+        .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+#[test]
+fn forward_auth_answers_with_rfc_6750_statuses_and_identity_headers() {
+    let env = Env::new();
+    env.ok(&["pool", "add", "plant-a"]);
+    env.ok(&["pool", "add", "plant-b"]);
+    let t = env.new_token(
+        "ci",
+        &["--pool", "plant-a", "--read-only", "--owner", "alice"],
+    );
+    let s = Serve::start(&env, &[]);
+    let good = get(s.port, "/auth", &[("Authorization", &bearer(&t))]);
+    assert_eq!(good.status, 200, "{}", good.body);
+    assert_eq!(good.header("x-tokenctl-name"), Some("ci"));
+    assert_eq!(good.header("x-tokenctl-prefix"), Some(&t[4..12]));
+    assert_eq!(good.header("x-tokenctl-pool"), Some("plant-a"));
+    assert_eq!(good.header("x-tokenctl-access"), Some("read-only"));
+    assert_eq!(good.header("x-tokenctl-owner"), Some("alice"));
+    // Envoy appends the client's path; ApiKey-v1 works as Bearer does.
+    let envoy = get(
+        s.port,
+        "/auth/api/v1/data",
+        &[("Authorization", &format!("ApiKey-v1 {t}"))],
+    );
+    assert_eq!(envoy.status, 200);
+    // No token: 401 with a bare challenge.
+    let none = get(s.port, "/auth", &[]);
+    assert_eq!(none.status, 401);
+    assert_eq!(
+        none.header("www-authenticate"),
+        Some(r#"Bearer realm="tokenctl""#)
+    );
+    assert_eq!(none.json()["valid"], false);
+    // Who it is: 401 invalid_token.
+    for (input, reason) in [
+        ("Bearer junk".to_owned(), "malformed"),
+        (bearer(&crate::forged("tkc1", "ZzZzZzZz")), "unknown"),
+    ] {
+        let r = get(s.port, "/auth", &[("Authorization", &input)]);
+        assert_eq!(r.status, 401);
+        assert_eq!(
+            r.header("www-authenticate"),
+            Some(r#"Bearer realm="tokenctl", error="invalid_token""#)
+        );
+        assert_eq!(r.json()["reason"], reason);
+        assert!(r.json()["error"].is_string());
+    }
+    // What it may do: 403 insufficient_scope, from the query or the headers.
+    for (path, headers) in [
+        ("/auth?access=write", vec![]),
+        ("/auth?pool=plant-b", vec![]),
+        ("/auth", vec![("X-Tokenctl-Access", "write")]),
+        ("/auth", vec![("X-Tokenctl-Pool", "plant-b")]),
+    ] {
+        let auth = bearer(&t);
+        let mut h = vec![("Authorization", auth.as_str())];
+        h.extend(headers);
+        let r = get(s.port, path, &h);
+        assert_eq!(r.status, 403, "{path}");
+        assert_eq!(
+            r.header("www-authenticate"),
+            Some(r#"Bearer realm="tokenctl", error="insufficient_scope""#)
+        );
+    }
+    let ok = get(
+        s.port,
+        "/auth?access=read&pool=plant-a",
+        &[("Authorization", &bearer(&t))],
+    );
+    assert_eq!(ok.status, 200);
+    // A token in a query string is ignored.
+    let in_url = get(s.port, &format!("/auth?token={t}"), &[]);
+    assert_eq!(in_url.status, 401);
+    let (status, log) = s.stop();
+    assert!(status.success(), "{log}");
+    assert!(
+        !log.contains(&t[12..44]),
+        "the token reached the access log: {log}"
+    );
+}
+
+#[test]
+fn serve_and_the_cli_answer_the_same() {
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    // The CLI first (it records today's use), then serve.
+    let cli: Value = serde_json::from_slice(
+        &env.run_stdin(&["verify", "--format", "json"], &format!("{t}\n"))
+            .stdout,
+    )
+    .unwrap();
+    let s = Serve::start(&env, &["--quiet"]);
+    for body in [
+        format!("t2mtoken={t}"),
+        format!("t2maccount=acme&t2musername=t2m-api-token&t2mpassword={t}"),
+    ] {
+        let r = http(
+            s.port,
+            "POST /v1/verify HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded",
+            &body,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json(), cli);
+    }
+    let r = http(
+        s.port,
+        &format!("POST /v1/verify HTTP/1.1\r\nAuthorization: Bearer {t}"),
+        "",
+    );
+    assert_eq!(r.json(), cli);
+    // Refusals answer as `verify --format json` does, plus a sentence.
+    env.ok(&["disable", "ci"]);
+    let cli = env.run_stdin(&["verify", "--format", "json"], &format!("{t}\n"));
+    let cli: Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let r = http(s.port, "POST /v1/verify HTTP/1.1", &format!("t2mtoken={t}"));
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()["reason"], cli["reason"]);
+    // A token travels in a POST body or a header, never in a URL.
+    for path in ["/v1/verify", "/v1/exchange"] {
+        let r = get(s.port, path, &[]);
+        assert_eq!(r.status, 405, "{path}");
+        assert_eq!(r.header("allow"), Some("POST"));
+    }
+}
+
+#[test]
+fn exchange_answers_oauth_style_and_is_logged_by_the_token() {
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let s = Serve::start(&env, &["--quiet"]);
+    let r = http(
+        s.port,
+        &format!("POST /v1/exchange?ttl=10m HTTP/1.1\r\nAuthorization: Bearer {t}"),
+        "",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let v = r.json();
+    assert_eq!(v["token_type"], "Bearer");
+    let expires_in = v["expires_in"].as_i64().unwrap();
+    assert!((590..=600).contains(&expires_in), "{expires_in}");
+    assert!(v["expires_at"].as_str().unwrap().ends_with('Z'));
+    let a = v["access_token"].as_str().unwrap();
+    crate::assert_token_format_of(a, "tka1");
+    // The access token works, through serve and the CLI.
+    assert_eq!(
+        get(s.port, "/auth", &[("Authorization", &bearer(a))]).status,
+        200
+    );
+    assert_eq!(
+        env.run_stdin(&["verify"], &format!("{a}\n")).status.code(),
+        Some(0)
+    );
+    let entry = &env.log()[0];
+    assert_eq!(entry["op"], "exchange");
+    assert_eq!(entry["actor"], "token:ci");
+    // From a form body too; a ttl over a day is refused; an access token
+    // cannot be exchanged again.
+    let r = http(
+        s.port,
+        "POST /v1/exchange HTTP/1.1",
+        &format!("t2mtoken={t}"),
+    );
+    assert_eq!(r.status, 200);
+    let r = http(
+        s.port,
+        &format!("POST /v1/exchange?ttl=25h HTTP/1.1\r\nAuthorization: Bearer {t}"),
+        "",
+    );
+    assert_eq!(r.status, 400);
+    let r = http(
+        s.port,
+        &format!("POST /v1/exchange HTTP/1.1\r\nAuthorization: Bearer {a}"),
+        "",
+    );
+    assert_eq!(r.status, 401);
+}
+
+#[test]
+fn a_change_through_the_cli_counts_on_the_very_next_request() {
+    let env = Env::new();
+    env.ok(&["pool", "add", "plant-a"]);
+    let t = env.new_token("ci", &["--pool", "plant-a"]);
+    let s = Serve::start(&env, &["--quiet", "--cache-ttl", "1h"]);
+    let auth = [("Authorization", bearer(&t))];
+    let ask = |path: &str| get(s.port, path, &[(auth[0].0, auth[0].1.as_str())]).status;
+    assert_eq!(ask("/auth"), 200);
+    assert_eq!(ask("/auth"), 200, "now remembered");
+    env.ok(&["disable", "ci"]);
+    assert_eq!(ask("/auth"), 401);
+    env.ok(&["enable", "ci"]);
+    assert_eq!(ask("/auth"), 200);
+    env.ok(&["modify", "ci", "--read-only"]);
+    assert_eq!(ask("/auth?access=write"), 403);
+    env.ok(&["modify", "ci", "--no-pool"]);
+    assert_eq!(ask("/auth?pool=plant-a"), 403);
+    env.ok(&["modify", "ci", "--expires", "1h"]);
+    env.sql("UPDATE tokens SET expires_at = '2020-01-01T00:00:00Z'");
+    assert_eq!(ask("/auth"), 401);
+    env.ok(&["modify", "ci", "--expires", "never"]);
+    assert_eq!(ask("/auth"), 200);
+    let new = env.ok(&["renew", "ci", "--yes"]).trim().to_owned();
+    assert_eq!(ask("/auth"), 401, "the old secret is dead at once");
+    assert_eq!(
+        get(s.port, "/auth", &[("Authorization", &bearer(&new))]).status,
+        200
+    );
+    env.ok(&["delete", "ci", "--yes"]);
+    assert_eq!(
+        get(s.port, "/auth", &[("Authorization", &bearer(&new))]).status,
+        401
+    );
+    // The metrics saw remembered tokens and argon2 work.
+    let metrics = get(s.port, "/metrics", &[]).body;
+    assert!(metrics.contains("tokenctl_cache_hits_total"), "{metrics}");
+    let hits: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tokenctl_cache_hits_total "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(hits >= 3, "{metrics}");
+    assert!(metrics.contains("tokenctl_request_duration_seconds_bucket"));
+    assert!(
+        metrics.contains(r#"tokenctl_requests_total{status="401",reason="disabled"} 1"#),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn health_access_log_and_a_graceful_stop() {
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let s = Serve::start(&env, &[]);
+    assert_eq!(get(s.port, "/healthz", &[]).body, "ok\n");
+    get(s.port, "/auth", &[("Authorization", &bearer(&t))]);
+    get(
+        s.port,
+        "/auth?access=write",
+        &[("Authorization", &format!("Bearer {t}x"))],
+    );
+    assert_eq!(get(s.port, "/nowhere", &[]).status, 404);
+    let (status, log) = s.stop();
+    assert!(status.success(), "SIGTERM stops it with exit 0: {log}");
+    let lines: Vec<&str> = log.lines().filter(|l| l.starts_with("GET ")).collect();
+    assert_eq!(lines.len(), 4, "{log}");
+    assert!(
+        lines[1].starts_with("GET /auth 200 reason=- prefix=") && lines[1].ends_with("us"),
+        "{log}"
+    );
+    assert!(lines[2].contains(" 401 reason=malformed"), "{log}");
+    assert!(
+        !log.contains(&t[12..44]) && !log.contains("access=write"),
+        "{log}"
+    );
+    let quiet = Serve::start(&env, &["--quiet"]);
+    get(quiet.port, "/healthz", &[]);
+    let (status, log) = quiet.stop();
+    assert!(status.success());
+    assert!(!log.contains("GET /healthz"), "{log}");
+}
+
+#[test]
+fn oversized_slow_and_garbage_requests_hurt_nobody() {
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let s = Serve::start(&env, &["--quiet"]);
+    // A client that sends half a request and waits holds no one up.
+    let mut slow = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    slow.write_all(b"GET /auth HTTP/1.1\r\nAuthoriz").unwrap();
+    assert_eq!(
+        get(s.port, "/auth", &[("Authorization", &bearer(&t))]).status,
+        200
+    );
+    // Headers past the limit are cut off.
+    let huge = "x".repeat(64 * 1024);
+    let r = get(s.port, "/auth", &[("X-Junk", &huge)]);
+    assert!(
+        r.status == 431 || r.status == 0 || r.status == 400,
+        "{}",
+        r.status
+    );
+    // Bodies past the limit too.
+    let r = http(s.port, "POST /v1/verify HTTP/1.1", &"t".repeat(64 * 1024));
+    assert_eq!(r.status, 413);
+    // Garbage gets an error, not a crash.
+    let mut g = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    g.write_all(b"\x00\x01\x02 not http at all\r\n\r\n")
+        .unwrap();
+    let mut sink = Vec::new();
+    g.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = g.read_to_end(&mut sink);
+    // Still serving.
+    assert_eq!(
+        get(s.port, "/auth", &[("Authorization", &bearer(&t))]).status,
+        200
+    );
+    drop(slow);
+    let (status, log) = s.stop();
+    assert!(status.success(), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+}
+
+#[test]
+fn a_failing_store_is_503_never_2xx() {
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let s = Serve::start(&env, &["--quiet", "--cache-ttl", "1h"]);
+    assert_eq!(
+        get(s.port, "/auth", &[("Authorization", &bearer(&t))]).status,
+        200
+    );
+    // The store stops answering under the running server (even a
+    // remembered token must then not pass).
+    env.sql("ALTER TABLE tokens RENAME TO tokens_gone; ALTER TABLE pools RENAME TO pools_gone;");
+    let r = get(s.port, "/auth", &[("Authorization", &bearer(&t))]);
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(get(s.port, "/healthz", &[]).status, 503);
+}
+
+// ---- behind real proxies ----------------------------------------------------
+
+/// A tiny upstream: answers every request with the identity headers it got.
+fn upstream() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&buf).to_lowercase();
+                let seen: Vec<&str> = text
+                    .lines()
+                    .filter(|l| l.starts_with("x-tokenctl-"))
+                    .collect();
+                let body = format!("upstream saw: {}", seen.join(" | "));
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    port
+}
+
+fn have(program: &str, test: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("TOKENCTL_REQUIRE_PROXIES").is_none(),
+            "{test} needs {program} (TOKENCTL_REQUIRE_PROXIES is set)"
+        );
+        eprintln!("skipping {test}: {program} is not installed");
+    }
+    found
+}
+
+/// The checks every proxy must pass: good → 200 and the upstream sees the
+/// identity (a client-forged copy overwritten); no or bad token → 401 with
+/// a challenge; wrong access → 403; a disable through the CLI → 401.
+fn through_proxy(env: &Env, port: u16, t: &str, challenge_passed: bool) {
+    let good = get(
+        port,
+        "/data",
+        &[
+            ("Authorization", &bearer(t)),
+            ("X-Tokenctl-Name", "forged-admin"),
+        ],
+    );
+    assert_eq!(good.status, 200, "{}", good.body);
+    assert!(good.body.contains("x-tokenctl-name: ci"), "{}", good.body);
+    assert!(!good.body.contains("forged-admin"), "{}", good.body);
+    let none = get(port, "/data", &[]);
+    assert_eq!(none.status, 401);
+    let bad = get(port, "/data", &[("Authorization", "Bearer junk")]);
+    assert_eq!(bad.status, 401);
+    if challenge_passed {
+        assert!(
+            bad.header("www-authenticate")
+                .is_some_and(|v| v.contains("invalid_token")),
+            "{:?}",
+            bad.headers
+        );
+    }
+    let write = get(port, "/write/data", &[("Authorization", &bearer(t))]);
+    assert_eq!(write.status, 403);
+    env.ok(&["disable", "ci"]);
+    assert_eq!(
+        get(port, "/data", &[("Authorization", &bearer(t))]).status,
+        401
+    );
+    env.ok(&["enable", "ci"]);
+}
+
+#[test]
+fn behind_nginx_auth_request() {
+    if !have("nginx", "behind_nginx_auth_request") {
+        return;
+    }
+    let env = Env::new();
+    let t = env.new_token("ci", &["--read-only"]);
+    let s = Serve::start(&env, &["--quiet"]);
+    let up = upstream();
+    let port = free_port();
+    let dir = env.dir.path().join("nginx");
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.display();
+    let auth = |access: &str| {
+        format!(
+            "location = /_auth_{access} {{
+                internal;
+                proxy_pass http://127.0.0.1:{}/auth?access={access};
+                proxy_pass_request_body off;
+                proxy_set_header Content-Length \"\";
+            }}",
+            s.port
+        )
+    };
+    let protected = |path: &str, access: &str| {
+        format!(
+            "location {path} {{
+                auth_request /_auth_{access};
+                auth_request_set $tokenctl_name $upstream_http_x_tokenctl_name;
+                auth_request_set $tokenctl_challenge $upstream_http_www_authenticate;
+                proxy_set_header X-Tokenctl-Name $tokenctl_name;
+                add_header WWW-Authenticate $tokenctl_challenge always;
+                proxy_pass http://127.0.0.1:{up};
+            }}"
+        )
+    };
+    let conf = format!(
+        "daemon off; master_process off; worker_processes 1; user root;
+         pid {d}/nginx.pid; error_log {d}/error.log;
+         events {{ worker_connections 64; }}
+         http {{
+           access_log off;
+           client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;
+           fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
+           server {{
+             listen 127.0.0.1:{port};
+             {} {} {} {}
+           }}
+         }}",
+        protected("/write/", "write"),
+        protected("/", "read"),
+        auth("read"),
+        auth("write"),
+    );
+    let conf_path = dir.join("nginx.conf");
+    std::fs::write(&conf_path, conf).unwrap();
+    let mut nginx = std::process::Command::new("nginx")
+        .arg("-c")
+        .arg(&conf_path)
+        .arg("-p")
+        .arg(&dir)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(port, "nginx");
+    through_proxy(&env, port, &t, true);
+    let _ = nginx.kill();
+    let _ = nginx.wait();
+}
+
+#[test]
+fn behind_caddy_forward_auth() {
+    if !have("caddy", "behind_caddy_forward_auth") {
+        return;
+    }
+    let env = Env::new();
+    let t = env.new_token("ci", &["--read-only"]);
+    let s = Serve::start(&env, &["--quiet"]);
+    let up = upstream();
+    let port = free_port();
+    let dir = env.dir.path().join("caddy");
+    std::fs::create_dir_all(&dir).unwrap();
+    let caddyfile = format!(
+        "{{
+            admin off
+            auto_https off
+            storage file_system {d}
+        }}
+        http://127.0.0.1:{port} {{
+            handle /write/* {{
+                forward_auth 127.0.0.1:{sp} {{
+                    uri /auth?access=write
+                    copy_headers X-Tokenctl-Name X-Tokenctl-Prefix X-Tokenctl-Pool X-Tokenctl-Access X-Tokenctl-Owner
+                }}
+                reverse_proxy 127.0.0.1:{up}
+            }}
+            handle {{
+                forward_auth 127.0.0.1:{sp} {{
+                    uri /auth
+                    copy_headers X-Tokenctl-Name X-Tokenctl-Prefix X-Tokenctl-Pool X-Tokenctl-Access X-Tokenctl-Owner
+                }}
+                reverse_proxy 127.0.0.1:{up}
+            }}
+        }}",
+        d = dir.display(),
+        sp = s.port,
+    );
+    let path = dir.join("Caddyfile");
+    std::fs::write(&path, caddyfile).unwrap();
+    let mut caddy = std::process::Command::new("caddy")
+        .args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(&path)
+        .env("HOME", &dir)
+        .env("XDG_DATA_HOME", &dir)
+        .env("XDG_CONFIG_HOME", &dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(port, "caddy");
+    through_proxy(&env, port, &t, true);
+    let _ = caddy.kill();
+    let _ = caddy.wait();
+}

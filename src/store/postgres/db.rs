@@ -17,8 +17,81 @@ use crate::store::{
 use crate::token::Kind;
 use crate::when::{from_rfc3339, rfc3339};
 
-/// A transaction, seen as the store.
-pub struct Pg<'a, 'b>(pub &'a mut Transaction<'b>);
+/// A transaction, seen as the store. The newest log entry's id and hash
+/// are kept here and written to `log_head` once, at the end of the
+/// transaction ([`Pg::finish`]): updating that one row for every entry of
+/// a large copy would make PostgreSQL walk an ever longer chain of its
+/// versions.
+/// Log entries are also written in batches (one statement for many rows:
+/// a copy of a million entries is not a million round trips).
+pub struct Pg<'a, 'b>(
+    pub &'a mut Transaction<'b>,
+    pub Option<(i64, String)>,
+    pub Vec<(LogEntry, Option<i64>)>,
+);
+
+/// Log rows written per statement (9 parameters each, under the protocol's
+/// 65,535).
+const LOG_BATCH: usize = 1000;
+
+impl Pg<'_, '_> {
+    /// Write the log entries waiting in the batch.
+    fn flush(&mut self) -> Result<()> {
+        if self.2.is_empty() {
+            return Ok(());
+        }
+        let mut sql = String::from(
+            "INSERT INTO log (id, at, actor, op, token_id, token, prefix, details, hash) VALUES ",
+        );
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(self.2.len() * 9);
+        let ops: Vec<&'static str> = self.2.iter().map(|(e, _)| e.op.as_str()).collect();
+        let details: Vec<&str> = self.2.iter().map(|(e, _)| e.details.get()).collect();
+        for (i, (e, token_id)) in self.2.iter().enumerate() {
+            let n = i * 9;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${},${},${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7,
+                n + 8,
+                n + 9
+            ));
+            params.extend([
+                &e.id as &(dyn ToSql + Sync),
+                &e.at,
+                &e.actor,
+                &ops[i],
+                token_id,
+                &e.token,
+                &e.prefix,
+                &details[i],
+                &e.hash,
+            ]);
+        }
+        self.0.execute(&sql, &params)?;
+        self.2.clear();
+        Ok(())
+    }
+
+    /// Write what waits: the batched log entries and the new head.
+    pub fn finish(&mut self) -> Result<()> {
+        self.flush()?;
+        if let Some((id, hash)) = self.1.take() {
+            self.0.execute(
+                "UPDATE log_head SET last_id = $1, last_hash = $2 WHERE id = 1",
+                &[&id, &hash],
+            )?;
+        }
+        Ok(())
+    }
+}
 
 const TOKEN_COLUMNS: &str = "t.id, t.name, t.prefix, p.name, t.access, t.owner, t.disabled,
      t.created_at, t.created_by, t.expires_at, t.last_used, t.renewed_at";
@@ -307,6 +380,7 @@ impl Db for Pg<'_, '_> {
     }
 
     fn each_log_entry(&mut self, filter: &LogFilter, f: Each<'_, LogEntry>) -> Result<()> {
+        self.flush()?;
         let since = filter.since.map(rfc3339);
         let until = filter.until.map(rfc3339);
         let op = filter.op.map(Op::as_str);
@@ -333,6 +407,7 @@ impl Db for Pg<'_, '_> {
     }
 
     fn log_head(&mut self) -> Result<Option<LogEntry>> {
+        self.flush()?;
         self.0
             .query_opt(
                 &format!("SELECT {LOG_COLUMNS} FROM log ORDER BY id DESC LIMIT 1"),
@@ -343,6 +418,7 @@ impl Db for Pg<'_, '_> {
     }
 
     fn each_stored_entry(&mut self, f: &mut dyn FnMut(StoredEntry) -> bool) -> Result<()> {
+        self.flush()?;
         self.each(
             &format!("SELECT {LOG_COLUMNS} FROM log ORDER BY id"),
             &[],
@@ -351,6 +427,9 @@ impl Db for Pg<'_, '_> {
     }
 
     fn log_tail(&mut self) -> Result<Option<(i64, String)>> {
+        if let Some(head) = &self.1 {
+            return Ok(Some(head.clone()));
+        }
         // The write transaction holds this row's lock (Postgres::write).
         let r = self
             .0
@@ -360,25 +439,11 @@ impl Db for Pg<'_, '_> {
     }
 
     fn insert_log_entry(&mut self, e: &LogEntry, token_id: Option<i64>) -> Result<()> {
-        self.0.execute(
-            "INSERT INTO log (id, at, actor, op, token_id, token, prefix, details, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[
-                &e.id,
-                &e.at,
-                &e.actor,
-                &e.op.as_str(),
-                &token_id,
-                &e.token,
-                &e.prefix,
-                &e.details.get(),
-                &e.hash,
-            ],
-        )?;
-        self.0.execute(
-            "UPDATE log_head SET last_id = $1, last_hash = $2 WHERE id = 1",
-            &[&e.id, &e.hash],
-        )?;
+        self.1 = Some((e.id, e.hash.clone()));
+        self.2.push((e.clone(), token_id));
+        if self.2.len() >= LOG_BATCH {
+            self.flush()?;
+        }
         Ok(())
     }
 
@@ -537,6 +602,7 @@ impl Db for Pg<'_, '_> {
     }
 
     fn is_empty(&mut self) -> Result<bool> {
+        self.flush()?;
         Ok(self
             .0
             .query_one(

@@ -114,7 +114,7 @@ impl Postgres {
             .read_only(true)
             .start()
             .map_err(|e| in_contract_terms(e.into()))?;
-        let value = f(&mut db::Pg(&mut tx)).map_err(in_contract_terms)?;
+        let value = f(&mut db::Pg(&mut tx, None, Vec::new())).map_err(in_contract_terms)?;
         tx.commit().map_err(|e| in_contract_terms(e.into()))?;
         Ok(value)
     }
@@ -151,7 +151,9 @@ impl Postgres {
             "SELECT 1 FROM log_head WHERE id = 1 FOR UPDATE"
         };
         tx.query_one(lock, &[])?;
-        let value = f(&mut db::Pg(&mut tx))?;
+        let mut db = db::Pg(&mut tx, None, Vec::new());
+        let value = f(&mut db)?;
+        db.finish()?;
         tx.commit()?;
         Ok(value)
     }

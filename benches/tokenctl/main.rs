@@ -10,6 +10,7 @@
 mod measure;
 mod peer;
 mod report;
+mod serve;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -273,7 +274,9 @@ fn main() -> Result<()> {
     } else {
         eprintln!("peer skipped: htpasswd not found (apt-get install apache2-utils)");
     }
+    let (loads, flood) = serve::serve(&mut b, &bin)?;
     report::report(&b);
+    report::serve(&b, &loads, flood);
     if cleanup {
         let _ = std::fs::remove_dir_all(&scratch);
     }

@@ -134,19 +134,6 @@ pub fn report(b: &Bench) {
             limit,
         );
     }
-    for (pg, sqlite, limit) in [
-        ("new (PostgreSQL)", "new", 1.2),
-        ("verify (good, PostgreSQL)", "verify (good)", 1.2),
-    ] {
-        goal(
-            &format!("{pg} / on SQLite, 100k tokens (≤ {limit})"),
-            b.median_of(pg, &big)
-                .zip(b.median_of(sqlite, &big))
-                .map(|(p, s)| p / s),
-            "x",
-            limit,
-        );
-    }
     for (what, size, kib) in &b.rss {
         goal(
             &format!("{what} at {size}, MiB (≤ 64)"),
@@ -165,6 +152,68 @@ pub fn report(b: &Bench) {
             b.median_of(q, &big),
             "ms",
             100.0,
+        );
+    }
+}
+
+/// The serve section: its loads beside the ceiling, the peer and the floor.
+pub fn serve(b: &Bench, loads: &[crate::serve::Load], flood: crate::serve::Flood) {
+    if loads.is_empty() {
+        return;
+    }
+    println!();
+    println!("| load (wrk, 2 threads, 16 connections) | requests/s |");
+    println!("|---|---:|");
+    for l in loads {
+        println!("| {} | {:.0} |", l.what, l.rps);
+    }
+    let rps = |what: &str| loads.iter().find(|l| l.what == what).map(|l| l.rps);
+    let cores = flood.map_or(2, |(_, c)| c) as f64;
+    let floor = b
+        .median_of("argon2id verify (in-process)", "-")
+        .map(|ms| cores * 1000.0 / ms);
+    let remembered = rps("nginx + serve, one remembered token");
+    let cold = rps("nginx + serve, every check argon2");
+    println!();
+    println!("| goal | measured | met |");
+    println!("|---|---|---|");
+    let goal = |name: &str, value: Option<f64>, limit: f64, at_least: bool| {
+        if let Some(v) = value {
+            let met = if at_least { v >= limit } else { v <= limit };
+            println!("| {name} | {v:.3} | {} |", if met { "yes" } else { "no" });
+        }
+    };
+    goal(
+        "remembered token through nginx / nginx static (≥ 0.20)",
+        remembered
+            .zip(rps("nginx static file (ceiling)"))
+            .map(|(a, b)| a / b),
+        0.20,
+        true,
+    );
+    goal(
+        "remembered token through nginx / nginx auth_basic bcrypt (≥ 200)",
+        remembered
+            .zip(rps("nginx auth_basic, bcrypt cost 8 (peer)"))
+            .map(|(a, b)| a / b),
+        200.0,
+        true,
+    );
+    goal(
+        "every check argon2 / the argon2 floor, cores ÷ one verification (≥ 0.90)",
+        cold.zip(floor).map(|(a, f)| a / f),
+        0.90,
+        true,
+    );
+    if let Some((kib, slots)) = flood {
+        let limit = 64.0 + 20.0 * slots as f64;
+        goal(
+            &format!(
+                "serve's peak memory under a wrong-secret flood, MiB (≤ 64 + 20 × {slots} = {limit})"
+            ),
+            Some(kib as f64 / 1024.0),
+            limit,
+            false,
         );
     }
 }

@@ -1,0 +1,261 @@
+//! `tokenctl serve` under load from wrk, beside the limits measured in the
+//! same run: nginx serving a static file (the ceiling), nginx `auth_basic`
+//! with a bcrypt htpasswd file (what peers would pick), and the argon2
+//! floor (cores ÷ one verification's time).
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::measure::{Bench, have, tokenctl};
+
+/// What one wrk run reached, in requests per second.
+pub struct Load {
+    pub what: String,
+    pub rps: f64,
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_for(port: u16) -> Result<()> {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if start.elapsed() > Duration::from_secs(20) {
+            bail!("nothing listens on {port}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// wrk for a few seconds; requests per second, and the non-2xx count.
+fn wrk(port: u16, path: &str, script: Option<&Path>, seconds: u32) -> Result<(f64, u64)> {
+    let mut c = Command::new("wrk");
+    c.args(["-t2", "-c16", &format!("-d{seconds}s"), "--latency"]);
+    if let Some(s) = script {
+        c.arg("-s").arg(s);
+    }
+    c.arg(format!("http://127.0.0.1:{port}{path}"));
+    let out = c.output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rps = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .with_context(|| format!("no rate from wrk: {text}"))?;
+    let bad = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    Ok((rps, bad))
+}
+
+/// A wrk script that sends each request with the next header of `lines`.
+fn rotating_script(dir: &Path, name: &str, headers: &[String]) -> Result<PathBuf> {
+    let path = dir.join(format!("{name}.lua"));
+    let mut f = std::fs::File::create(&path)?;
+    writeln!(f, "local h = {{")?;
+    for line in headers {
+        writeln!(f, "  {line:?},")?;
+    }
+    writeln!(
+        f,
+        "}}\nlocal i = 0\nrequest = function()\n  i = i % #h + 1\n  wrk.headers[\"Authorization\"] = h[i]\n  return wrk.format(nil)\nend"
+    )?;
+    Ok(path)
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn nginx(dir: &Path, port: u16, server: &str) -> Result<Running> {
+    let d = dir.display();
+    let conf = format!(
+        "daemon off; master_process off; worker_processes 2; user root;
+         pid {d}/nginx-{port}.pid; error_log {d}/nginx-{port}.log;
+         events {{ worker_connections 256; }}
+         http {{
+           access_log off;
+           client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;
+           fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
+           upstream tokenctl {{ server 127.0.0.1:{server}; keepalive 32; }}
+           server {{
+             listen 127.0.0.1:{port};
+             root {d}/www;
+             location /static/ {{ }}
+             location /basic/ {{ auth_basic \"bench\"; auth_basic_user_file {d}/htpasswd; alias {d}/www/static/; }}
+             location /protected/ {{ auth_request /_auth; alias {d}/www/static/; }}
+             location = /_auth {{
+               internal;
+               proxy_pass http://tokenctl/auth;
+               proxy_http_version 1.1;
+               proxy_set_header Connection \"\";
+               proxy_pass_request_body off;
+               proxy_set_header Content-Length \"\";
+             }}
+           }}
+         }}"
+    );
+    let path = dir.join(format!("nginx-{port}.conf"));
+    std::fs::write(&path, conf)?;
+    let child = Command::new("nginx")
+        .arg("-c")
+        .arg(&path)
+        .arg("-p")
+        .arg(dir)
+        .stderr(Stdio::null())
+        .spawn()?;
+    wait_for(port)?;
+    Ok(Running(child))
+}
+
+/// Peak resident memory of a running process, in KiB.
+fn peak_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Serve's peak memory under a flood (KiB), and its hashing slots.
+pub type Flood = Option<(u64, usize)>;
+
+/// The whole serve section; returns the loads and the memory under a flood.
+pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
+    if !(have("wrk") && have("nginx") && have("htpasswd")) {
+        eprintln!(
+            "serve skipped: needs wrk, nginx and htpasswd (apt-get install wrk nginx apache2-utils)"
+        );
+        return Ok((Vec::new(), None));
+    }
+    let dir = b.dir.join("serve");
+    std::fs::create_dir_all(dir.join("www/static"))?;
+    std::fs::write(dir.join("www/static/index.html"), "hello\n")?;
+    let ok = Command::new("htpasswd")
+        .args(["-cbB", "-C", "8"])
+        .arg(dir.join("htpasswd"))
+        .args(["user", "pw"])
+        .stderr(Stdio::null())
+        .status()?
+        .success();
+    anyhow::ensure!(ok, "htpasswd failed");
+    let db = dir.join("serve.db");
+    let _ = std::fs::remove_file(&db);
+    // Tokens: one to remember, many for cold checks, and a flood of wrong
+    // secrets for a known prefix.
+    let mut tokens = Vec::new();
+    for i in 0..40 {
+        let out = tokenctl(bin, &db)
+            .args(["new", "--name", &format!("serve-{i}")])
+            .stdout(Stdio::piped())
+            .output()?;
+        tokens.push(String::from_utf8(out.stdout)?.trim().to_owned());
+    }
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let serve_port = free_port()?;
+    let mut server = tokenctl(bin, &db);
+    server.args([
+        "serve",
+        "--quiet",
+        "--listen",
+        &format!("127.0.0.1:{serve_port}"),
+    ]);
+    let server = Running(server.spawn()?);
+    wait_for(serve_port)?;
+    let nginx_port = free_port()?;
+    let _nginx = nginx(&dir, nginx_port, &serve_port.to_string())?;
+    let seconds = if b.runs < 21 { 3 } else { 6 };
+    let mut loads = Vec::new();
+    let mut run = |what: &str, path: &str, script: Option<&Path>| -> Result<()> {
+        let (rps, bad) = wrk(nginx_port, path, script, seconds)?;
+        eprintln!("  {what:<40} {rps:>12.0} requests/s ({bad} non-2xx)");
+        loads.push(Load {
+            what: what.into(),
+            rps,
+        });
+        Ok(())
+    };
+    run("nginx static file (ceiling)", "/static/index.html", None)?;
+    let basic = rotating_script(&dir, "basic", &["Basic dXNlcjpwdw==".to_owned()])?;
+    run(
+        "nginx auth_basic, bcrypt cost 8 (peer)",
+        "/basic/index.html",
+        Some(&basic),
+    )?;
+    let one = rotating_script(&dir, "one", &[format!("Bearer {}", tokens[0])])?;
+    run(
+        "nginx + serve, one remembered token",
+        "/protected/index.html",
+        Some(&one),
+    )?;
+    // Cold: a fresh serve that remembers nothing, every request another token.
+    drop(server);
+    let mut cold = tokenctl(bin, &db);
+    cold.args([
+        "serve",
+        "--quiet",
+        "--cache-ttl",
+        "0s",
+        "--listen",
+        &format!("127.0.0.1:{serve_port}"),
+    ]);
+    let cold = Running(cold.spawn()?);
+    wait_for(serve_port)?;
+    let many: Vec<String> = tokens.iter().map(|t| format!("Bearer {t}")).collect();
+    let rotate = rotating_script(&dir, "many", &many)?;
+    run(
+        "nginx + serve, every check argon2",
+        "/protected/index.html",
+        Some(&rotate),
+    )?;
+    drop(cold);
+    // A flood of wrong secrets for known prefixes, straight at serve.
+    let mut flood = tokenctl(bin, &db);
+    flood.args([
+        "serve",
+        "--quiet",
+        "--listen",
+        &format!("127.0.0.1:{serve_port}"),
+    ]);
+    let flood = Running(flood.spawn()?);
+    wait_for(serve_port)?;
+    let wrong: Vec<String> = tokens
+        .iter()
+        .map(|t| {
+            let body = format!("{}{}", &t[..12], "W".repeat(32));
+            format!("Bearer {body}{}", tokenctl::token::checksum(&body))
+        })
+        .collect();
+    let wrong_script = rotating_script(&dir, "wrong", &wrong)?;
+    let mut c = Command::new("wrk");
+    c.args(["-t2", "-c64", &format!("-d{seconds}s")])
+        .arg("-s")
+        .arg(&wrong_script)
+        .arg(format!("http://127.0.0.1:{serve_port}/auth"))
+        .stdout(Stdio::null());
+    c.status()?;
+    let kib = peak_kib(flood.0.id());
+    eprintln!(
+        "  {:<40} {:>12.1} MiB peak, {cores} hashing slots",
+        "serve under a wrong-secret flood",
+        kib as f64 / 1024.0
+    );
+    Ok((loads, Some((kib, cores))))
+}

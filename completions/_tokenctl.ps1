@@ -43,7 +43,6 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Answer HTTP checks for reverse proxies and services (forward auth)')
             [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Copy the whole store into an empty SQLite file or PostgreSQL database')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script')
-            [CompletionResult]::new('__clipboard-holder', '__clipboard-holder', [CompletionResultType]::ParameterValue, 'Serves a copied token until its deadline (started by tokenctl itself)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -316,14 +315,6 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
-        'tokenctl;__clipboard-holder' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
-            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            break
-        }
         'tokenctl;help' {
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Create a token and show it once')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the tokens, ordered by name')
@@ -340,7 +331,6 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Answer HTTP checks for reverse proxies and services (forward auth)')
             [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Copy the whole store into an empty SQLite file or PostgreSQL database')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script')
-            [CompletionResult]::new('__clipboard-holder', '__clipboard-holder', [CompletionResultType]::ParameterValue, 'Serves a copied token until its deadline (started by tokenctl itself)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -411,9 +401,6 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             break
         }
         'tokenctl;help;completions' {
-            break
-        }
-        'tokenctl;help;__clipboard-holder' {
             break
         }
         'tokenctl;help;help' {

@@ -16,9 +16,6 @@ _tokenctl() {
             ",$1")
                 cmd="tokenctl"
                 ;;
-            tokenctl,__clipboard-holder)
-                cmd="tokenctl__subcmd____clipboard__subcmd__holder"
-                ;;
             tokenctl,completions)
                 cmd="tokenctl__subcmd__completions"
                 ;;
@@ -78,9 +75,6 @@ _tokenctl() {
                 ;;
             tokenctl__subcmd__db__subcmd__help,help)
                 cmd="tokenctl__subcmd__db__subcmd__help__subcmd__help"
-                ;;
-            tokenctl__subcmd__help,__clipboard-holder)
-                cmd="tokenctl__subcmd__help__subcmd____clipboard__subcmd__holder"
                 ;;
             tokenctl__subcmd__help,completions)
                 cmd="tokenctl__subcmd__help__subcmd__completions"
@@ -197,34 +191,8 @@ _tokenctl() {
 
     case "${cmd}" in
         tokenctl)
-            opts="-h -V --db --as --format --help --version new list show modify delete renew disable enable pool log verify exchange serve db completions __clipboard-holder help"
+            opts="-h -V --db --as --format --help --version new list show modify delete renew disable enable pool log verify exchange serve db completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --db)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --as)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        tokenctl__subcmd____clipboard__subcmd__holder)
-            opts="-h --db --as --format --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -493,22 +461,8 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__help)
-            opts="new list show modify delete renew disable enable pool log verify exchange serve db completions __clipboard-holder help"
+            opts="new list show modify delete renew disable enable pool log verify exchange serve db completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        tokenctl__subcmd__help__subcmd____clipboard__subcmd__holder)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

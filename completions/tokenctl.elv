@@ -40,7 +40,6 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand serve 'Answer HTTP checks for reverse proxies and services (forward auth)'
             cand db 'Copy the whole store into an empty SQLite file or PostgreSQL database'
             cand completions 'Print the shell completion script'
-            cand __clipboard-holder 'Serves a copied token until its deadline (started by tokenctl itself)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tokenctl;new'= {
@@ -279,13 +278,6 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
-        &'tokenctl;__clipboard-holder'= {
-            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
-            cand --as 'Who does it, as recorded in the account log [default: your login name]'
-            cand --format 'Output format'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
         &'tokenctl;help'= {
             cand new 'Create a token and show it once'
             cand list 'List the tokens, ordered by name'
@@ -302,7 +294,6 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand serve 'Answer HTTP checks for reverse proxies and services (forward auth)'
             cand db 'Copy the whole store into an empty SQLite file or PostgreSQL database'
             cand completions 'Print the shell completion script'
-            cand __clipboard-holder 'Serves a copied token until its deadline (started by tokenctl itself)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tokenctl;help;new'= {
@@ -352,8 +343,6 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         &'tokenctl;help;db;copy'= {
         }
         &'tokenctl;help;completions'= {
-        }
-        &'tokenctl;help;__clipboard-holder'= {
         }
         &'tokenctl;help;help'= {
         }

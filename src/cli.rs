@@ -134,9 +134,6 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Serves a copied token until its deadline (started by tokenctl itself)
-    #[command(name = "__clipboard-holder", hide = true)]
-    ClipboardHolder,
 }
 
 #[derive(Debug, Args)]

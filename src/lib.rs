@@ -71,15 +71,28 @@ pub fn default_db_path() -> Result<std::path::PathBuf> {
     Ok(dirs.data_dir().join("tokenctl").join("tokenctl.db"))
 }
 
+/// The clipboard holder (`tokenctl __clipboard-holder`, started by tokenctl
+/// itself to serve a copied token until its deadline): not part of the
+/// command surface, so it is in no help, completion or man page.
+pub fn clipboard_holder_requested() -> bool {
+    let mut args = std::env::args_os().skip(1);
+    args.next()
+        .is_some_and(|a| a == clipboard::HOLDER_COMMAND && args.next().is_none())
+}
+
+/// Run the clipboard holder.
+pub fn hold_clipboard() -> Result<()> {
+    token::no_core_dumps()?;
+    clipboard::hold()
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     // Any command may hold a clear token (new, renew, exchange print one;
     // verify and the clipboard holder read one): none leaves it in a core dump.
     token::no_core_dumps()?;
     // Commands that need no database return before one is looked for.
-    match &cli.command {
-        Command::Completions { shell } => return commands::completions::run(*shell),
-        Command::ClipboardHolder => return clipboard::hold(),
-        _ => {}
+    if let Command::Completions { shell } = &cli.command {
+        return commands::completions::run(*shell);
     }
     let ctx = Ctx {
         db: Location::parse(match cli.db {

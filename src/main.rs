@@ -5,10 +5,14 @@ fn main() -> ExitCode {
     // shell calls back here for candidates; otherwise this returns at once.
     clap_complete::CompleteEnv::with_factory(<tokenctl::cli::Cli as clap::CommandFactory>::command)
         .complete();
-    match tokenctl::cli::parse()
-        .map_err(anyhow::Error::from)
-        .and_then(tokenctl::run)
-    {
+    let outcome = if tokenctl::clipboard_holder_requested() {
+        tokenctl::hold_clipboard()
+    } else {
+        tokenctl::cli::parse()
+            .map_err(anyhow::Error::from)
+            .and_then(tokenctl::run)
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => tokenctl::error::report(&err),
     }

@@ -84,15 +84,19 @@ pub fn confirm(question: &str, yes: bool) -> Result<()> {
         .into());
     }
     let _asking = Asking::start();
+    // Wait for Enter: a habitual Enter after the `y` must not reach the shell.
     let answer = Confirm::new()
         .with_prompt(question)
         .default(false)
+        .wait_for_newline(true)
         .interact_opt()
         .map_err(no_answer)?;
     if answer == Some(true) {
         Ok(())
     } else {
-        Err(Error::not_confirmed("not confirmed; nothing was changed").into())
+        // A deliberate No is no error: said plainly, still exit 5.
+        eprintln!("Cancelled; nothing was changed.");
+        Err(Error::not_confirmed("cancelled").silent().into())
     }
 }
 

@@ -49,6 +49,7 @@ struct State {
 }
 
 pub fn run(ctx: &Ctx, settings: Settings) -> Result<()> {
+    keep_large_allocations_apart();
     let verifier = Verifier::at(ctx.db.clone(), settings.options)?;
     let state = Arc::new(State {
         verifier,
@@ -57,9 +58,24 @@ pub fn run(ctx: &Ctx, settings: Settings) -> Result<()> {
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(64)
         .build()
         .map_err(|e| Error::storage(format!("cannot start the server: {e}")))?;
     runtime.block_on(serve(settings.listen, state))
+}
+
+/// argon2 takes 19 MiB a verification. glibc's malloc raises its mmap
+/// threshold after such a block is freed, and then keeps later ones in the
+/// calling thread's arena: with many threads taking turns at hashing, every
+/// thread would keep 19 MiB resident. A fixed threshold sends every large
+/// block to mmap and back to the system when freed, so memory stays within
+/// `--max-hashing` × 19 MiB however many threads hash.
+fn keep_large_allocations_apart() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes the allocator's tuning.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
 }
 
 async fn serve(listen: SocketAddr, state: Arc<State>) -> Result<()> {

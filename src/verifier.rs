@@ -161,7 +161,7 @@ impl Verifier {
 
     /// Whether the store answers (`/healthz`).
     pub fn healthy(&self) -> bool {
-        self.with_store(|s| s.read(|db| db.pool_id("")).map(|_| ()))
+        self.with_store(|s| s.lookup(|db| db.pool_id("")).map(|_| ()))
             .is_ok()
     }
 
@@ -187,7 +187,7 @@ impl Verifier {
             return Ok(Err(Reason::Malformed));
         };
         let now = Utc::now();
-        let found = self.with_store(|s| s.read(|db| verify::lookup(db, &presented)))?;
+        let found = self.with_store(|s| s.lookup(|db| verify::lookup(db, &presented)))?;
         let token_id = found.as_ref().map(|c| match c {
             crate::store::Credential::Current { token, .. }
             | crate::store::Credential::Old { token, .. } => token.id,

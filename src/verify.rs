@@ -59,7 +59,7 @@ impl Reason {
     pub fn explain(self) -> &'static str {
         match self {
             Reason::Malformed => {
-                "it is not a well-formed token (mistyped, truncated or in an unknown form)"
+                "not a well-formed token: mistyped, truncated or in an unknown form"
             }
             Reason::Unknown => "no such token",
             Reason::Expired => "the token has expired",

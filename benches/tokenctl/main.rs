@@ -5,7 +5,8 @@
 //! a peer (Apache's htpasswd with bcrypt).
 //!
 //! Run: `cargo bench --bench tokenctl` (`-- --quick` for fewer
-//! repetitions; `-- --keep DIR` to keep the databases).
+//! repetitions; `-- --keep DIR` to keep the databases; `-- --only-serve`
+//! for the floor and the serve section alone).
 
 mod measure;
 mod peer;
@@ -47,6 +48,8 @@ fn main() -> Result<()> {
         });
     }
     let quick = args.iter().any(|a| a == "--quick");
+    // `--only-serve`: the floor and the serve section alone.
+    let only_serve = args.iter().any(|a| a == "--only-serve");
     let keep = args
         .iter()
         .position(|a| a == "--keep")
@@ -148,7 +151,8 @@ fn main() -> Result<()> {
         let t = token::generate_with_prefix(token::Kind::Api, "Zz9Zz9Zz")?;
         format!("{}\n", t.as_str()).into_bytes()
     };
-    for &n in &SIZES {
+    let sizes: &[usize] = if only_serve { &[] } else { &SIZES };
+    for &n in sizes {
         let size = if n == SIZES[2] {
             format!("{n}/{LOG_ENTRIES}")
         } else {
@@ -269,7 +273,8 @@ fn main() -> Result<()> {
         }
     }
 
-    if have("htpasswd") {
+    if only_serve {
+    } else if have("htpasswd") {
         peer::peer(&mut b)?;
     } else {
         eprintln!("peer skipped: htpasswd not found (apt-get install apache2-utils)");

@@ -37,7 +37,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Exchange(args) => exchange::run(ctx, args),
         Command::Db(cmd) => db::run(ctx, cmd),
         Command::Serve(args) => serve(ctx, args),
-        Command::Completions { .. } | Command::ClipboardHolder => {
+        Command::Completions { .. } => {
             unreachable!("handled before the database is opened")
         }
     }

@@ -63,6 +63,15 @@ impl Store {
         }
     }
 
+    /// Run `f` outside any transaction: for one lookup, which is consistent
+    /// on its own (the checks of `verify` and `serve`, on every request).
+    pub fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        match &mut self.engine {
+            Engine::Sqlite(e) => e.lookup(f),
+            Engine::Postgres(e) => e.lookup(f),
+        }
+    }
+
     /// Run `f` in one write transaction: the change and its log entry both
     /// happen or neither does. `f` may run again when the engine retries a
     /// transaction that failed for a passing reason, so it does no work

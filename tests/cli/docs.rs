@@ -42,6 +42,11 @@ fn completion_scripts_match_the_cli() {
         let out = env.run(&["completions", shell]);
         assert!(out.status.success());
         assert!(out.stdout.len() > 500, "{shell}");
+        // The clipboard holder is internal: offered by no shell.
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("clipboard-holder"),
+            "{shell} offers the internal clipboard holder"
+        );
         check_or_bless(file, &out.stdout);
     }
     // Printing completions needs no database and creates none.

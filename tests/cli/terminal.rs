@@ -79,7 +79,16 @@ fn delete_asks_and_yes_deletes() {
     env.new_token("doomed", &[]);
     let mut p = spawn(&env, &["delete", "doomed"]);
     p.exp_string("Delete token \"doomed\"").unwrap();
+    // A lone keypress does not answer: the question waits for Enter, so a
+    // habitual Enter never reaches the shell.
     p.send("y").unwrap();
+    p.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        env.token("doomed")["name"] == "doomed",
+        "not deleted before Enter"
+    );
+    p.send("\r").unwrap();
     p.flush().unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
@@ -88,7 +97,7 @@ fn delete_asks_and_yes_deletes() {
 
 #[test]
 fn delete_answered_no_or_enter_keeps_the_token() {
-    for answer in ["n", "\r"] {
+    for answer in ["n\r", "\r"] {
         let env = Env::new();
         env.new_token("kept", &[]);
         let before = env.dump();
@@ -96,6 +105,8 @@ fn delete_answered_no_or_enter_keeps_the_token() {
         p.exp_string("Delete token \"kept\"").unwrap();
         p.send(answer).unwrap();
         p.flush().unwrap();
+        // A deliberate No is said plainly, not as an error.
+        p.exp_string("Cancelled; nothing was changed.").unwrap();
         p.exp_eof().unwrap();
         assert_eq!(exit_code(&p), 5, "answer {answer:?}");
         assert_eq!(env.dump(), before);
@@ -108,7 +119,7 @@ fn renew_asks_and_shows_the_new_token() {
     let old = env.new_token("r", &[]);
     let mut p = spawn(&env, &["renew", "r"]);
     p.exp_string("Renew token \"r\"").unwrap();
-    p.send("y").unwrap();
+    p.send("y\r").unwrap();
     p.flush().unwrap();
     p.exp_string("Renewed token \"r\"").unwrap();
     let (_, token) = p.exp_regex("tk[ca]1[A-Za-z0-9]{46}").unwrap();

@@ -119,6 +119,18 @@ impl Postgres {
         Ok(value)
     }
 
+    /// `f` in a plain transaction (one round trip to begin it, none to set
+    /// it up): for a single lookup.
+    pub fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(|e| in_contract_terms(e.into()))?;
+        let value = f(&mut db::Pg(&mut tx, None, Vec::new())).map_err(in_contract_terms)?;
+        tx.commit().map_err(|e| in_contract_terms(e.into()))?;
+        Ok(value)
+    }
+
     /// `f` in one transaction that first takes the `log_head` lock, so
     /// writers run one at a time, as on SQLite; retried a bounded number of
     /// times when it fails for a passing reason before its commit.

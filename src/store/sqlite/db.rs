@@ -22,6 +22,17 @@ const TOKEN_COLUMNS: &str = "t.id, t.name, t.prefix, p.name, t.access, t.owner, 
 const TOKEN_FROM: &str = "tokens t LEFT JOIN pools p ON p.id = t.pool_id";
 const LOG_COLUMNS: &str = "id, at, actor, op, token, prefix, details, hash, token_id";
 
+/// One row of a query whose statement is kept prepared (the lookups a
+/// long-running `serve` makes on every request).
+fn row<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, f)
+}
+
 fn time(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
     Ok(r.get::<_, Option<String>>(i)?
         .as_deref()
@@ -59,7 +70,8 @@ fn token_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Token>> {
 }
 
 fn one_token(conn: &Connection, column: &str, value: &str) -> Result<Option<Token>> {
-    optional(conn.query_row(
+    optional(row(
+        conn,
         &format!("SELECT {TOKEN_COLUMNS} FROM {TOKEN_FROM} WHERE t.{column} = ?1"),
         [value],
         token_from_row,
@@ -197,7 +209,8 @@ impl Db for &Connection {
         if kind == Kind::Access {
             return access_credential(self, prefix);
         }
-        let current = optional(self.query_row(
+        let current = optional(row(
+            self,
             &format!(
                 "SELECT {TOKEN_COLUMNS}, t.hash, t.grace_until FROM {TOKEN_FROM} WHERE t.prefix = ?1"
             ),
@@ -217,7 +230,8 @@ impl Db for &Connection {
                 grace_pending: grace.is_some(),
             }));
         }
-        let old = optional(self.query_row(
+        let old = optional(row(
+            self,
             &format!(
                 "SELECT {TOKEN_COLUMNS}, t.old_hash, t.grace_until FROM {TOKEN_FROM} WHERE t.old_prefix = ?1"
             ),
@@ -696,7 +710,8 @@ impl Db for &Connection {
 }
 
 fn access_credential(conn: &Connection, prefix: &str) -> Result<Option<Credential>> {
-    let access = optional(conn.query_row(
+    let access = optional(row(
+        conn,
         &format!(
             "SELECT {TOKEN_COLUMNS}, a.hash, a.expires_at, a.parent_prefix, t.old_prefix, t.grace_until
              FROM access_tokens a

@@ -224,6 +224,13 @@ impl Sqlite {
         Ok(value)
     }
 
+    /// `f` on the connection as it is, in autocommit: each statement is
+    /// its own snapshot.
+    pub fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        let mut db: &Connection = &self.conn;
+        f(&mut db)
+    }
+
     /// `f` in one IMMEDIATE transaction: the write lock is taken at once
     /// (waiting up to the busy timeout), so the change and its log entry both
     /// happen or neither does.

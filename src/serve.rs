@@ -61,7 +61,12 @@ pub fn run(ctx: &Ctx, settings: Settings) -> Result<()> {
         .max_blocking_threads(64)
         .build()
         .map_err(|e| Error::storage(format!("cannot start the server: {e}")))?;
-    runtime.block_on(serve(settings.listen, state))
+    let outcome = runtime.block_on(serve(settings.listen, Arc::clone(&state)));
+    // The store's connections end outside the runtime: PostgreSQL's sync
+    // client runs a runtime of its own, which must not start inside ours.
+    drop(runtime);
+    drop(state);
+    outcome
 }
 
 /// argon2 takes 19 MiB a verification. glibc's malloc raises its mmap

@@ -676,3 +676,30 @@ fn behind_caddy_forward_auth() {
     let _ = caddy.kill();
     let _ = caddy.wait();
 }
+
+/// Two servers on one store (on PostgreSQL in CI's second run: as on many
+/// machines): a disable through the CLI is refused by both on the next
+/// request, though both remember the token.
+#[test]
+fn two_servers_on_one_store_both_refuse_at_once() {
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let a = Serve::start(&env, &["--quiet", "--cache-ttl", "1h"]);
+    let b = Serve::start(&env, &["--quiet", "--cache-ttl", "1h"]);
+    for s in [&a, &b] {
+        assert_eq!(
+            get(s.port, "/auth", &[("Authorization", &bearer(&t))]).status,
+            200
+        );
+        assert_eq!(
+            get(s.port, "/auth", &[("Authorization", &bearer(&t))]).status,
+            200
+        );
+    }
+    env.ok(&["disable", "ci", "--reason", "suspected leak"]);
+    for s in [&a, &b] {
+        let r = get(s.port, "/auth", &[("Authorization", &bearer(&t))]);
+        assert_eq!(r.status, 401);
+        assert_eq!(r.json()["reason"], "disabled");
+    }
+}

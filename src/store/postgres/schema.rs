@@ -213,17 +213,16 @@ fn racing(e: &anyhow::Error) -> bool {
 
 fn migrate_once(client: &mut Client, url: &PgUrl) -> Result<()> {
     let mut tx = client.transaction()?;
-    let has_schema: bool = tx
-        .query_one("SELECT to_regclass('tokenctl_schema') IS NOT NULL", &[])?
-        .get(0);
+    // One statement, so one snapshot: another tokenctl may be setting up
+    // the same database right now, and commit between two statements.
+    let row = tx.query_one(
+        "SELECT to_regclass('tokenctl_schema') IS NOT NULL,
+                (SELECT count(*) FROM pg_catalog.pg_tables
+                  WHERE schemaname = current_schema() AND tablename = ANY($1))",
+        &[&OURS.to_vec()],
+    )?;
+    let (has_schema, ours): (bool, i64) = (row.try_get(0)?, row.try_get(1)?);
     if !has_schema {
-        let ours: i64 = tx
-            .query_one(
-                "SELECT count(*) FROM pg_catalog.pg_tables
-                  WHERE schemaname = current_schema() AND tablename = ANY($1)",
-                &[&OURS.to_vec()],
-            )?
-            .get(0);
         if ours > 0 {
             return Err(not_ours(
                 url,

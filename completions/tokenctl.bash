@@ -16,6 +16,9 @@ _tokenctl() {
             ",$1")
                 cmd="tokenctl"
                 ;;
+            tokenctl,check)
+                cmd="tokenctl__subcmd__check"
+                ;;
             tokenctl,completions)
                 cmd="tokenctl__subcmd__completions"
                 ;;
@@ -37,6 +40,9 @@ _tokenctl() {
             tokenctl,help)
                 cmd="tokenctl__subcmd__help"
                 ;;
+            tokenctl,inspect)
+                cmd="tokenctl__subcmd__inspect"
+                ;;
             tokenctl,list)
                 cmd="tokenctl__subcmd__list"
                 ;;
@@ -52,8 +58,14 @@ _tokenctl() {
             tokenctl,pool)
                 cmd="tokenctl__subcmd__pool"
                 ;;
+            tokenctl,prune)
+                cmd="tokenctl__subcmd__prune"
+                ;;
             tokenctl,renew)
                 cmd="tokenctl__subcmd__renew"
+                ;;
+            tokenctl,scan)
+                cmd="tokenctl__subcmd__scan"
                 ;;
             tokenctl,serve)
                 cmd="tokenctl__subcmd__serve"
@@ -76,6 +88,9 @@ _tokenctl() {
             tokenctl__subcmd__db__subcmd__help,help)
                 cmd="tokenctl__subcmd__db__subcmd__help__subcmd__help"
                 ;;
+            tokenctl__subcmd__help,check)
+                cmd="tokenctl__subcmd__help__subcmd__check"
+                ;;
             tokenctl__subcmd__help,completions)
                 cmd="tokenctl__subcmd__help__subcmd__completions"
                 ;;
@@ -97,6 +112,9 @@ _tokenctl() {
             tokenctl__subcmd__help,help)
                 cmd="tokenctl__subcmd__help__subcmd__help"
                 ;;
+            tokenctl__subcmd__help,inspect)
+                cmd="tokenctl__subcmd__help__subcmd__inspect"
+                ;;
             tokenctl__subcmd__help,list)
                 cmd="tokenctl__subcmd__help__subcmd__list"
                 ;;
@@ -112,8 +130,14 @@ _tokenctl() {
             tokenctl__subcmd__help,pool)
                 cmd="tokenctl__subcmd__help__subcmd__pool"
                 ;;
+            tokenctl__subcmd__help,prune)
+                cmd="tokenctl__subcmd__help__subcmd__prune"
+                ;;
             tokenctl__subcmd__help,renew)
                 cmd="tokenctl__subcmd__help__subcmd__renew"
+                ;;
+            tokenctl__subcmd__help,scan)
+                cmd="tokenctl__subcmd__help__subcmd__scan"
                 ;;
             tokenctl__subcmd__help,serve)
                 cmd="tokenctl__subcmd__help__subcmd__serve"
@@ -191,12 +215,46 @@ _tokenctl() {
 
     case "${cmd}" in
         tokenctl)
-            opts="-h -V --db --as --format --help --version new list show modify delete renew disable enable pool log verify exchange serve db completions help"
+            opts="-h -V --db --as --format --help --version new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__check)
+            opts="-h --expiring --head --db --as --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --expiring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -461,8 +519,22 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__help)
-            opts="new list show modify delete renew disable enable pool log verify exchange serve db completions help"
+            opts="new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -573,6 +645,20 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__help__subcmd__inspect)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -726,7 +812,35 @@ _tokenctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenctl__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenctl__subcmd__help__subcmd__renew)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__help__subcmd__scan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -782,8 +896,34 @@ _tokenctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenctl__subcmd__inspect)
+            opts="-h --db --as --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenctl__subcmd__list)
-            opts="-h --pool --status --db --as --format --help"
+            opts="-h --pool --status --expiring --unused-for --db --as --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -795,6 +935,14 @@ _tokenctl() {
                     ;;
                 --status)
                     COMPREPLY=($(compgen -W "active disabled expired" -- "${cur}"))
+                    return 0
+                    ;;
+                --expiring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unused-for)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -1240,6 +1388,44 @@ _tokenctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenctl__subcmd__prune)
+            opts="-y -h --unused-for --expired-for --dry-run --yes --reason --db --as --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --unused-for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expired-for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenctl__subcmd__renew)
             opts="-y -h --yes --grace --clipboard --no-clipboard --reason --db --as --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1251,6 +1437,36 @@ _tokenctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__scan)
+            opts="-h --disable --reason --db --as --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --reason)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

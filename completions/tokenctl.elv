@@ -39,6 +39,10 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand exchange 'Read an API token from stdin and print a short-lived access token'
             cand serve 'Answer HTTP checks for reverse proxies and services (forward auth)'
             cand db 'Copy the whole store into an empty SQLite file or PostgreSQL database'
+            cand inspect 'Say what a pasted token is, without checking its secret'
+            cand scan 'Find tokens in files or stdin (a pre-commit hook, a CI step)'
+            cand check 'One health check for cron and monitoring'
+            cand prune 'Delete stale tokens: unused, or expired, for a while'
             cand completions 'Print the shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -59,6 +63,8 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         &'tokenctl;list'= {
             cand --pool 'Only tokens of this pool'
             cand --status 'Only tokens with this status'
+            cand --expiring 'Only active tokens that expire within WITHIN from now (30d, 2w)'
+            cand --unused-for 'Only tokens not used for DURATION (never used ones count from their creation)'
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
@@ -271,6 +277,44 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         }
         &'tokenctl;db;help;help'= {
         }
+        &'tokenctl;inspect'= {
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;scan'= {
+            cand --reason 'Why, kept in the account log'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand --disable 'Disable every active API token found (one log entry each)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;check'= {
+            cand --expiring 'Report active tokens that expire within WITHIN'
+            cand --head 'An ID:HASH noted earlier with `tokenctl log head`: the chain must still pass through it'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;prune'= {
+            cand --unused-for 'Tokens not used for DURATION (never used ones count from their creation)'
+            cand --expired-for 'Tokens expired for at least DURATION'
+            cand --reason 'Why, kept in the account log'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand --dry-run 'List what would be deleted; change nothing'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'tokenctl;completions'= {
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
@@ -293,6 +337,10 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand exchange 'Read an API token from stdin and print a short-lived access token'
             cand serve 'Answer HTTP checks for reverse proxies and services (forward auth)'
             cand db 'Copy the whole store into an empty SQLite file or PostgreSQL database'
+            cand inspect 'Say what a pasted token is, without checking its secret'
+            cand scan 'Find tokens in files or stdin (a pre-commit hook, a CI step)'
+            cand check 'One health check for cron and monitoring'
+            cand prune 'Delete stale tokens: unused, or expired, for a while'
             cand completions 'Print the shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -341,6 +389,14 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand copy 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain'
         }
         &'tokenctl;help;db;copy'= {
+        }
+        &'tokenctl;help;inspect'= {
+        }
+        &'tokenctl;help;scan'= {
+        }
+        &'tokenctl;help;check'= {
+        }
+        &'tokenctl;help;prune'= {
         }
         &'tokenctl;help;completions'= {
         }

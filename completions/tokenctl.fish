@@ -45,6 +45,10 @@ complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "verify" -d 'Read 
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "exchange" -d 'Read an API token from stdin and print a short-lived access token'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "serve" -d 'Answer HTTP checks for reverse proxies and services (forward auth)'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "db" -d 'Copy the whole store into an empty SQLite file or PostgreSQL database'
+complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "inspect" -d 'Say what a pasted token is, without checking its secret'
+complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "scan" -d 'Find tokens in files or stdin (a pre-commit hook, a CI step)'
+complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "check" -d 'One health check for cron and monitoring'
+complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "prune" -d 'Delete stale tokens: unused, or expired, for a while'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "completions" -d 'Print the shell completion script'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l name -d 'The token\'s name (asked for on a terminal when missing)' -r
@@ -64,6 +68,8 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l pool -d 'Only
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l status -d 'Only tokens with this status' -r -f -a "active\t''
 disabled\t''
 expired\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l expiring -d 'Only active tokens that expire within WITHIN from now (30d, 2w)' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l unused-for -d 'Only tokens not used for DURATION (never used ones count from their creation)' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l format -d 'Output format' -r -f -a "table\t''
@@ -240,28 +246,65 @@ csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target\'s log chain'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand inspect" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand inspect" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand inspect" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l reason -d 'Why, kept in the account log' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l disable -d 'Disable every active API token found (one log entry each)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand check" -l expiring -d 'Report active tokens that expire within WITHIN' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand check" -l head -d 'An ID:HASH noted earlier with `tokenctl log head`: the chain must still pass through it' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand check" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand check" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand check" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand check" -s h -l help -d 'Print help'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -l unused-for -d 'Tokens not used for DURATION (never used ones count from their creation)' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -l expired-for -d 'Tokens expired for at least DURATION' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -l reason -d 'Why, kept in the account log' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -l dry-run -d 'List what would be deleted; change nothing'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -s y -l yes -d 'Do not ask for confirmation'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "new" -d 'Create a token and show it once'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "list" -d 'List the tokens, ordered by name'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "show" -d 'Show one token\'s fields'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "modify" -d 'Change a token\'s fields; the secret stays'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "delete" -d 'Delete a token after confirmation'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "renew" -d 'Give a token a new secret and prefix, shown once; the old one stops working'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "disable" -d 'Stop a token without losing it'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "enable" -d 'Restart a disabled token'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "pool" -d 'The device pools a token may be tied to'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "log" -d 'The account log, newest first'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "verify" -d 'Read a token from stdin and say whether it is good for a use'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "exchange" -d 'Read an API token from stdin and print a short-lived access token'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "serve" -d 'Answer HTTP checks for reverse proxies and services (forward auth)'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "db" -d 'Copy the whole store into an empty SQLite file or PostgreSQL database'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "completions" -d 'Print the shell completion script'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "new" -d 'Create a token and show it once'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "list" -d 'List the tokens, ordered by name'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "show" -d 'Show one token\'s fields'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "modify" -d 'Change a token\'s fields; the secret stays'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "delete" -d 'Delete a token after confirmation'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "renew" -d 'Give a token a new secret and prefix, shown once; the old one stops working'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "disable" -d 'Stop a token without losing it'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "enable" -d 'Restart a disabled token'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "pool" -d 'The device pools a token may be tied to'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "log" -d 'The account log, newest first'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "verify" -d 'Read a token from stdin and say whether it is good for a use'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "exchange" -d 'Read an API token from stdin and print a short-lived access token'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "serve" -d 'Answer HTTP checks for reverse proxies and services (forward auth)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "db" -d 'Copy the whole store into an empty SQLite file or PostgreSQL database'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "inspect" -d 'Say what a pasted token is, without checking its secret'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "scan" -d 'Find tokens in files or stdin (a pre-commit hook, a CI step)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "check" -d 'One health check for cron and monitoring'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "prune" -d 'Delete stale tokens: unused, or expired, for a while'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "completions" -d 'Print the shell completion script'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from pool" -f -a "add" -d 'Register a device pool'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from pool" -f -a "list" -d 'List the pools with how many tokens each holds'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from pool" -f -a "remove" -d 'Remove a pool no token uses'

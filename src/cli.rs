@@ -126,6 +126,26 @@ pub enum Command {
         after_help = "Examples:\n  tokenctl db copy --to /backup/tokenctl-$(date +%F).db\n  tokenctl db copy --to postgres://tokenctl@db.example/tokens?sslmode=verify-full\n  tokenctl --db postgres://tokenctl@db.example/tokens db copy --to ./restore.db"
     )]
     Db(DbCommand),
+    /// Say what a pasted token is, without checking its secret
+    #[command(
+        after_help = "Reads the first line of stdin (the forms verify takes). No argon2 work, nothing changes.\nExit 0 the store knows it, 1 malformed, 3 well-formed but unknown.\n\nExamples:\n  printf '%s\\n' \"$PASTED\" | tokenctl inspect\n  pbpaste | tokenctl inspect --format json"
+    )]
+    Inspect(InspectArgs),
+    /// Find tokens in files or stdin (a pre-commit hook, a CI step)
+    #[command(
+        after_help = "Prints FILE:LINE:COLUMN, kind, prefix (and the token's name and status when the\nstore knows it); never a token. A directory is walked honouring .gitignore.\nExit 0 nothing live found, 1 a live token found.\n\nExamples:\n  tokenctl scan .\n  git diff --cached -U0 | tokenctl scan -\n  tokenctl scan /var/log/app --disable --reason \"leaked into logs\""
+    )]
+    Scan(ScanArgs),
+    /// One health check for cron and monitoring
+    #[command(
+        after_help = "Reports active tokens expiring within WITHIN (default 14d) and whether the log\nchain is intact. Exit 0 all well, 1 something was reported.\n\nExamples:\n  tokenctl check\n  tokenctl check --expiring 30d --head \"$(cat ~/audit/head)\" --format json"
+    )]
+    Check(CheckArgs),
+    /// Delete stale tokens: unused, or expired, for a while
+    #[command(
+        after_help = "Examples:\n  tokenctl prune --unused-for 1y --dry-run\n  tokenctl prune --expired-for 30d --yes --reason \"quarterly cleanup\""
+    )]
+    Prune(PruneArgs),
     /// Print the shell completion script
     #[command(
         after_help = "Examples:\n  tokenctl completions bash > ~/.local/share/bash-completion/completions/tokenctl\n  tokenctl completions zsh > ~/.zfunc/_tokenctl"
@@ -175,6 +195,12 @@ pub struct ListArgs {
     /// Only tokens with this status
     #[arg(long, value_enum)]
     pub status: Option<StatusArg>,
+    /// Only active tokens that expire within WITHIN from now (30d, 2w)
+    #[arg(long, value_name = "WITHIN")]
+    pub expiring: Option<String>,
+    /// Only tokens not used for DURATION (never used ones count from their creation)
+    #[arg(long, value_name = "DURATION")]
+    pub unused_for: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -312,6 +338,53 @@ pub enum PoolCommand {
         #[arg(add = ArgValueCandidates::new(complete::pool_names))]
         name: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub stray: NoTokenArgument,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan (`-` or none: stdin)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Disable every active API token found (one log entry each)
+    #[arg(long)]
+    pub disable: bool,
+    #[command(flatten)]
+    pub reason: ReasonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Report active tokens that expire within WITHIN
+    #[arg(long, value_name = "WITHIN", default_value = "14d")]
+    pub expiring: String,
+    /// An ID:HASH noted earlier with `tokenctl log head`: the chain must still pass through it
+    #[arg(long, value_name = "ID:HASH")]
+    pub head: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("rule").required(true).args(["unused_for", "expired_for"])))]
+pub struct PruneArgs {
+    /// Tokens not used for DURATION (never used ones count from their creation)
+    #[arg(long, value_name = "DURATION")]
+    pub unused_for: Option<String>,
+    /// Tokens expired for at least DURATION
+    #[arg(long, value_name = "DURATION")]
+    pub expired_for: Option<String>,
+    /// List what would be deleted; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub reason: ReasonArg,
 }
 
 #[derive(Debug, Args)]

@@ -90,7 +90,7 @@ struct Verdict {
 }
 
 /// `ID:HASH` as `log head` prints it.
-fn parse_head(s: &str) -> Result<(i64, String)> {
+pub(crate) fn parse_head(s: &str) -> Result<(i64, String)> {
     let bad = || {
         Error::usage(format!("--head {s:?} is not an ID:HASH"))
             .hint("give the line `tokenctl log head` printed, such as 42:9f86d081…(64 hex digits)")

@@ -4,12 +4,14 @@ pub mod completions;
 pub mod db;
 pub mod delete;
 pub mod exchange;
+pub mod hygiene;
 pub mod log;
 pub mod modify;
 pub mod new;
 pub mod pool;
 pub mod read;
 pub mod renew;
+pub mod scan;
 pub mod state;
 pub mod verify;
 
@@ -37,6 +39,10 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Exchange(args) => exchange::run(ctx, args),
         Command::Db(cmd) => db::run(ctx, cmd),
         Command::Serve(args) => serve(ctx, args),
+        Command::Inspect(args) => hygiene::inspect(ctx, args),
+        Command::Check(args) => hygiene::check(ctx, args),
+        Command::Prune(args) => hygiene::prune(ctx, args),
+        Command::Scan(args) => scan::run(ctx, args),
         Command::Completions { .. } => {
             unreachable!("handled before the database is opened")
         }

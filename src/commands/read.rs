@@ -9,6 +9,8 @@ use crate::store::Open;
 
 pub fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let status = args.status.map(crate::model::Status::from);
+    let stale =
+        super::hygiene::list_filter(ctx, args.expiring.as_deref(), args.unused_for.as_deref())?;
     ctx.open(Open::Read)?.read(|db| {
         let known = db.pool_names()?;
         if let Some(p) = &args.pool
@@ -21,6 +23,7 @@ pub fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
         let mut feed = |sink: &mut dyn FnMut(&Token) -> Result<()>| {
             db.each_token(args.pool.as_deref(), &mut |t| match status {
                 Some(s) if t.status(ctx.now) != s => Ok(()),
+                _ if !stale(&t) => Ok(()),
                 _ => sink(&t),
             })
         };

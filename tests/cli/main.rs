@@ -5,6 +5,7 @@
 mod clipboard;
 mod docs;
 mod hardening;
+mod hygiene;
 mod log;
 mod management;
 mod model;

@@ -158,3 +158,20 @@ fn ctrl_c_at_the_pool_choice_changes_nothing() {
     assert_eq!(exit_code(&p), 130);
     assert_eq!(env.dump(), before);
 }
+
+#[test]
+fn prune_lists_the_tokens_then_asks_once() {
+    let env = Env::new();
+    env.new_token("stale", &[]);
+    env.sql("UPDATE tokens SET created_at = '2020-01-01T00:00:00Z'");
+    let mut p = spawn(&env, &["prune", "--unused-for", "30d"]);
+    p.exp_string("Tokens unused for 30d:").unwrap();
+    p.exp_string("\"stale\"").unwrap();
+    p.exp_string("Delete these 1 token?").unwrap();
+    p.send("y\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Pruned 1 token").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    env.fails(&["show", "stale"], 3);
+}

@@ -1,0 +1,367 @@
+//! `tokenctl scan [PATH…] [--disable]` (spec section 11): find leaked
+//! tokens in files, as a pre-commit hook, a CI step or an incident's first
+//! move. It walks as ripgrep does (the `ignore` crate: `.gitignore`,
+//! parallel), matches the token's fixed marker with a regex, and confirms
+//! each candidate by its checksum, so a random look-alike is never
+//! reported. It prints places and prefixes, never a token.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::Serialize;
+use serde_json::Map;
+
+use super::{check_reason, details_with_reason};
+use crate::Ctx;
+use crate::cli::ScanArgs;
+use crate::error::{Error, Kind, Result};
+use crate::model::{Event, Op, Status};
+use crate::output::Format;
+use crate::store::{Credential, Open};
+use crate::token::{self, Kind as TokenKind};
+
+/// Files larger than this are skipped with a note.
+const MAX_FILE: u64 = 10 * 1024 * 1024;
+
+/// One token found.
+#[derive(Debug, Clone, Serialize)]
+struct Finding {
+    file: String,
+    line: usize,
+    column: usize,
+    kind: &'static str,
+    prefix: String,
+    /// The token's name, when the store knows the prefix.
+    token: Option<String>,
+    /// Its status (an access token: its parent's), when known.
+    status: Option<&'static str>,
+    #[serde(skip)]
+    api_token_id: Option<(i64, String)>,
+    #[serde(skip)]
+    live: bool,
+}
+
+/// Every well-formed token in `bytes`: (offset, token). A candidate whose
+/// checksum fails is passed over one byte on, so a real token that starts
+/// inside it is still found.
+fn tokens_in(bytes: &[u8], re: &regex::bytes::Regex) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(m) = re.find_at(bytes, at) {
+        let candidate = std::str::from_utf8(m.as_bytes()).unwrap_or("");
+        if token::is_well_formed(candidate) {
+            found.push((m.start(), candidate.to_owned()));
+            at = m.end();
+        } else {
+            at = m.start() + 1;
+        }
+    }
+    found
+}
+
+/// 1-based line and column (in bytes) of `offset`.
+fn place(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    (line, offset - start + 1)
+}
+
+/// What reading the paths gave: the findings (tokens only as prefixes)
+/// and whether anything at all could be read.
+struct Scanned {
+    findings: Vec<(String, usize, usize, TokenKind, String)>,
+    read_any: bool,
+}
+
+fn scan_bytes(name: &str, bytes: &[u8], re: &regex::bytes::Regex, out: &Mutex<Scanned>) {
+    let found = tokens_in(bytes, re);
+    let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+    out.read_any = true;
+    for (offset, t) in found {
+        let (line, column) = place(bytes, offset);
+        let kind = token::kind_of(&t).expect("well-formed");
+        out.findings.push((
+            name.to_owned(),
+            line,
+            column,
+            kind,
+            token::prefix_of(&t).to_owned(),
+        ));
+    }
+}
+
+/// Open for reading without ever blocking (a FIFO in the tree must not
+/// hang the scan), and only a regular file.
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
+
+fn scan_file(path: &Path, re: &regex::bytes::Regex, out: &Mutex<Scanned>, note: &dyn Fn(String)) {
+    let shown = path.display().to_string();
+    let mut file = match open_regular(path) {
+        Ok(f) => f,
+        Err(e) => return note(format!("note: cannot read {shown}: {e}")),
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > MAX_FILE {
+        return note(format!("note: skipped {shown}: over 10 MiB"));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    if let Err(e) = file.read_to_end(&mut bytes) {
+        return note(format!("note: cannot read {shown}: {e}"));
+    }
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        out.lock().unwrap_or_else(|e| e.into_inner()).read_any = true;
+        return note(format!("note: skipped {shown}: a binary file"));
+    }
+    scan_bytes(&shown, &bytes, re, out);
+}
+
+pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
+    check_reason(args.reason.reason.as_deref())?;
+    let re = regex::bytes::Regex::new(r"tk[ca]1[A-Za-z0-9]{46}").expect("the token pattern");
+    let out = Mutex::new(Scanned {
+        findings: Vec::new(),
+        read_any: false,
+    });
+    let note = |n: String| eprintln!("{}", crate::error::one_line(&n));
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.paths.clone()
+    };
+    for path in &paths {
+        if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            match std::io::stdin()
+                .lock()
+                .take(MAX_FILE + 1)
+                .read_to_end(&mut bytes)
+            {
+                Ok(_) if bytes.len() as u64 > MAX_FILE => {
+                    note("note: skipped stdin: over 10 MiB".into())
+                }
+                Ok(_) => scan_bytes("-", &bytes, &re, &out),
+                Err(e) => note(format!("note: cannot read stdin: {e}")),
+            }
+            continue;
+        }
+        if !path.exists() {
+            note(format!(
+                "note: cannot read {}: no such file or directory",
+                path.display()
+            ));
+            continue;
+        }
+        // ripgrep's walker: .gitignore (also outside a git checkout),
+        // parallel. Hidden files are scanned (an .env is where tokens
+        // leak); .git itself is not.
+        let walker = ignore::WalkBuilder::new(path)
+            .hidden(false)
+            .require_git(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build_parallel();
+        walker.run(|| {
+            Box::new(|entry| {
+                match entry {
+                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                        scan_file(e.path(), &re, &out, &note)
+                    }
+                    Ok(_) => {}
+                    Err(err) => note(format!("note: {err}")),
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    }
+    let scanned = out.into_inner().unwrap_or_else(|e| e.into_inner());
+    if !scanned.read_any {
+        return Err(Error::storage("nothing could be read")
+            .hint("check the paths and their permissions")
+            .into());
+    }
+    let mut raw = scanned.findings;
+    raw.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+    // What the store knows of each prefix (no argon2 work; the checksum
+    // already tells a real token from a look-alike).
+    let mut store = match ctx.open(if args.disable {
+        Open::Change
+    } else {
+        Open::Read
+    }) {
+        Ok(s) => Some(s),
+        Err(e) if crate::error::kind_of(&e) == Kind::NotFound && !args.disable => None,
+        Err(e) => return Err(e),
+    };
+    let mut findings = Vec::with_capacity(raw.len());
+    for (file, line, column, kind, prefix) in raw {
+        let known = match &mut store {
+            Some(s) => s.read(|db| db.credential(kind, &prefix))?,
+            None => None,
+        };
+        let (name, status, api) = match &known {
+            Some(Credential::Current { token, .. } | Credential::Old { token, .. }) => (
+                Some(token.name.clone()),
+                Some(token.status(ctx.now)),
+                Some((token.id, token.prefix.clone())),
+            ),
+            Some(Credential::Access {
+                parent, expires_at, ..
+            }) => {
+                let status = if *expires_at <= ctx.now {
+                    Status::Expired
+                } else {
+                    parent.status(ctx.now)
+                };
+                (Some(parent.name.clone()), Some(status), None)
+            }
+            None => (None, None, None),
+        };
+        let live = match (&store, status) {
+            (None, _) => true,
+            (Some(_), Some(s)) => s == Status::Active,
+            (Some(_), None) => false,
+        };
+        findings.push(Finding {
+            file,
+            line,
+            column,
+            kind: kind.as_str(),
+            prefix,
+            token: name,
+            status: status.map(Status::as_str),
+            api_token_id: api.filter(|_| live),
+            live,
+        });
+    }
+    if args.disable
+        && let Some(store) = &mut store
+    {
+        disable_found(ctx, store, &findings, args.reason.reason.as_deref())?;
+        // What they are now; the exit still says a live token was found.
+        for f in &mut findings {
+            if f.api_token_id.is_some() {
+                f.status = Some(Status::Disabled.as_str());
+            }
+        }
+    }
+    print(ctx, &findings, store.is_some())?;
+    if findings.iter().any(|f| f.live) {
+        Err(Error::rejected("a live token was found").silent().into())
+    } else {
+        Ok(())
+    }
+}
+
+/// One `disable` entry per active API token found, the place as the reason.
+fn disable_found(
+    ctx: &Ctx,
+    store: &mut crate::store::Store,
+    findings: &[Finding],
+    extra: Option<&str>,
+) -> Result<()> {
+    let actor = ctx.actor()?;
+    let mut done = std::collections::HashSet::new();
+    for f in findings {
+        let Some((id, _)) = &f.api_token_id else {
+            continue;
+        };
+        if !done.insert(*id) {
+            continue;
+        }
+        let reason = match extra {
+            Some(r) => format!("found in {}:{}; {r}", f.file, f.line),
+            None => format!("found in {}:{}", f.file, f.line),
+        };
+        let name = f.token.clone().unwrap_or_default();
+        store.write(|tx| {
+            let Some(t) = tx.token_by_name(&name)?.filter(|t| t.id == *id) else {
+                return Ok(());
+            };
+            if t.disabled {
+                return Ok(());
+            }
+            tx.set_disabled(t.id, true)?;
+            tx.end_access_of(t.id)?;
+            tx.append_log(Event {
+                actor: &actor,
+                op: Op::Disable,
+                token_id: Some(t.id),
+                token: Some(&t.name),
+                prefix: Some(&t.prefix),
+                details: details_with_reason(Map::new(), Some(&reason)),
+            })?;
+            Ok(())
+        })?;
+        ctx.out.note(format!(
+            "Disabled token {} ({reason}).",
+            crate::text::quoted(&name)
+        ));
+    }
+    Ok(())
+}
+
+fn print(ctx: &Ctx, findings: &[Finding], with_store: bool) -> Result<()> {
+    if ctx.out.format != Format::Table {
+        return ctx.out.record(&findings, "");
+    }
+    let mut text = String::new();
+    for f in findings {
+        let who = match (&f.token, f.status) {
+            (Some(name), Some(status)) => format!("{} {status}", crate::text::quoted(name)),
+            _ if with_store => "unknown to this store".into(),
+            _ => "well-formed (no store to ask)".into(),
+        };
+        text.push_str(&format!(
+            "{}:{}:{}: {} token, prefix {}, {who}\n",
+            crate::text::shown(&f.file),
+            f.line,
+            f.column,
+            f.kind,
+            f.prefix
+        ));
+    }
+    if findings.is_empty() {
+        ctx.out.note("No tokens found.");
+        return Ok(());
+    }
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn look_alikes_are_passed_over_and_real_tokens_found_inside_them() {
+        let re = regex::bytes::Regex::new(r"tk[ca]1[A-Za-z0-9]{46}").unwrap();
+        let real = token::generate_with_prefix(TokenKind::Api, "AbCdEfGh").unwrap();
+        let fake = format!("tkc1{}", "A".repeat(46));
+        let text = format!(
+            "a {fake} b\nx = tkc1ZZ{}\nk={}",
+            real.as_str(),
+            real.as_str()
+        );
+        let found = tokens_in(text.as_bytes(), &re);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|(_, t)| t == real.as_str()));
+        assert_eq!(place(text.as_bytes(), found[1].0), (3, 3));
+    }
+}

@@ -279,6 +279,7 @@ fn main() -> Result<()> {
     } else {
         eprintln!("peer skipped: htpasswd not found (apt-get install apache2-utils)");
     }
+    serve::scan(&mut b, &bin)?;
     let (loads, flood) = serve::serve(&mut b, &bin)?;
     report::report(&b);
     report::serve(&b, &loads, flood);

@@ -134,6 +134,14 @@ pub fn report(b: &Bench) {
             limit,
         );
     }
+    goal(
+        "scan of 200 MB / rg -c on the same tree (≤ 2: at least half its speed)",
+        b.median_of("scan of a 200 MB tree", "-")
+            .zip(b.median_of("rg -c 'tk[ca]1[A-Za-z0-9]{46}' (same tree)", "-"))
+            .map(|(s, r)| s / r),
+        "x",
+        2.0,
+    );
     for (what, size, kib) in &b.rss {
         goal(
             &format!("{what} at {size}, MiB (≤ 64)"),

@@ -259,3 +259,96 @@ pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
     );
     Ok((loads, Some((kib, cores))))
 }
+
+/// `scan` of a tree of about 200 MB of text beside ripgrep on the same tree
+/// with the token's pattern (same walker and matcher, plus a checksum per
+/// candidate). Medians in ms: (tokenctl, rg).
+pub fn scan(b: &mut Bench, bin: &Path) -> Result<()> {
+    if !have("rg") {
+        eprintln!("scan skipped: ripgrep not found (apt-get install ripgrep)");
+        return Ok(());
+    }
+    let tree = b.dir.join("scan-tree");
+    if !tree.exists() {
+        eprintln!("  writing a 200 MB tree…");
+        let real = tokenctl::token::generate_with_prefix(tokenctl::token::Kind::Api, "ScanBnch")?;
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        const WORDS: [&str; 12] = [
+            "token",
+            "device",
+            "pool",
+            "request",
+            "GET",
+            "/api/v1/data",
+            "200",
+            "user=alice",
+            "tkc1",
+            "latency_ms=12",
+            "plant-a",
+            "Authorization:",
+        ];
+        for d in 0..20 {
+            let dir = tree.join(format!("d{d:02}"));
+            std::fs::create_dir_all(&dir)?;
+            for f in 0..100 {
+                let mut text = String::with_capacity(105_000);
+                let mut line = 0;
+                while text.len() < 100_000 {
+                    line += 1;
+                    for _ in 0..10 {
+                        text.push_str(WORDS[(next() % 12) as usize]);
+                        text.push(' ');
+                    }
+                    if line % 997 == 0 {
+                        // A look-alike now and then, a real token rarely.
+                        text.push_str(&format!("tkc1{:046}", next() % 1_000_000));
+                        if (d * 100 + f) % 50 == 0 {
+                            text.push(' ');
+                            text.push_str(real.as_str());
+                        }
+                    }
+                    text.push('\n');
+                }
+                std::fs::write(dir.join(format!("f{f:03}.log")), text)?;
+            }
+        }
+    }
+    let runs = b.runs.min(7);
+    let nodb = b.dir.join("scan-none.db");
+    let t = tree.clone();
+    b.time(
+        "scan of a 200 MB tree",
+        "-",
+        runs,
+        None,
+        |_| {
+            let mut c = tokenctl(bin, &nodb);
+            c.arg("scan").arg(&t);
+            c
+        },
+        1,
+    )?;
+    let t = tree.clone();
+    b.time(
+        "rg -c 'tk[ca]1[A-Za-z0-9]{46}' (same tree)",
+        "-",
+        runs,
+        None,
+        |_| {
+            let mut c = Command::new("rg");
+            c.args(["-c", "tk[ca]1[A-Za-z0-9]{46}"])
+                .arg(&t)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            c
+        },
+        0,
+    )?;
+    Ok(())
+}

@@ -266,24 +266,23 @@ type Rule = Box<dyn Fn(&Token) -> bool>;
 
 pub fn prune(ctx: &Ctx, args: PruneArgs) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;
-    let (rule, matches): (String, Rule) =
-        match (&args.unused_for, &args.expired_for) {
-            (Some(d), _) => {
-                let since = before("--unused-for", d, ctx.now, span("--unused-for", d)?)?;
-                (
-                    format!("unused for {d}"),
-                    Box::new(move |t: &Token| unused_since(t, since)),
-                )
-            }
-            (None, Some(d)) => {
-                let since = before("--expired-for", d, ctx.now, span("--expired-for", d)?)?;
-                (
-                    format!("expired for {d}"),
-                    Box::new(move |t: &Token| t.expires_at.is_some_and(|e| e <= since)),
-                )
-            }
-            (None, None) => unreachable!("clap requires one rule"),
-        };
+    let (rule, matches): (String, Rule) = match (&args.unused_for, &args.expired_for) {
+        (Some(d), _) => {
+            let since = before("--unused-for", d, ctx.now, span("--unused-for", d)?)?;
+            (
+                format!("unused for {d}"),
+                Box::new(move |t: &Token| unused_since(t, since)),
+            )
+        }
+        (None, Some(d)) => {
+            let since = before("--expired-for", d, ctx.now, span("--expired-for", d)?)?;
+            (
+                format!("expired for {d}"),
+                Box::new(move |t: &Token| t.expires_at.is_some_and(|e| e <= since)),
+            )
+        }
+        (None, None) => unreachable!("clap requires one rule"),
+    };
     let actor = ctx.actor()?;
     let mut store = ctx.open(Open::Change)?;
     let mut stale = Vec::new();

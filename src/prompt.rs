@@ -100,16 +100,20 @@ pub fn confirm(question: &str, yes: bool) -> Result<()> {
     }
 }
 
-/// Ask for a value that has no default (the name of a new token).
-pub fn ask(question: &str, flag: &str) -> Result<String> {
-    if !interactive() {
-        return Err(Error::usage(format!("{flag} is required"))
-            .hint(format!("pass {flag} NAME (there is no terminal to ask on)"))
-            .into());
-    }
+/// Ask for a value, with an answer taken on Enter (`default`), asking
+/// again at once while `valid` says what is wrong with it.
+pub fn ask_valid(
+    question: &str,
+    default: Option<&str>,
+    valid: impl FnMut(&String) -> std::result::Result<(), String> + 'static,
+) -> Result<String> {
     let _asking = Asking::start();
-    let answer: String = Input::new()
-        .with_prompt(question)
+    let mut input = Input::new().with_prompt(question);
+    if let Some(d) = default {
+        input = input.default(d.to_owned());
+    }
+    let answer: String = input
+        .validate_with(valid)
         .interact_text()
         .map_err(no_answer)?;
     Ok(answer)

@@ -14,22 +14,32 @@ use crate::{Ctx, clipboard, prompt, token, when};
 pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     clipboard::clip_seconds()?;
     // Everything that needs no database is checked before one is touched.
-    let (name, pool) = match args.name {
-        Some(n) => (n, args.pool),
-        None => ask_name_and_pool(ctx, args.pool)?,
+    let asked = match &args.name {
+        Some(n) => Asked {
+            name: n.clone(),
+            pool: args.pool.clone(),
+            access: if args.read_only {
+                Access::ReadOnly
+            } else {
+                Access::ReadWrite
+            },
+            expires: args.expires.clone(),
+        },
+        None => ask_all(ctx, &args)?,
     };
+    let Asked {
+        name,
+        pool,
+        access,
+        expires,
+    } = asked;
     check_name("name", &name)?;
     if let Some(owner) = &args.owner {
         check_name("owner", owner)?;
     }
-    let expires_at = match &args.expires {
+    let expires_at = match &expires {
         Some(w) => when::expiry(w, ctx.now)?,
         None => None,
-    };
-    let access = if args.read_only {
-        Access::ReadOnly
-    } else {
-        Access::ReadWrite
     };
     let actor = ctx.actor()?;
     if let Some(pool) = &pool {
@@ -88,19 +98,77 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     )
 }
 
-/// `new` without `--name` asks for it on a terminal, then offers the
-/// registered pools when `--pool` was not given.
-fn ask_name_and_pool(ctx: &Ctx, pool: Option<String>) -> Result<(String, Option<String>)> {
-    let name = prompt::ask("Name of the new token", "--name")?;
-    if pool.is_some() || !store_exists(ctx)? {
-        return Ok((name, pool));
+/// What `new` was told or, on a terminal, asked.
+struct Asked {
+    name: String,
+    pool: Option<String>,
+    access: Access,
+    expires: Option<String>,
+}
+
+/// `new` without `--name` asks on a terminal: the name (a taken or invalid
+/// one is asked again at once), the pool when pools are registered, the
+/// access (read-only by default, the safer choice) and the expiry (90d by
+/// default; `never` allowed). What the flags already say is not asked.
+fn ask_all(ctx: &Ctx, args: &NewArgs) -> Result<Asked> {
+    if !prompt::interactive() {
+        return Err(Error::usage("--name is required")
+            .hint("pass --name NAME (there is no terminal to ask on)")
+            .into());
     }
-    let known = ctx.open(Open::Read)?.read(|db| db.pool_names())?;
-    if known.is_empty() {
-        return Ok((name, None));
+    let taken: Vec<String> = if store_exists(ctx)? {
+        ctx.open(Open::Read)?.read(|db| db.token_names())?
+    } else {
+        Vec::new()
+    };
+    let name = prompt::ask_valid("Name of the new token", None, move |n: &String| {
+        check_name("name", n).map_err(|e| e.message.clone())?;
+        if taken.contains(n) {
+            return Err(format!(
+                "a token named {} already exists; choose another",
+                quoted(n)
+            ));
+        }
+        Ok(())
+    })?;
+    let mut pool = args.pool.clone();
+    if pool.is_none() && store_exists(ctx)? {
+        let known = ctx.open(Open::Read)?.read(|db| db.pool_names())?;
+        if !known.is_empty() {
+            pool = prompt::choose("Device pool", "(no pool)", &known)?;
+        }
     }
-    let pool = prompt::choose("Device pool", "(no pool)", &known)?;
-    Ok((name, pool))
+    let access = if args.read_only {
+        Access::ReadOnly
+    } else {
+        let options = ["read-write (may also delete and reset data)".to_owned()];
+        match prompt::choose(
+            "Access",
+            "read-only (may not delete or reset data)",
+            &options,
+        )? {
+            None => Access::ReadOnly,
+            Some(_) => Access::ReadWrite,
+        }
+    };
+    let expires = match &args.expires {
+        Some(e) => Some(e.clone()),
+        None => {
+            let now = ctx.now;
+            let answer = prompt::ask_valid(
+                "Expires (never, 30d, 2w, YYYY-MM-DD)",
+                Some("90d"),
+                move |w: &String| when::expiry(w, now).map(|_| ()).map_err(|e| e.to_string()),
+            )?;
+            Some(answer)
+        }
+    };
+    Ok(Asked {
+        name,
+        pool,
+        access,
+        expires,
+    })
 }
 
 /// Whether the store exists yet (a read never creates it).

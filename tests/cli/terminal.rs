@@ -42,15 +42,48 @@ fn on_a_terminal_new_frames_the_token_and_warns_once() {
 }
 
 #[test]
-fn new_without_name_asks_for_it() {
+fn new_without_name_asks_name_access_and_expiry_with_safe_defaults() {
     let env = Env::new();
+    env.new_token("taken", &[]);
     let mut p = spawn(&env, &["new"]);
     p.exp_string("Name of the new token").unwrap();
+    // A taken name is asked again at once, not refused at the end.
+    p.send_line("taken").unwrap();
+    p.exp_string("already exists").unwrap();
     p.send_line("asked-for").unwrap();
+    // Access: read-only unless chosen otherwise; Enter takes it.
+    p.exp_string("Access").unwrap();
+    p.exp_string("read-only").unwrap();
+    p.send("\r").unwrap();
+    p.flush().unwrap();
+    // Expiry: 90d unless told otherwise; Enter takes it.
+    p.exp_string("Expires").unwrap();
+    p.exp_string("90d").unwrap();
+    p.send("\r").unwrap();
+    p.flush().unwrap();
     p.exp_string("Created token \"asked-for\"").unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
-    assert_eq!(env.token("asked-for")["pool"], serde_json::Value::Null);
+    let t = env.token("asked-for");
+    assert_eq!(t["pool"], serde_json::Value::Null);
+    assert_eq!(t["access"], "read-only");
+    let expires = chrono::DateTime::parse_from_rfc3339(t["expires_at"].as_str().unwrap()).unwrap();
+    let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days();
+    assert!((89..=90).contains(&days), "{days}");
+}
+
+#[test]
+fn new_asks_only_what_the_flags_leave_open_and_never_is_an_answer() {
+    let env = Env::new();
+    let mut p = spawn(&env, &["new", "--read-only"]);
+    p.exp_string("Name of the new token").unwrap();
+    p.send_line("forever").unwrap();
+    p.exp_string("Expires").unwrap();
+    p.send_line("never").unwrap();
+    p.exp_string("Created token \"forever\"").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    assert_eq!(env.token("forever")["expires_at"], serde_json::Value::Null);
 }
 
 #[test]
@@ -67,10 +100,20 @@ fn new_without_name_offers_the_registered_pools() {
     p.send("\x1b[B").unwrap();
     p.send("\r").unwrap();
     p.flush().unwrap();
+    // Read-write this time (down once), and the default expiry.
+    p.exp_string("Access").unwrap();
+    p.exp_string("read-write").unwrap();
+    p.send("\x1b[B").unwrap();
+    p.send("\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Expires").unwrap();
+    p.send("\r").unwrap();
+    p.flush().unwrap();
     p.exp_string("Created token \"pooled\"").unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
     assert_eq!(env.token("pooled")["pool"], "plant-b");
+    assert_eq!(env.token("pooled")["access"], "read-write");
 }
 
 #[test]

@@ -44,3 +44,44 @@ fn usage_errors_are_one_line_with_exit_2() {
         assert!(line.contains("hint"), "{line}");
     }
 }
+
+/// The README's quick tour, every `sh` block of it in order, run as one
+/// script against a fresh store: it is one story that works as written.
+#[test]
+fn the_readme_tour_runs_in_order() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("## A quick tour").expect("the tour");
+    let end = start + readme[start..].find("\n## Shell completions").unwrap();
+    let tour = &readme[start..end];
+    let mut script = String::from("set -eu\n");
+    // jq is the reader's; where it is missing, a stand-in for `jq -r .KEY`.
+    script.push_str(
+        "command -v jq >/dev/null || jq() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1].split(\".\")[1]])' \"$2\"; }\n",
+    );
+    script.push_str("tokenctl() { \"$TOKENCTL_BIN\" \"$@\"; }\n");
+    for block in tour.split("```sh\n").skip(1) {
+        script.push_str(&block[..block.find("```").unwrap()]);
+    }
+    let env = Env::new();
+    let out = env
+        .shell(&script)
+        .env("TOKENCTL_BIN", env!("CARGO_BIN_EXE_tokenctl"))
+        .current_dir(env.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the tour failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("refused: ci is read-only"), "{stdout}");
+    assert!(env.dir.path().join("audit.csv").exists());
+    // The story as the log tells it: every change by alice.
+    let log = env.log();
+    assert!(log.iter().all(|e| e["actor"] == "alice"), "{log:?}");
+    assert_eq!(log[0]["op"], "delete");
+    env.ok(&["log", "verify"]);
+}

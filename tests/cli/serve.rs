@@ -703,3 +703,120 @@ fn two_servers_on_one_store_both_refuse_at_once() {
         assert_eq!(r.json()["reason"], "disabled");
     }
 }
+
+/// A code block of the README, by its fence's language.
+fn readme_block(lang: &str) -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let fence = format!("```{lang}\n");
+    let start = readme
+        .find(&fence)
+        .unwrap_or_else(|| panic!("a {lang} block"))
+        + fence.len();
+    readme[start..start + readme[start..].find("```").unwrap()].to_owned()
+}
+
+/// What the README's snippets promise, through the proxy: a good token
+/// passes with its identity, none or a bad one is 401.
+fn snippet_holds(env: &Env, port: u16, t: &str) {
+    let good = get(
+        port,
+        "/data",
+        &[("Authorization", &bearer(t)), ("X-Tokenctl-Name", "forged")],
+    );
+    assert_eq!(good.status, 200, "{}", good.body);
+    assert!(good.body.contains("x-tokenctl-name: ci"), "{}", good.body);
+    assert!(!good.body.contains("forged"), "{}", good.body);
+    assert_eq!(get(port, "/data", &[]).status, 401);
+    assert_eq!(
+        get(port, "/data", &[("Authorization", "Bearer junk")]).status,
+        401
+    );
+    env.ok(&["disable", "ci"]);
+    assert_eq!(
+        get(port, "/data", &[("Authorization", &bearer(t))]).status,
+        401
+    );
+}
+
+#[test]
+fn the_readme_nginx_snippet_works_as_written() {
+    if !have("nginx", "the_readme_nginx_snippet_works_as_written") {
+        return;
+    }
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let s = Serve::start(&env, &["--quiet"]);
+    let up = upstream();
+    let port = free_port();
+    let dir = env.dir.path().join("nginx-readme");
+    std::fs::create_dir_all(&dir).unwrap();
+    let snippet = readme_block("nginx")
+        .replace("127.0.0.1:3000", &format!("127.0.0.1:{up}"))
+        .replace("127.0.0.1:8787", &format!("127.0.0.1:{}", s.port));
+    let d = dir.display();
+    let conf = format!(
+        "daemon off; master_process off; worker_processes 1; user root;
+         pid {d}/nginx.pid; error_log {d}/error.log;
+         events {{ worker_connections 64; }}
+         http {{
+           access_log off;
+           client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;
+           fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
+           server {{ listen 127.0.0.1:{port}; {snippet} }}
+         }}"
+    );
+    let path = dir.join("nginx.conf");
+    std::fs::write(&path, conf).unwrap();
+    let mut nginx = std::process::Command::new("nginx")
+        .arg("-c")
+        .arg(&path)
+        .arg("-p")
+        .arg(&dir)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(port, "nginx");
+    snippet_holds(&env, port, &t);
+    let _ = nginx.kill();
+    let _ = nginx.wait();
+}
+
+#[test]
+fn the_readme_caddy_snippet_works_as_written() {
+    if !have("caddy", "the_readme_caddy_snippet_works_as_written") {
+        return;
+    }
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let s = Serve::start(&env, &["--quiet"]);
+    let up = upstream();
+    let port = free_port();
+    let dir = env.dir.path().join("caddy-readme");
+    std::fs::create_dir_all(&dir).unwrap();
+    let snippet = readme_block("caddyfile")
+        .replace("example.com", &format!("http://127.0.0.1:{port}"))
+        .replace("127.0.0.1:3000", &format!("127.0.0.1:{up}"))
+        // The snippet asks for write access: this token may write.
+        .replace("127.0.0.1:8787", &format!("127.0.0.1:{}", s.port));
+    let caddyfile = format!(
+        "{{\n admin off\n auto_https off\n storage file_system {}\n}}\n{snippet}",
+        dir.display()
+    );
+    let path = dir.join("Caddyfile");
+    std::fs::write(&path, caddyfile).unwrap();
+    let mut caddy = std::process::Command::new("caddy")
+        .args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(&path)
+        .env("HOME", &dir)
+        .env("XDG_DATA_HOME", &dir)
+        .env("XDG_CONFIG_HOME", &dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(port, "caddy");
+    snippet_holds(&env, port, &t);
+    let _ = caddy.kill();
+    let _ = caddy.wait();
+}

@@ -14,6 +14,14 @@ use crate::store::location::PgUrl;
 /// What `tokenctl_schema` says about the tables: they are ours.
 const APPLICATION: &str = "tokenctl";
 
+/// Whether `tokenctl_schema` exists, and how many of our other tables do,
+/// from one MVCC snapshot of the catalog (`to_regclass` reads the catalog
+/// caches, which another tokenctl's concurrent set-up can make disagree
+/// with a query's snapshot).
+const TABLES: &str = "SELECT count(*) FILTER (WHERE tablename = 'tokenctl_schema') > 0,
+        count(*) FILTER (WHERE tablename = ANY($1))
+   FROM pg_catalog.pg_tables WHERE schemaname = current_schema()";
+
 /// The tables tokenctl makes (besides `tokenctl_schema`).
 const OURS: [&str; 5] = ["pools", "tokens", "access_tokens", "log", "log_head"];
 
@@ -138,14 +146,9 @@ fn newer(url: &PgUrl, version: i32) -> anyhow::Error {
 /// What the database holds, read without changing anything.
 pub fn identify(client: &mut Client, url: &PgUrl) -> Result<Identity> {
     let row = client
-        .query_one(
-            "SELECT to_regclass('tokenctl_schema') IS NOT NULL,
-                    (SELECT count(*) FROM pg_catalog.pg_tables
-                      WHERE schemaname = current_schema() AND tablename = ANY($1))",
-            &[&OURS.to_vec()],
-        )
+        .query_one(TABLES, &[&OURS.to_vec()])
         .map_err(|e| in_contract_terms(e.into()))?;
-    let (has_schema, ours): (bool, i64) = (row.get(0), row.get(1));
+    let (has_schema, ours): (bool, i64) = (row.try_get(0)?, row.try_get(1)?);
     if !has_schema {
         return if ours == 0 {
             Ok(Identity::Missing)
@@ -215,12 +218,7 @@ fn migrate_once(client: &mut Client, url: &PgUrl) -> Result<()> {
     let mut tx = client.transaction()?;
     // One statement, so one snapshot: another tokenctl may be setting up
     // the same database right now, and commit between two statements.
-    let row = tx.query_one(
-        "SELECT to_regclass('tokenctl_schema') IS NOT NULL,
-                (SELECT count(*) FROM pg_catalog.pg_tables
-                  WHERE schemaname = current_schema() AND tablename = ANY($1))",
-        &[&OURS.to_vec()],
-    )?;
+    let row = tx.query_one(TABLES, &[&OURS.to_vec()])?;
     let (has_schema, ours): (bool, i64) = (row.try_get(0)?, row.try_get(1)?);
     if !has_schema {
         if ours > 0 {

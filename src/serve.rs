@@ -340,6 +340,12 @@ fn header_value(s: &str) -> HeaderValue {
     HeaderValue::from_str(&encoded).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The prefix of the token presented, for the access log (prefixes are
+/// not secret; the token never is logged).
+fn presented_prefix(input: &str) -> Option<String> {
+    verify::presented(input).map(|t| crate::token::prefix_of(&t).to_owned())
+}
+
 /// The checked token, blocking work on the blocking pool; the bookkeeping
 /// (`last_used`) after the answer, off its path.
 async fn verified(
@@ -373,8 +379,7 @@ async fn check(
         line.reason = Some("malformed");
         return no_token();
     };
-    // Prefixes are not secret: the access log names the one presented.
-    line.prefix = verify::presented(&input).map(|t| crate::token::prefix_of(&t).to_owned());
+    line.prefix = presented_prefix(&input);
     let outcome = match verified(state, input, needs).await {
         Ok(o) => o,
         Err(e) => return unavailable(&e),
@@ -385,7 +390,6 @@ async fn check(
             refused(reason, reason.explain())
         }
         Ok(good) => {
-            line.prefix = Some(good.prefix.clone());
             let mut shown = good.token.clone();
             shown.last_used = Some(chrono::Utc::now().date_naive());
             let mut r = json(
@@ -433,6 +437,7 @@ async fn exchange(
         line.reason = Some("malformed");
         return no_token();
     };
+    line.prefix = presented_prefix(&input);
     let good = match verified(state, input, Requirements::default()).await {
         Err(e) => return unavailable(&e),
         Ok(Err(reason)) => {
@@ -445,7 +450,6 @@ async fn exchange(
         }
         Ok(Ok(good)) => good,
     };
-    line.prefix = Some(good.prefix.clone());
     let worker = Arc::clone(state);
     let issued = tokio::task::spawn_blocking(move || {
         crate::commands::exchange::issue_access(&worker.verifier, &good, ttl, chrono::Utc::now())

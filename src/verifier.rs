@@ -243,7 +243,8 @@ impl Verifier {
     /// today (as far as this process knows), or the first use of a renewed
     /// token, which ends its old secret's grace.
     pub fn needs_recording(&self, good: &Good) -> bool {
-        let today = Utc::now().date_naive();
+        let now = Utc::now();
+        let today = now.date_naive();
         let ends_grace = good.via == (Via::Current { ends_grace: true });
         let known = self
             .recorded
@@ -251,7 +252,7 @@ impl Verifier {
             .unwrap_or_else(|e| e.into_inner())
             .get(&good.token.id)
             == Some(&today);
-        ends_grace || (!known && verify::needs_recording(good, Utc::now()))
+        ends_grace || (!known && verify::needs_recording(good, now))
     }
 
     /// Write the bookkeeping of a good check: `last_used` at most once a day

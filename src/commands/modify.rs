@@ -146,7 +146,7 @@ pub fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
         ));
     } else {
         // Say what changed: `access: read-only → read-write`.
-        let what = crate::output::human_details(&Value::Object(shown).to_string());
+        let what = crate::output::human_details(&Value::Object(shown));
         ctx.out
             .note(format!("Modified token {}: {what}.", quoted(&t.name)));
     }

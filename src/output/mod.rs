@@ -230,7 +230,11 @@ impl Output {
                 (e.op.as_str().to_owned(), None),
                 (e.token.clone().unwrap_or_default(), None),
                 (e.prefix.clone().unwrap_or_default(), None),
-                (human_details(e.details.get()), None),
+                (
+                    serde_json::from_str(e.details.get())
+                        .map_or_else(|_| e.details.get().to_owned(), |d| human_details(&d)),
+                    None,
+                ),
             ]
         };
         self.rows(
@@ -409,9 +413,9 @@ pub fn human_time(t: Option<DateTime<Utc>>) -> String {
 }
 
 /// Details for people: `access: read-write → read-only; reason: rotation`.
-pub fn human_details(details: &str) -> String {
-    let Ok(Value::Object(m)) = serde_json::from_str::<Value>(details) else {
-        return details.to_owned();
+pub fn human_details(details: &Value) -> String {
+    let Value::Object(m) = details else {
+        return details.to_string();
     };
     let show = |v: &Value| match v {
         Value::Null => "none".to_owned(),

@@ -124,23 +124,7 @@ impl Env {
 
     /// The first column of every row, as text.
     pub fn texts(&self, sql: &str) -> Vec<String> {
-        match &self.pg {
-            Some(pg) => pg
-                .client()
-                .query(sql, &[])
-                .unwrap()
-                .iter()
-                .map(|r| r.get(0))
-                .collect(),
-            None => self
-                .conn()
-                .prepare(sql)
-                .unwrap()
-                .query_map([], |r| r.get(0))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap(),
-        }
+        self.column(sql)
     }
 
     pub fn text(&self, sql: &str) -> String {
@@ -149,6 +133,14 @@ impl Env {
 
     /// The first column of every row, as whole numbers.
     pub fn ints(&self, sql: &str) -> Vec<i64> {
+        self.column(sql)
+    }
+
+    /// The first column of every row, on either engine.
+    fn column<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: rusqlite::types::FromSql + for<'a> ::postgres::types::FromSql<'a>,
+    {
         match &self.pg {
             Some(pg) => pg
                 .client()

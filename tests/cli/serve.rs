@@ -552,6 +552,72 @@ fn through_proxy(env: &Env, port: u16, t: &str, challenge_passed: bool) {
     env.ok(&["enable", "ci"]);
 }
 
+/// A proxy process, stopped when dropped (also when a check fails).
+struct Proxy(Child);
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// nginx in the foreground with `server` (listening on `port`) as its only
+/// server block, every path it writes under `dir`.
+fn nginx(dir: &std::path::Path, port: u16, server: &str) -> Proxy {
+    std::fs::create_dir_all(dir).unwrap();
+    let d = dir.display();
+    let conf = format!(
+        "daemon off; master_process off; worker_processes 1; user root;
+         pid {d}/nginx.pid; error_log {d}/error.log;
+         events {{ worker_connections 64; }}
+         http {{
+           access_log off;
+           client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;
+           fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
+           server {{ listen 127.0.0.1:{port}; {server} }}
+         }}"
+    );
+    let path = dir.join("nginx.conf");
+    std::fs::write(&path, conf).unwrap();
+    let child = std::process::Command::new("nginx")
+        .arg("-c")
+        .arg(&path)
+        .arg("-p")
+        .arg(dir)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let proxy = Proxy(child);
+    wait_for(port, "nginx");
+    proxy
+}
+
+/// Caddy with `site` (which listens on `port`), no admin API, no HTTPS,
+/// its storage under `dir`.
+fn caddy(dir: &std::path::Path, port: u16, site: &str) -> Proxy {
+    std::fs::create_dir_all(dir).unwrap();
+    let caddyfile = format!(
+        "{{\n admin off\n auto_https off\n storage file_system {}\n}}\n{site}",
+        dir.display()
+    );
+    let path = dir.join("Caddyfile");
+    std::fs::write(&path, caddyfile).unwrap();
+    let child = std::process::Command::new("caddy")
+        .args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(&path)
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir)
+        .env("XDG_CONFIG_HOME", dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let proxy = Proxy(child);
+    wait_for(port, "caddy");
+    proxy
+}
+
 #[test]
 fn behind_nginx_auth_request() {
     if !have("nginx", "behind_nginx_auth_request") {
@@ -562,9 +628,6 @@ fn behind_nginx_auth_request() {
     let s = Serve::start(&env, &["--quiet"]);
     let up = upstream();
     let port = free_port();
-    let dir = env.dir.path().join("nginx");
-    std::fs::create_dir_all(&dir).unwrap();
-    let d = dir.display();
     let auth = |access: &str| {
         format!(
             "location = /_auth_{access} {{
@@ -588,38 +651,15 @@ fn behind_nginx_auth_request() {
             }}"
         )
     };
-    let conf = format!(
-        "daemon off; master_process off; worker_processes 1; user root;
-         pid {d}/nginx.pid; error_log {d}/error.log;
-         events {{ worker_connections 64; }}
-         http {{
-           access_log off;
-           client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;
-           fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
-           server {{
-             listen 127.0.0.1:{port};
-             {} {} {} {}
-           }}
-         }}",
+    let server = [
         protected("/write/", "write"),
         protected("/", "read"),
         auth("read"),
         auth("write"),
-    );
-    let conf_path = dir.join("nginx.conf");
-    std::fs::write(&conf_path, conf).unwrap();
-    let mut nginx = std::process::Command::new("nginx")
-        .arg("-c")
-        .arg(&conf_path)
-        .arg("-p")
-        .arg(&dir)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for(port, "nginx");
+    ]
+    .join(" ");
+    let _nginx = nginx(&env.dir.path().join("nginx"), port, &server);
     through_proxy(&env, port, &t, true);
-    let _ = nginx.kill();
-    let _ = nginx.wait();
 }
 
 #[test]
@@ -632,15 +672,8 @@ fn behind_caddy_forward_auth() {
     let s = Serve::start(&env, &["--quiet"]);
     let up = upstream();
     let port = free_port();
-    let dir = env.dir.path().join("caddy");
-    std::fs::create_dir_all(&dir).unwrap();
-    let caddyfile = format!(
-        "{{
-            admin off
-            auto_https off
-            storage file_system {d}
-        }}
-        http://127.0.0.1:{port} {{
+    let site = format!(
+        "http://127.0.0.1:{port} {{
             handle /write/* {{
                 forward_auth 127.0.0.1:{sp} {{
                     uri /auth?access=write
@@ -656,25 +689,10 @@ fn behind_caddy_forward_auth() {
                 reverse_proxy 127.0.0.1:{up}
             }}
         }}",
-        d = dir.display(),
         sp = s.port,
     );
-    let path = dir.join("Caddyfile");
-    std::fs::write(&path, caddyfile).unwrap();
-    let mut caddy = std::process::Command::new("caddy")
-        .args(["run", "--adapter", "caddyfile", "--config"])
-        .arg(&path)
-        .env("HOME", &dir)
-        .env("XDG_DATA_HOME", &dir)
-        .env("XDG_CONFIG_HOME", &dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for(port, "caddy");
+    let _caddy = caddy(&env.dir.path().join("caddy"), port, &site);
     through_proxy(&env, port, &t, true);
-    let _ = caddy.kill();
-    let _ = caddy.wait();
 }
 
 /// Two servers on one store (on PostgreSQL in CI's second run: as on many
@@ -749,37 +767,11 @@ fn the_readme_nginx_snippet_works_as_written() {
     let s = Serve::start(&env, &["--quiet"]);
     let up = upstream();
     let port = free_port();
-    let dir = env.dir.path().join("nginx-readme");
-    std::fs::create_dir_all(&dir).unwrap();
     let snippet = readme_block("nginx")
         .replace("127.0.0.1:3000", &format!("127.0.0.1:{up}"))
         .replace("127.0.0.1:8787", &format!("127.0.0.1:{}", s.port));
-    let d = dir.display();
-    let conf = format!(
-        "daemon off; master_process off; worker_processes 1; user root;
-         pid {d}/nginx.pid; error_log {d}/error.log;
-         events {{ worker_connections 64; }}
-         http {{
-           access_log off;
-           client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;
-           fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
-           server {{ listen 127.0.0.1:{port}; {snippet} }}
-         }}"
-    );
-    let path = dir.join("nginx.conf");
-    std::fs::write(&path, conf).unwrap();
-    let mut nginx = std::process::Command::new("nginx")
-        .arg("-c")
-        .arg(&path)
-        .arg("-p")
-        .arg(&dir)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for(port, "nginx");
+    let _nginx = nginx(&env.dir.path().join("nginx-readme"), port, &snippet);
     snippet_holds(&env, port, &t);
-    let _ = nginx.kill();
-    let _ = nginx.wait();
 }
 
 #[test]
@@ -792,31 +784,11 @@ fn the_readme_caddy_snippet_works_as_written() {
     let s = Serve::start(&env, &["--quiet"]);
     let up = upstream();
     let port = free_port();
-    let dir = env.dir.path().join("caddy-readme");
-    std::fs::create_dir_all(&dir).unwrap();
-    let snippet = readme_block("caddyfile")
+    let site = readme_block("caddyfile")
         .replace("example.com", &format!("http://127.0.0.1:{port}"))
         .replace("127.0.0.1:3000", &format!("127.0.0.1:{up}"))
         // The snippet asks for write access: this token may write.
         .replace("127.0.0.1:8787", &format!("127.0.0.1:{}", s.port));
-    let caddyfile = format!(
-        "{{\n admin off\n auto_https off\n storage file_system {}\n}}\n{snippet}",
-        dir.display()
-    );
-    let path = dir.join("Caddyfile");
-    std::fs::write(&path, caddyfile).unwrap();
-    let mut caddy = std::process::Command::new("caddy")
-        .args(["run", "--adapter", "caddyfile", "--config"])
-        .arg(&path)
-        .env("HOME", &dir)
-        .env("XDG_DATA_HOME", &dir)
-        .env("XDG_CONFIG_HOME", &dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for(port, "caddy");
+    let _caddy = caddy(&env.dir.path().join("caddy-readme"), port, &site);
     snippet_holds(&env, port, &t);
-    let _ = caddy.kill();
-    let _ = caddy.wait();
 }

@@ -44,15 +44,17 @@ pub struct Settings {
 
 struct State {
     verifier: Verifier,
+    /// Whether the store is a local SQLite file (see [`verified`]).
+    local: bool,
     quiet: bool,
     metrics: Metrics,
 }
 
 pub fn run(ctx: &Ctx, settings: Settings) -> Result<()> {
-    keep_large_allocations_apart();
     let verifier = Verifier::at(ctx.db.clone(), settings.options)?;
     let state = Arc::new(State {
         verifier,
+        local: matches!(ctx.db, crate::store::Location::Sqlite(_)),
         quiet: settings.quiet,
         metrics: Metrics::default(),
     });
@@ -67,20 +69,6 @@ pub fn run(ctx: &Ctx, settings: Settings) -> Result<()> {
     drop(runtime);
     drop(state);
     outcome
-}
-
-/// argon2 takes 19 MiB a verification. glibc's malloc raises its mmap
-/// threshold after such a block is freed, and then keeps later ones in the
-/// calling thread's arena: with many threads taking turns at hashing, every
-/// thread would keep 19 MiB resident. A fixed threshold sends every large
-/// block to mmap and back to the system when freed, so memory stays within
-/// `--max-hashing` × 19 MiB however many threads hash.
-fn keep_large_allocations_apart() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes the allocator's tuning.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-    }
 }
 
 async fn serve(listen: SocketAddr, state: Arc<State>) -> Result<()> {
@@ -187,7 +175,7 @@ async fn route(
     if path == "/auth" || path.starts_with("/auth/") {
         let needs = requirements(req.uri().query(), req.headers());
         let input = authorization(req.headers());
-        return check(state, input, needs, line).await;
+        return check(state, input, needs, Answer::HeadersOnly, line).await;
     }
     if path == "/v1/verify" || path == "/v1/exchange" {
         if req.method() != Method::POST {
@@ -221,7 +209,7 @@ async fn route(
                 .filter(|b| !b.is_empty())
         });
         if path == "/v1/verify" {
-            return check(state, input, needs, line).await;
+            return check(state, input, needs, Answer::Json, line).await;
         }
         return exchange(state, input, query.as_deref(), line).await;
     }
@@ -353,10 +341,28 @@ async fn verified(
     input: String,
     needs: Requirements,
 ) -> std::result::Result<std::result::Result<Good, Reason>, anyhow::Error> {
+    // On a local SQLite file, the row's re-read takes microseconds: a
+    // check that needs no argon2 work (a remembered token, an unknown
+    // prefix) is answered on the event loop, without a hop to the blocking
+    // pool, which costed more than the check. PostgreSQL's client blocks
+    // on the network, so every check of it goes to the pool.
+    if state.local
+        && let Some(outcome) = state.verifier.check_without_hashing(&input, &needs)?
+    {
+        return record_later(state, outcome);
+    }
     let worker = Arc::clone(state);
     let outcome = tokio::task::spawn_blocking(move || worker.verifier.check_now(&input, &needs))
         .await
         .map_err(|e| anyhow::anyhow!("the check stopped: {e}"))??;
+    record_later(state, outcome)
+}
+
+/// A good check's bookkeeping, on the blocking pool after the answer.
+fn record_later(
+    state: &Arc<State>,
+    outcome: std::result::Result<Good, Reason>,
+) -> std::result::Result<std::result::Result<Good, Reason>, anyhow::Error> {
     if let Ok(good) = &outcome
         && state.verifier.needs_recording(good)
     {
@@ -369,10 +375,22 @@ async fn verified(
     Ok(outcome)
 }
 
+/// What a good check's answer carries besides the identity headers.
+#[derive(Clone, Copy, PartialEq)]
+enum Answer {
+    /// Nothing (`/auth`): nginx's `auth_request` reads only the head of
+    /// the answer, and drops its keep-alive connection to serve when a body
+    /// follows, a new connection for every request.
+    HeadersOnly,
+    /// `verify --format json`'s object (`/v1/verify`).
+    Json,
+}
+
 async fn check(
     state: &Arc<State>,
     input: Option<String>,
     needs: Requirements,
+    answer: Answer,
     line: &mut Line,
 ) -> Response<Full<Bytes>> {
     let Some(input) = input else {
@@ -390,12 +408,16 @@ async fn check(
             refused(reason, reason.explain())
         }
         Ok(good) => {
-            let mut shown = good.token.clone();
-            shown.last_used = Some(chrono::Utc::now().date_naive());
-            let mut r = json(
-                StatusCode::OK,
-                &Accepted::new(&shown, &good, chrono::Utc::now()),
-            );
+            let mut r = if answer == Answer::Json {
+                let mut shown = good.token.clone();
+                shown.last_used = Some(chrono::Utc::now().date_naive());
+                json(
+                    StatusCode::OK,
+                    &Accepted::new(&shown, &good, chrono::Utc::now()),
+                )
+            } else {
+                Response::new(Full::new(Bytes::new()))
+            };
             let h = r.headers_mut();
             h.insert("x-tokenctl-name", header_value(&good.token.name));
             h.insert("x-tokenctl-prefix", header_value(&good.prefix));

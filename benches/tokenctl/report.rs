@@ -213,6 +213,14 @@ pub fn serve(b: &Bench, loads: &[crate::serve::Load], flood: crate::serve::Flood
         0.90,
         true,
     );
+    if let Some(v) = cold
+        .zip(rps(crate::serve::ARGON2_ALONE))
+        .map(|(a, f)| a / f)
+    {
+        println!(
+            "| (for comparison) every check argon2 / argon2 alone on every core at once | {v:.3} | - |"
+        );
+    }
     if let Some((kib, slots)) = flood {
         let limit = 64.0 + 20.0 * slots as f64;
         goal(

@@ -122,6 +122,34 @@ fn nginx(dir: &Path, port: u16, server: &str) -> Result<Running> {
     Ok(Running(child))
 }
 
+/// The load row of argon2 alone on every core (not through HTTP).
+pub const ARGON2_ALONE: &str = "argon2 alone, every core at once (no HTTP)";
+
+/// Verifications per second with `cores` threads verifying at once, each
+/// in its own warm working memory, for `seconds`.
+fn all_cores(token: &str, cores: usize, seconds: u32) -> Result<f64> {
+    let stored = tokenctl::token::hash(token)?;
+    let until = Instant::now() + Duration::from_secs(seconds.into());
+    let start = Instant::now();
+    let done: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..cores)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut memory = tokenctl::token::Memory::new();
+                    let mut n = 0;
+                    while Instant::now() < until {
+                        assert!(tokenctl::token::matches_in(token, &stored, &mut memory));
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+    });
+    Ok(done as f64 / start.elapsed().as_secs_f64())
+}
+
 /// Peak resident memory of a running process, in KiB.
 fn peak_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -183,24 +211,32 @@ pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
     let _nginx = nginx(&dir, nginx_port, &serve_port.to_string())?;
     let seconds = if b.runs < 21 { 3 } else { 6 };
     let mut loads = Vec::new();
-    let mut run = |what: &str, path: &str, script: Option<&Path>| -> Result<()> {
-        let (rps, bad) = wrk(nginx_port, path, script, seconds)?;
-        eprintln!("  {what:<40} {rps:>12.0} requests/s ({bad} non-2xx)");
-        loads.push(Load {
-            what: what.into(),
-            rps,
-        });
-        Ok(())
-    };
-    run("nginx static file (ceiling)", "/static/index.html", None)?;
+    let run =
+        |loads: &mut Vec<Load>, what: &str, path: &str, script: Option<&Path>| -> Result<()> {
+            let (rps, bad) = wrk(nginx_port, path, script, seconds)?;
+            eprintln!("  {what:<40} {rps:>12.0} requests/s ({bad} non-2xx)");
+            loads.push(Load {
+                what: what.into(),
+                rps,
+            });
+            Ok(())
+        };
+    run(
+        &mut loads,
+        "nginx static file (ceiling)",
+        "/static/index.html",
+        None,
+    )?;
     let basic = rotating_script(&dir, "basic", &["Basic dXNlcjpwdw==".to_owned()])?;
     run(
+        &mut loads,
         "nginx auth_basic, bcrypt cost 8 (peer)",
         "/basic/index.html",
         Some(&basic),
     )?;
     let one = rotating_script(&dir, "one", &[format!("Bearer {}", tokens[0])])?;
     run(
+        &mut loads,
         "nginx + serve, one remembered token",
         "/protected/index.html",
         Some(&one),
@@ -218,9 +254,21 @@ pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
     ]);
     let cold = Running(cold.spawn()?);
     wait_for(serve_port)?;
+    // What the machine allows: argon2 alone on every core at once, in
+    // warm memory, no HTTP (cores share caches and memory bandwidth).
+    let alone = all_cores(&tokens[0], cores, seconds)?;
+    eprintln!(
+        "  {:<40} {alone:>12.0} verifications/s",
+        "argon2 alone, every core at once"
+    );
+    loads.push(Load {
+        what: ARGON2_ALONE.into(),
+        rps: alone,
+    });
     let many: Vec<String> = tokens.iter().map(|t| format!("Bearer {t}")).collect();
     let rotate = rotating_script(&dir, "many", &many)?;
     run(
+        &mut loads,
         "nginx + serve, every check argon2",
         "/protected/index.html",
         Some(&rotate),

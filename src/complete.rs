@@ -15,13 +15,44 @@ fn store() -> Option<Store> {
     Store::open(&Location::parse(path), Open::Read).ok()
 }
 
+/// The shell that asked (`COMPLETE`), read before clap_complete takes the
+/// variable out of the environment.
+static SHELL: std::sync::OnceLock<Option<std::ffi::OsString>> = std::sync::OnceLock::new();
+
+pub fn when_asked() {
+    SHELL.get_or_init(|| std::env::var_os("COMPLETE"));
+    clap_complete::CompleteEnv::with_factory(<crate::cli::Cli as clap::CommandFactory>::command)
+        .complete();
+}
+
+/// A name as the calling shell must receive it. bash inserts a candidate
+/// as it is, so a name with a space or a shell character is given escaped
+/// (`beta\ bot`); zsh and fish quote candidates themselves.
+fn for_shell(name: String) -> String {
+    if SHELL
+        .get()
+        .and_then(Option::as_ref)
+        .is_none_or(|s| s != "bash")
+    {
+        return name;
+    }
+    let mut escaped = String::with_capacity(name.len());
+    for c in name.chars() {
+        if !(c.is_alphanumeric() || "._-+,:/@%^=".contains(c)) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
 pub fn token_names() -> Vec<CompletionCandidate> {
     let mut found = Vec::new();
     if let Some(mut store) = store() {
         let _ = store.read(|db| {
             db.each_token(None, &mut |t| {
                 found.push(
-                    CompletionCandidate::new(t.name)
+                    CompletionCandidate::new(for_shell(t.name))
                         .help(Some(format!("prefix {}", t.prefix).into())),
                 );
                 Ok(())
@@ -36,6 +67,6 @@ pub fn pool_names() -> Vec<CompletionCandidate> {
         .and_then(|mut s| s.read(|db| db.pool_names()).ok())
         .unwrap_or_default()
         .into_iter()
-        .map(CompletionCandidate::new)
+        .map(|p| CompletionCandidate::new(for_shell(p)))
         .collect()
 }

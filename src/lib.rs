@@ -71,6 +71,13 @@ pub fn default_db_path() -> Result<std::path::PathBuf> {
     Ok(dirs.data_dir().join("tokenctl").join("tokenctl.db"))
 }
 
+/// Dynamic completion: `COMPLETE=bash tokenctl` prints the shell's script,
+/// and the shell calls back with `COMPLETE` set for candidates, which this
+/// prints before exiting. Without `COMPLETE` it returns at once.
+pub fn complete_when_asked() {
+    complete::when_asked();
+}
+
 /// The clipboard holder (`tokenctl __clipboard-holder`, started by tokenctl
 /// itself to serve a copied token until its deadline): not part of the
 /// command surface, so it is in no help, completion or man page.

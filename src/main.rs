@@ -1,10 +1,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // `COMPLETE=bash tokenctl` prints the dynamic completion script, and the
-    // shell calls back here for candidates; otherwise this returns at once.
-    clap_complete::CompleteEnv::with_factory(<tokenctl::cli::Cli as clap::CommandFactory>::command)
-        .complete();
+    tokenctl::complete_when_asked();
     let outcome = if tokenctl::clipboard_holder_requested() {
         tokenctl::hold_clipboard()
     } else {

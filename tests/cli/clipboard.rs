@@ -22,22 +22,11 @@ impl Drop for Xvfb {
     }
 }
 
-fn have(program: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Start Xvfb on a free display, or return None (skip) where it is absent.
 fn xvfb(test: &str) -> Option<Xvfb> {
-    if !(have("Xvfb") && have("xclip")) {
-        assert!(
-            std::env::var("TOKENCTL_REQUIRE_XVFB").is_err(),
-            "Xvfb and xclip are required here (TOKENCTL_REQUIRE_XVFB is set)"
-        );
-        eprintln!("skipping {test}: Xvfb or xclip is not installed");
+    let require = "TOKENCTL_REQUIRE_XVFB";
+    if !(crate::have_program("Xvfb", require, test) && crate::have_program("xclip", require, test))
+    {
         return None;
     }
     // Displays from the pid (test binaries differ) and a counter (tests in

@@ -15,6 +15,7 @@ mod pool;
 mod postgres;
 mod reliability;
 mod serve;
+mod shells;
 mod store;
 mod terminal;
 mod verify;
@@ -179,6 +180,11 @@ impl Env {
     /// The same, as a plain `std::process::Command` (to spawn and wait).
     pub fn std_cmd(&self) -> std::process::Command {
         self.configure(std::process::Command::new(env!("CARGO_BIN_EXE_tokenctl")))
+    }
+
+    /// `program` with the same environment as the binary gets.
+    pub fn shell_cmd(&self, program: &str) -> std::process::Command {
+        self.configure(std::process::Command::new(program))
     }
 
     /// `sh -c script` with the same environment, the binary's path as `$0`.
@@ -585,4 +591,32 @@ pub fn checksum(body: &str) -> String {
 pub fn forged(marker: &str, prefix: &str) -> String {
     let body = format!("{marker}{prefix}{}", "Q".repeat(32));
     format!("{body}{}", checksum(&body))
+}
+
+/// Whether `program` is on the PATH. Where it is not, `test` is skipped
+/// with a note, or fails when the switch `require` is set (as CI sets it).
+pub fn have_program(program: &str, require: &str, test: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    required(found, program, require, test)
+}
+
+/// Whether the file at `path` exists; a skip or a failure as in
+/// [`have_program`].
+pub fn have_file(path: &str, require: &str, test: &str) -> bool {
+    required(std::path::Path::new(path).exists(), path, require, test)
+}
+
+fn required(found: bool, what: &str, require: &str, test: &str) -> bool {
+    if !found {
+        assert!(
+            std::env::var_os(require).is_none(),
+            "{test} needs {what} ({require} is set)"
+        );
+        eprintln!("skipping {test}: {what} is not installed");
+    }
+    found
 }

@@ -162,6 +162,10 @@ fn forward_auth_answers_with_rfc_6750_statuses_and_identity_headers() {
     assert_eq!(good.header("x-tokenctl-pool"), Some("plant-a"));
     assert_eq!(good.header("x-tokenctl-access"), Some("read-only"));
     assert_eq!(good.header("x-tokenctl-owner"), Some("alice"));
+    // The identity is in the headers; no body, so nginx keeps its
+    // keep-alive connection to serve (auth_request reads only the head).
+    assert_eq!(good.body, "");
+    assert_eq!(good.header("content-length"), Some("0"));
     // Envoy appends the client's path; ApiKey-v1 works as Bearer does.
     let envoy = get(
         s.port,
@@ -499,22 +503,6 @@ fn upstream() -> u16 {
     port
 }
 
-fn have(program: &str, test: &str) -> bool {
-    let found = std::process::Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var_os("TOKENCTL_REQUIRE_PROXIES").is_none(),
-            "{test} needs {program} (TOKENCTL_REQUIRE_PROXIES is set)"
-        );
-        eprintln!("skipping {test}: {program} is not installed");
-    }
-    found
-}
-
 /// The checks every proxy must pass: good → 200 and the upstream sees the
 /// identity (a client-forged copy overwritten); no or bad token → 401 with
 /// a challenge; wrong access → 403; a disable through the CLI → 401.
@@ -565,6 +553,16 @@ impl Drop for Proxy {
 /// nginx in the foreground with `server` (listening on `port`) as its only
 /// server block, every path it writes under `dir`.
 fn nginx(dir: &std::path::Path, port: u16, server: &str) -> Proxy {
+    nginx_http(
+        dir,
+        port,
+        &format!("server {{ listen 127.0.0.1:{port}; {server} }}"),
+    )
+}
+
+/// nginx with `http` (the blocks of its `http` context), which listens on
+/// `port`.
+fn nginx_http(dir: &std::path::Path, port: u16, http: &str) -> Proxy {
     std::fs::create_dir_all(dir).unwrap();
     let d = dir.display();
     let conf = format!(
@@ -575,7 +573,7 @@ fn nginx(dir: &std::path::Path, port: u16, server: &str) -> Proxy {
            access_log off;
            client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;
            fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
-           server {{ listen 127.0.0.1:{port}; {server} }}
+           {http}
          }}"
     );
     let path = dir.join("nginx.conf");
@@ -620,7 +618,11 @@ fn caddy(dir: &std::path::Path, port: u16, site: &str) -> Proxy {
 
 #[test]
 fn behind_nginx_auth_request() {
-    if !have("nginx", "behind_nginx_auth_request") {
+    if !crate::have_program(
+        "nginx",
+        "TOKENCTL_REQUIRE_PROXIES",
+        "behind_nginx_auth_request",
+    ) {
         return;
     }
     let env = Env::new();
@@ -664,7 +666,11 @@ fn behind_nginx_auth_request() {
 
 #[test]
 fn behind_caddy_forward_auth() {
-    if !have("caddy", "behind_caddy_forward_auth") {
+    if !crate::have_program(
+        "caddy",
+        "TOKENCTL_REQUIRE_PROXIES",
+        "behind_caddy_forward_auth",
+    ) {
         return;
     }
     let env = Env::new();
@@ -759,7 +765,11 @@ fn snippet_holds(env: &Env, port: u16, t: &str) {
 
 #[test]
 fn the_readme_nginx_snippet_works_as_written() {
-    if !have("nginx", "the_readme_nginx_snippet_works_as_written") {
+    if !crate::have_program(
+        "nginx",
+        "TOKENCTL_REQUIRE_PROXIES",
+        "the_readme_nginx_snippet_works_as_written",
+    ) {
         return;
     }
     let env = Env::new();
@@ -768,15 +778,20 @@ fn the_readme_nginx_snippet_works_as_written() {
     let up = upstream();
     let port = free_port();
     let snippet = readme_block("nginx")
+        .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
         .replace("127.0.0.1:3000", &format!("127.0.0.1:{up}"))
         .replace("127.0.0.1:8787", &format!("127.0.0.1:{}", s.port));
-    let _nginx = nginx(&env.dir.path().join("nginx-readme"), port, &snippet);
+    let _nginx = nginx_http(&env.dir.path().join("nginx-readme"), port, &snippet);
     snippet_holds(&env, port, &t);
 }
 
 #[test]
 fn the_readme_caddy_snippet_works_as_written() {
-    if !have("caddy", "the_readme_caddy_snippet_works_as_written") {
+    if !crate::have_program(
+        "caddy",
+        "TOKENCTL_REQUIRE_PROXIES",
+        "the_readme_caddy_snippet_works_as_written",
+    ) {
         return;
     }
     let env = Env::new();

@@ -218,3 +218,53 @@ fn prune_lists_the_tokens_then_asks_once() {
     assert_eq!(exit_code(&p), 0);
     env.fails(&["show", "stale"], 3);
 }
+
+/// `list` on a real 80-column terminal (the pty's size set with stty):
+/// no line is wider, and every prefix and status stays whole on one line;
+/// lower-priority columns go first.
+#[test]
+fn list_at_80_columns_never_splits_a_prefix_or_a_status() {
+    let env = Env::new();
+    env.ok(&["pool", "add", "plant-a"]);
+    let mut prefixes = Vec::new();
+    for i in 0..3 {
+        let t = env.new_token(
+            &format!("a-rather-long-token-name-{i}"),
+            &[
+                "--pool",
+                "plant-a",
+                "--read-only",
+                "--owner",
+                "alice",
+                "--expires",
+                "30d",
+            ],
+        );
+        prefixes.push(t[4..12].to_owned());
+    }
+    let mut p = spawn_with_options(
+        env.shell("stty cols 80 rows 40; exec \"$0\" list"),
+        Options::new()
+            .timeout_ms(Some(15_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn in a pty");
+    // rexpect hands over the terminal's bytes one char each.
+    let bytes: Vec<u8> = p.exp_eof().unwrap().chars().map(|c| c as u8).collect();
+    let shown = String::from_utf8(bytes).unwrap();
+    assert_eq!(exit_code(&p), 0);
+    let lines: Vec<&str> = shown.lines().map(|l| l.trim_end_matches('\r')).collect();
+    assert!(
+        lines.iter().all(|l| l.chars().count() <= 80),
+        "a line is wider than 80 columns:\n{shown}"
+    );
+    for prefix in &prefixes {
+        let line = lines.iter().find(|l| l.contains(prefix.as_str()));
+        assert!(
+            line.is_some_and(|l| l.contains("active")),
+            "{prefix} is not whole on one line with its status:\n{shown}"
+        );
+    }
+    // The API column is the first to go.
+    assert!(!shown.contains("DataMailbox"), "{shown}");
+}

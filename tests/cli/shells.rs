@@ -26,21 +26,22 @@ fn tokens() -> Env {
     env
 }
 
+/// `program` with `tokenctl` first on its PATH, the test's store in
+/// TOKENCTL_DB, and a home of its own (no start-up files of the user's).
+fn with_tokenctl(env: &Env, program: &str) -> std::process::Command {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_tokenctl")).parent().unwrap();
+    let path = std::env::var("PATH").unwrap_or_default();
+    let mut cmd = env.shell_cmd(program);
+    cmd.env("PATH", format!("{}:{path}", bin_dir.display()))
+        .env("HOME", env.dir.path());
+    cmd
+}
+
 /// An interactive `program` on a pty, with `tokenctl` on its PATH and the
 /// test's store in TOKENCTL_DB, no start-up files of the user's.
 fn interactive(env: &Env, program: &str, args: &[&str]) -> PtySession {
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_tokenctl")).parent().unwrap();
-    let mut cmd = env.shell_cmd(program);
+    let mut cmd = with_tokenctl(env, program);
     cmd.args(args)
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                bin_dir.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .env("HOME", env.dir.path())
         .env("TERM", "xterm")
         .env("PS1", "$ ")
         .env("PROMPT", "$ ");
@@ -81,39 +82,40 @@ fn disabled(env: &Env, name: &str) -> bool {
     env.token(name)["status"] == "disabled"
 }
 
-#[test]
-fn bash_completes_commands_and_quotes_a_name_with_a_space() {
-    if !crate::have_program("bash", "TOKENCTL_REQUIRE_SHELLS", "bash completions")
-        || !crate::have_file(
-            BASH_COMPLETION,
-            "TOKENCTL_REQUIRE_SHELLS",
-            "bash completions",
-        )
-    {
-        return;
-    }
-    // The committed static script: a command completes, the internal
-    // clipboard holder does not.
+/// What every interactive shell must do: with the committed static script
+/// (loaded by `setup`), a command completes and the internal clipboard
+/// holder does not; with the dynamic script, a name with a space arrives
+/// as one argument.
+fn completes_in(shell: &str, args: &[&str], setup: &str) {
     let env = tokens();
-    let mut p = interactive(&env, "bash", &["--norc", "--noprofile", "-i"]);
-    set_up(
-        &mut p,
-        &format!(
-            "source {BASH_COMPLETION}; source {}",
-            completions_dir().join("tokenctl.bash").display()
-        ),
-    );
+    let mut p = interactive(&env, shell, args);
+    set_up(&mut p, setup);
     let (status, shown) = complete_and_run(&mut p, "tokenctl disab\t", "gamma");
     assert_eq!(status, 0, "{shown}");
     assert!(disabled(&env, "gamma"));
     let (status, shown) = complete_and_run(&mut p, "tokenctl __cl\t", "");
     assert_ne!(status, 0, "{shown}");
     assert!(shown.contains("'__cl'"), "{shown}");
-    // The dynamic script: the name with a space arrives whole.
-    set_up(&mut p, "source <(COMPLETE=bash tokenctl)");
+    set_up(&mut p, &format!("source <(COMPLETE={shell} tokenctl)"));
     let (status, shown) = complete_and_run(&mut p, "tokenctl disable be\t", "");
     assert_eq!(status, 0, "{shown}");
     assert!(disabled(&env, "beta bot"));
+}
+
+#[test]
+fn bash_completes_commands_and_quotes_a_name_with_a_space() {
+    let require = "TOKENCTL_REQUIRE_SHELLS";
+    if !crate::have_program("bash", require, "bash completions")
+        || !crate::have_file(BASH_COMPLETION, require, "bash completions")
+    {
+        return;
+    }
+    let script = completions_dir().join("tokenctl.bash");
+    completes_in(
+        "bash",
+        &["--norc", "--noprofile", "-i"],
+        &format!("source {BASH_COMPLETION}; source {}", script.display()),
+    );
 }
 
 #[test]
@@ -121,25 +123,14 @@ fn zsh_completes_commands_and_quotes_a_name_with_a_space() {
     if !crate::have_program("zsh", "TOKENCTL_REQUIRE_SHELLS", "zsh completions") {
         return;
     }
-    let env = tokens();
-    let mut p = interactive(&env, "zsh", &["-f", "-i"]);
-    set_up(
-        &mut p,
+    completes_in(
+        "zsh",
+        &["-f", "-i"],
         &format!(
             "fpath=({} $fpath); autoload -Uz compinit; compinit -u",
             completions_dir().display()
         ),
     );
-    let (status, shown) = complete_and_run(&mut p, "tokenctl disab\t", "gamma");
-    assert_eq!(status, 0, "{shown}");
-    assert!(disabled(&env, "gamma"));
-    let (status, shown) = complete_and_run(&mut p, "tokenctl __cl\t", "");
-    assert_ne!(status, 0, "{shown}");
-    assert!(shown.contains("'__cl'"), "{shown}");
-    set_up(&mut p, "source <(COMPLETE=zsh tokenctl)");
-    let (status, shown) = complete_and_run(&mut p, "tokenctl disable be\t", "");
-    assert_eq!(status, 0, "{shown}");
-    assert!(disabled(&env, "beta bot"));
 }
 
 /// fish quotes what it inserts itself; `complete -C` shows what it offers.
@@ -150,19 +141,8 @@ fn fish_offers_commands_and_names() {
     }
     let env = tokens();
     let fish = |script: &str| {
-        let bin_dir = Path::new(env!("CARGO_BIN_EXE_tokenctl")).parent().unwrap();
-        let out = env
-            .shell_cmd("fish")
+        let out = with_tokenctl(&env, "fish")
             .args(["--no-config", "-c", script])
-            .env(
-                "PATH",
-                format!(
-                    "{}:{}",
-                    bin_dir.display(),
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
-            .env("HOME", env.dir.path())
             .output()
             .unwrap();
         assert!(out.status.success(), "{out:?}");

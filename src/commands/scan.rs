@@ -10,13 +10,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::Serialize;
-use serde_json::Map;
 
-use super::{check_reason, details_with_reason};
+use super::check_reason;
 use crate::Ctx;
 use crate::cli::ScanArgs;
 use crate::error::{Error, Kind, Result};
-use crate::model::{Event, Op, Status};
+use crate::model::Status;
 use crate::output::Format;
 use crate::store::{Credential, Open};
 use crate::token::{self, Kind as TokenKind};
@@ -294,17 +293,13 @@ fn disable_found(
             if t.disabled {
                 return Ok(());
             }
-            tx.set_disabled(t.id, true)?;
-            tx.end_access_of(t.id)?;
-            tx.append_log(Event {
-                actor: &actor,
-                op: Op::Disable,
-                token_id: Some(t.id),
-                token: Some(&t.name),
-                prefix: Some(&t.prefix),
-                details: details_with_reason(Map::new(), Some(&reason)),
-            })?;
-            Ok(())
+            super::state::put(
+                tx,
+                &actor,
+                &t,
+                super::state::Target::Disabled,
+                Some(&reason),
+            )
         })?;
         ctx.out.note(format!(
             "Disabled token {} ({reason}).",

@@ -6,8 +6,8 @@ use super::{check_reason, details_with_reason, resolve};
 use crate::Ctx;
 use crate::cli::StateArgs;
 use crate::error::Result;
-use crate::model::{Event, Op};
-use crate::store::Open;
+use crate::model::{Event, Op, Token};
+use crate::store::{Db, Open};
 use crate::text::quoted;
 
 /// The state a command puts a token in.
@@ -30,6 +30,35 @@ impl Target {
     }
 }
 
+/// Put `t` (not yet in that state) in `target`'s state, and log it: the
+/// one way a token is disabled or enabled (`disable`, `enable`,
+/// `scan --disable`). A disabled token's access tokens end at once, and do
+/// not come back on enable.
+pub(super) fn put(
+    tx: &mut dyn Db,
+    actor: &str,
+    t: &Token,
+    target: Target,
+    reason: Option<&str>,
+) -> Result<()> {
+    tx.set_disabled(t.id, target.disabled())?;
+    if target == Target::Disabled {
+        tx.end_access_of(t.id)?;
+    }
+    tx.append_log(Event {
+        actor,
+        op: match target {
+            Target::Disabled => Op::Disable,
+            Target::Enabled => Op::Enable,
+        },
+        token_id: Some(t.id),
+        token: Some(&t.name),
+        prefix: Some(&t.prefix),
+        details: details_with_reason(Map::new(), reason),
+    })?;
+    Ok(())
+}
+
 pub fn run(ctx: &Ctx, args: StateArgs, target: Target) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;
     let actor = ctx.actor()?;
@@ -39,22 +68,7 @@ pub fn run(ctx: &Ctx, args: StateArgs, target: Target) -> Result<()> {
         if t.disabled == target.disabled() {
             return Ok((t, false));
         }
-        tx.set_disabled(t.id, target.disabled())?;
-        if target == Target::Disabled {
-            // Its access tokens end at once, and do not come back on enable.
-            tx.end_access_of(t.id)?;
-        }
-        tx.append_log(Event {
-            actor: &actor,
-            op: match target {
-                Target::Disabled => Op::Disable,
-                Target::Enabled => Op::Enable,
-            },
-            token_id: Some(t.id),
-            token: Some(&t.name),
-            prefix: Some(&t.prefix),
-            details: details_with_reason(Map::new(), args.reason.reason.as_deref()),
-        })?;
+        put(tx, &actor, &t, target, args.reason.reason.as_deref())?;
         Ok((tx.token_by_prefix(&t.prefix)?.unwrap_or(t), true))
     })?;
     let state = target.word();

@@ -763,13 +763,15 @@ fn snippet_holds(env: &Env, port: u16, t: &str) {
     );
 }
 
-#[test]
-fn the_readme_nginx_snippet_works_as_written() {
-    if !crate::have_program(
-        "nginx",
-        "TOKENCTL_REQUIRE_PROXIES",
-        "the_readme_nginx_snippet_works_as_written",
-    ) {
+/// A README snippet for `proxy`, run as written but for its addresses:
+/// `launch` gets the store, the proxy's port, the upstream's and serve's,
+/// and starts the proxy with the snippet.
+fn readme_snippet_holds(
+    proxy: &str,
+    test: &str,
+    launch: impl FnOnce(&Env, u16, u16, u16) -> Proxy,
+) {
+    if !crate::have_program(proxy, "TOKENCTL_REQUIRE_PROXIES", test) {
         return;
     }
     let env = Env::new();
@@ -777,33 +779,37 @@ fn the_readme_nginx_snippet_works_as_written() {
     let s = Serve::start(&env, &["--quiet"]);
     let up = upstream();
     let port = free_port();
-    let snippet = readme_block("nginx")
-        .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
-        .replace("127.0.0.1:3000", &format!("127.0.0.1:{up}"))
-        .replace("127.0.0.1:8787", &format!("127.0.0.1:{}", s.port));
-    let _nginx = nginx_http(&env.dir.path().join("nginx-readme"), port, &snippet);
+    let _proxy = launch(&env, port, up, s.port);
     snippet_holds(&env, port, &t);
 }
 
 #[test]
+fn the_readme_nginx_snippet_works_as_written() {
+    readme_snippet_holds(
+        "nginx",
+        "the_readme_nginx_snippet_works_as_written",
+        |env, port, up, serve| {
+            let snippet = readme_block("nginx")
+                .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
+                .replace("127.0.0.1:3000", &format!("127.0.0.1:{up}"))
+                .replace("127.0.0.1:8787", &format!("127.0.0.1:{serve}"));
+            nginx_http(&env.dir.path().join("nginx-readme"), port, &snippet)
+        },
+    );
+}
+
+#[test]
 fn the_readme_caddy_snippet_works_as_written() {
-    if !crate::have_program(
+    readme_snippet_holds(
         "caddy",
-        "TOKENCTL_REQUIRE_PROXIES",
         "the_readme_caddy_snippet_works_as_written",
-    ) {
-        return;
-    }
-    let env = Env::new();
-    let t = env.new_token("ci", &[]);
-    let s = Serve::start(&env, &["--quiet"]);
-    let up = upstream();
-    let port = free_port();
-    let site = readme_block("caddyfile")
-        .replace("example.com", &format!("http://127.0.0.1:{port}"))
-        .replace("127.0.0.1:3000", &format!("127.0.0.1:{up}"))
-        // The snippet asks for write access: this token may write.
-        .replace("127.0.0.1:8787", &format!("127.0.0.1:{}", s.port));
-    let _caddy = caddy(&env.dir.path().join("caddy-readme"), port, &site);
-    snippet_holds(&env, port, &t);
+        |env, port, up, serve| {
+            let site = readme_block("caddyfile")
+                .replace("example.com", &format!("http://127.0.0.1:{port}"))
+                .replace("127.0.0.1:3000", &format!("127.0.0.1:{up}"))
+                // The snippet asks for write access: this token may write.
+                .replace("127.0.0.1:8787", &format!("127.0.0.1:{serve}"));
+            caddy(&env.dir.path().join("caddy-readme"), port, &site)
+        },
+    );
 }

@@ -117,7 +117,7 @@ pub enum Command {
     Exchange(ExchangeArgs),
     /// Answer HTTP checks for reverse proxies and services (forward auth)
     #[command(
-        after_help = "Requests:\n  any /auth, /auth/…     Authorization: Bearer|ApiKey-v1 TOKEN; ?access=write&pool=P\n  POST /v1/verify        the same, or a form body t2mtoken=TOKEN\n  POST /v1/exchange      an API token for an access token (?ttl=30m)\n  GET /healthz, /metrics\nGood: 200 with X-Tokenctl-Name/-Prefix/-Pool/-Access/-Owner; refused: 401 or 403.\n\nExamples:\n  tokenctl serve\n  tokenctl serve --listen 127.0.0.1:9000 --cache-ttl 30s --max-hashing 4\n  curl -H \"Authorization: Bearer $T\" 'http://127.0.0.1:8787/auth?access=write'"
+        after_help = "Requests:\n  any /auth, /auth/…     Authorization: Bearer|ApiKey-v1 TOKEN; ?access=read|write|auto&pool=P\n  POST /v1/verify        the same, or a form body t2mtoken=TOKEN\n  POST /v1/exchange      an API token for an access token (?ttl=30m)\n  GET /healthz, /metrics\nGood: 200 with X-Tokenctl-Name/-Prefix/-Pool/-Access/-Owner; refused: 401 or 403.\n\nExamples:\n  tokenctl serve\n  tokenctl serve --listen 127.0.0.1:9000 --cache-ttl 30s --max-hashing 4\n  tokenctl serve --listen unix:/run/tokenctl/serve.sock\n  curl -H \"Authorization: Bearer $T\" 'http://127.0.0.1:8787/auth?access=write'"
     )]
     Serve(ServeArgs),
     /// Copy the whole store into an empty SQLite file or PostgreSQL database
@@ -389,15 +389,18 @@ pub struct PruneArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The address and port to listen on (loopback unless told otherwise)
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8787")]
-    pub listen: std::net::SocketAddr,
+    /// Where to listen: HOST:PORT (port 0 picks a free one) or unix:PATH
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
+    pub listen: crate::http::Listen,
     /// How long a verified token is remembered (0s: never)
     #[arg(long, value_name = "DURATION", default_value = "60s")]
     pub cache_ttl: String,
     /// How many argon2 verifications may run at once [default: the number of cores]
     #[arg(long, value_name = "N")]
     pub max_hashing: Option<usize>,
+    /// How many store connections may be open at once
+    #[arg(long, value_name = "N", default_value_t = crate::verifier::DEFAULT_CONNECTIONS)]
+    pub db_connections: usize,
     /// No access-log line per request on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,

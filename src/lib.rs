@@ -13,7 +13,7 @@ pub mod error;
 pub mod model;
 pub(crate) mod output;
 pub(crate) mod prompt;
-pub(crate) mod serve;
+pub mod http;
 pub(crate) mod store;
 pub(crate) mod text;
 pub mod token;

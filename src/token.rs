@@ -6,8 +6,7 @@
 //! scanners can match. The checksum is CRC-32 (IEEE) of the first 44
 //! characters in base 62.
 
-use argon2::password_hash::PasswordHasher;
-use argon2::password_hash::phc::{Output, PasswordHash};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::TryRng;
 use rand::rngs::SysRng;
@@ -181,9 +180,28 @@ fn hasher() -> Argon2<'static> {
 
 /// The argon2id PHC string of the whole token (random salt).
 pub fn hash(token: &str) -> Result<String> {
-    let phc = hasher()
-        .hash_password(token.as_bytes())
-        .map_err(|e| Error::storage(format!("hashing failed: {e}")))?;
+    hash_in(token, &mut Memory::new())
+}
+
+/// [`hash`] in working memory of the caller's (a hashing slot's: `serve`
+/// bounds every argon2 run, hashes and verifications alike, by its slots).
+pub fn hash_in(token: &str, memory: &mut Memory) -> Result<String> {
+    let failed = |e: &dyn std::fmt::Display| Error::storage(format!("hashing failed: {e}"));
+    let mut salt = [0u8; 16];
+    SysRng
+        .try_fill_bytes(&mut salt)
+        .map_err(|e| Error::storage(format!("the system's random source failed: {e}")))?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    hasher()
+        .hash_password_into_with_memory(token.as_bytes(), &salt, &mut out[..], &mut memory.0)
+        .map_err(|e| failed(&e))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params()).map_err(|e| failed(&e))?,
+        salt: Some(Salt::new(&salt).map_err(|e| failed(&e))?),
+        hash: Some(Output::new(&out[..]).map_err(|e| failed(&e))?),
+    };
     Ok(phc.to_string())
 }
 

@@ -18,7 +18,7 @@
 //! use tokenctl::verifier::{Options, Verifier};
 //! use tokenctl::verify::Requirements;
 //! let verifier = Verifier::open("/var/lib/tokenctl/tokenctl.db", Options::default())?;
-//! let needs = Requirements { write: true, pool: Some("plant-a".into()) };
+//! let needs = Requirements { write: true, pool: Some("plant-a".into()), ..Default::default() };
 //! match verifier.check("Authorization: Bearer tkc1…", &needs)? {
 //!     Ok(good) => println!("{} may write to plant-a", good.token.name),
 //!     Err(reason) => println!("rejected: {}", reason.as_str()),
@@ -32,13 +32,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use rand::TryRng;
 use sha2::Sha256;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result as AnyResult};
-use crate::store::{Location, Open, Store};
+use crate::store::{Credential, Location, Open, Store};
 use crate::token;
 use crate::verify::{self, Good, Reason, Requirements, Via};
 
@@ -49,6 +50,11 @@ pub struct Options {
     pub cache_ttl: Duration,
     /// How many argon2 verifications may run at once (default: the cores).
     pub max_hashing: usize,
+    /// How many store connections may be open at once (default 4). A check
+    /// that finds them all busy waits up to [`CONNECTION_WAIT`], then
+    /// fails (`serve`: 503) rather than opening one more: PostgreSQL's
+    /// connection slots are shared with every admin and every instance.
+    pub db_connections: usize,
 }
 
 impl Default for Options {
@@ -56,9 +62,19 @@ impl Default for Options {
         Options {
             cache_ttl: Duration::from_secs(60),
             max_hashing: std::thread::available_parallelism().map_or(2, usize::from),
+            db_connections: DEFAULT_CONNECTIONS,
         }
     }
 }
+
+/// The default of [`Options::db_connections`].
+pub const DEFAULT_CONNECTIONS: usize = 4;
+
+/// How long a check waits for a store connection when all are busy.
+pub const CONNECTION_WAIT: Duration = Duration::from_secs(5);
+
+/// How long an idle store connection is kept before it is closed.
+const IDLE_CLOSE: Duration = Duration::from_secs(60);
 
 /// What a remembered token stands for.
 struct Remembered {
@@ -104,16 +120,49 @@ impl Slots {
     }
 }
 
+/// The store connections: a bounded pool that shrinks when idle.
+struct Connections {
+    /// Idle connections with when each was last given back, and how many
+    /// are open in all (idle or in use).
+    pool: Mutex<(Vec<(Store, Instant)>, usize)>,
+    freed: Condvar,
+    max: usize,
+}
+
+/// A check that needs argon2 work: what was found, waiting for a hashing
+/// slot ([`Verifier::finish`]).
+pub(crate) struct Pending {
+    found: Credential,
+    presented: Zeroizing<String>,
+    needs: Requirements,
+    now: DateTime<Utc>,
+    key: [u8; 32],
+}
+
+/// Where a check stands after its lookup. (Rarely moved: a `Step` lives
+/// from the lookup to the answer.)
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Step {
+    /// Decided without argon2 work.
+    Done(Result<Good, Reason>),
+    /// The secret must be verified with argon2.
+    Hash(Box<Pending>),
+}
+
 /// A long-lived check against one store.
 pub struct Verifier {
     location: Location,
-    idle: Mutex<Vec<Store>>,
+    connections: Connections,
     key: [u8; 32],
     remembered: Mutex<HashMap<[u8; 32], Remembered>>,
     options: Options,
     slots: Slots,
     /// The day each token's `last_used` was last written by this process.
     recorded: Mutex<HashMap<i64, NaiveDate>>,
+    /// Tokens whose new secret this process saw used while the store could
+    /// not record it (busy, read-only): their old secret's grace is over
+    /// all the same (spec section 6), and the end is written later.
+    grace_ended: Mutex<HashMap<i64, Good>>,
     pub stats: Stats,
 }
 
@@ -136,7 +185,11 @@ impl Verifier {
             .map_err(|e| Error::storage(format!("the system's random source failed: {e}")))?;
         Ok(Verifier {
             location,
-            idle: Mutex::new(vec![store]),
+            connections: Connections {
+                pool: Mutex::new((vec![(store, Instant::now())], 1)),
+                freed: Condvar::new(),
+                max: options.db_connections.max(1),
+            },
             key,
             remembered: Mutex::new(HashMap::new()),
             slots: Slots {
@@ -145,26 +198,126 @@ impl Verifier {
             },
             options,
             recorded: Mutex::new(HashMap::new()),
+            grace_ended: Mutex::new(HashMap::new()),
             stats: Stats::default(),
         })
     }
 
-    /// `f` on a store connection of the pool (a new one when all are busy).
-    pub(crate) fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> AnyResult<T>) -> AnyResult<T> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut store = match idle {
-            Some(s) => s,
-            None => Store::open(&self.location, Open::Check)?,
+    /// `f` on a store connection of the pool: an idle one, else a new one
+    /// while fewer than `db_connections` are open, else the next one given
+    /// back (waiting at most [`CONNECTION_WAIT`]). A connection that failed
+    /// is closed, and when it was broken (the server restarted) the idle
+    /// ones go too and `f` runs once more on a fresh connection: after a
+    /// PostgreSQL restart the first request is answered, not a 503 per
+    /// pooled connection.
+    pub(crate) fn with_store<T>(
+        &self,
+        mut f: impl FnMut(&mut Store) -> AnyResult<T>,
+    ) -> AnyResult<T> {
+        let mut store = self.take(true)?.expect("a wait ends with a connection");
+        let mut value = f(&mut store);
+        if value.is_err() && store.is_broken() {
+            self.forget_idle();
+            self.give_back(None);
+            store = self.take(true)?.expect("a wait ends with a connection");
+            value = f(&mut store);
+        }
+        self.give_back(value.is_ok().then_some(store));
+        value
+    }
+
+    /// [`with_store`](Self::with_store) without waiting: `None` when every
+    /// connection is in use (an event loop must not wait on one).
+    pub(crate) fn try_with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> AnyResult<T>,
+    ) -> AnyResult<Option<T>> {
+        let Some(mut store) = self.take(false)? else {
+            return Ok(None);
         };
         let value = f(&mut store);
-        // A connection that failed is dropped rather than given back.
-        if value.is_ok() {
-            self.idle
-                .lock()
+        self.give_back(value.is_ok().then_some(store));
+        value.map(Some)
+    }
+
+    fn take(&self, wait: bool) -> AnyResult<Option<Store>> {
+        let c = &self.connections;
+        let deadline = Instant::now() + CONNECTION_WAIT;
+        let mut pool = c.pool.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            // The most recently used first; the ones idle too long are closed.
+            let now = Instant::now();
+            let before = pool.0.len();
+            pool.0.retain(|(_, at)| now.duration_since(*at) < IDLE_CLOSE);
+            pool.1 -= before - pool.0.len();
+            if let Some((store, _)) = pool.0.pop() {
+                return Ok(Some(store));
+            }
+            if pool.1 < c.max {
+                pool.1 += 1;
+                drop(pool);
+                return match Store::open(&self.location, Open::Check) {
+                    Ok(store) => Ok(Some(store)),
+                    Err(e) => {
+                        self.give_back(None);
+                        Err(e)
+                    }
+                };
+            }
+            if !wait {
+                return Ok(None);
+            }
+            let left = deadline.saturating_duration_since(now);
+            if left.is_zero() {
+                return Err(Error::storage(format!(
+                    "all {} store connections stayed busy for {} s",
+                    c.max,
+                    CONNECTION_WAIT.as_secs()
+                ))
+                .hint("raise --db-connections, or add capacity")
+                .into());
+            }
+            pool = c
+                .freed
+                .wait_timeout(pool, left)
                 .unwrap_or_else(|e| e.into_inner())
-                .push(store);
+                .0;
         }
-        value
+    }
+
+    /// Give a connection back, or (`None`) close the one taken.
+    fn give_back(&self, store: Option<Store>) {
+        let mut pool = self
+            .connections
+            .pool
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match store {
+            Some(s) => pool.0.push((s, Instant::now())),
+            None => pool.1 -= 1,
+        }
+        drop(pool);
+        self.connections.freed.notify_one();
+    }
+
+    fn forget_idle(&self) {
+        let mut pool = self
+            .connections
+            .pool
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let idle = pool.0.len();
+        pool.0.clear();
+        pool.1 -= idle;
+    }
+
+    /// How many store connections are open (idle or in use).
+    pub fn open_connections(&self) -> usize {
+        self.connections
+            .pool
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
     }
 
     /// Whether the store answers (`/healthz`).
@@ -191,66 +344,104 @@ impl Verifier {
         input: &str,
         needs: &Requirements,
     ) -> AnyResult<Result<Good, Reason>> {
-        let decided = self.decide(input, needs, true)?;
-        Ok(decided.unwrap_or(Err(Reason::Unknown)))
+        Ok(match self.with_store(|s| self.first(s, input, needs))? {
+            Step::Done(outcome) => outcome,
+            Step::Hash(pending) => self.slots.run(|memory| self.finish(*pending, memory)),
+        })
     }
 
-    /// The answer when it needs no argon2 work (a remembered token, an
-    /// unknown prefix, a malformed token, …); `None` when it would. Quick
-    /// enough for an event loop on a local store.
-    pub(crate) fn check_without_hashing(
+    /// The first step of a check: the lookup by prefix, and the answer when
+    /// it needs no argon2 work (a malformed token, an unknown prefix, a
+    /// remembered token, a grace that ended, …). Quick: one indexed read.
+    pub(crate) fn first(
         &self,
+        store: &mut Store,
         input: &str,
         needs: &Requirements,
-    ) -> AnyResult<Option<Result<Good, Reason>>> {
-        self.decide(input, needs, false)
-    }
-
-    fn decide(
-        &self,
-        input: &str,
-        needs: &Requirements,
-        may_hash: bool,
-    ) -> AnyResult<Option<Result<Good, Reason>>> {
+    ) -> AnyResult<Step> {
         let Some(presented) = verify::presented(input) else {
-            return Ok(Some(Err(Reason::Malformed)));
+            return Ok(Step::Done(Err(Reason::Malformed)));
         };
         let now = Utc::now();
-        let found = self.with_store(|s| s.lookup(|db| verify::lookup(db, &presented)))?;
-        let token_id = found.as_ref().map(|c| match c {
-            crate::store::Credential::Current { token, .. }
-            | crate::store::Credential::Old { token, .. } => token.id,
-            crate::store::Credential::Access { parent, .. } => parent.id,
-        });
+        let Some(found) = store.lookup(|db| verify::lookup(db, &presented))? else {
+            return Ok(Step::Done(Err(Reason::Unknown)));
+        };
         let key = self.keyed(&presented);
-        let mut needed_hashing = false;
-        let outcome = verify::judge(found, &presented, needs, now, |phc| {
-            if self.remembers(&key, token_id, phc) {
-                self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
-                return true;
-            }
-            if !may_hash {
-                needed_hashing = true;
-                return false;
-            }
-            self.stats.cache_misses.fetch_add(1, Ordering::Relaxed);
-            self.stats.argon2.fetch_add(1, Ordering::Relaxed);
-            let good = self
-                .slots
-                .run(|memory| token::matches_in(&presented, phc, memory));
-            if good && let Some(id) = token_id {
-                self.remember(key, id, phc);
+        let token_id = found.token_id();
+        if self.remembers(&key, token_id, found.hash()) {
+            self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
+            let outcome = verify::judge(Some(found), &presented, needs, now, |_| true);
+            return Ok(Step::Done(self.after_grace(outcome)));
+        }
+        // Refused before the secret counts (a grace that ended, an access
+        // token made with a retired secret): no argon2 work either.
+        let mut needs_hashing = false;
+        let outcome = verify::judge(Some(found.clone()), &presented, needs, now, |_| {
+            needs_hashing = true;
+            false
+        });
+        if !needs_hashing {
+            return Ok(Step::Done(outcome));
+        }
+        Ok(Step::Hash(Box::new(Pending {
+            found,
+            presented,
+            needs: needs.clone(),
+            now,
+            key,
+        })))
+    }
+
+    /// The second step: argon2 in `memory` (one hashing slot's), then the
+    /// decision. A match is remembered.
+    pub(crate) fn finish(
+        &self,
+        pending: Pending,
+        memory: &mut token::Memory,
+    ) -> Result<Good, Reason> {
+        let Pending {
+            found,
+            presented,
+            needs,
+            now,
+            key,
+        } = pending;
+        let token_id = found.token_id();
+        self.stats.cache_misses.fetch_add(1, Ordering::Relaxed);
+        self.stats.argon2.fetch_add(1, Ordering::Relaxed);
+        let outcome = verify::judge(Some(found), &presented, &needs, now, |phc| {
+            let good = token::matches_in(&presented, phc, memory);
+            if good {
+                self.remember(key, token_id, phc);
             }
             good
         });
-        Ok((!needed_hashing).then_some(outcome))
+        self.after_grace(outcome)
     }
 
-    fn remembers(&self, key: &[u8; 32], token_id: Option<i64>, phc: &str) -> bool {
+    /// An old secret whose successor this process has seen used is no
+    /// longer good, whether or not the store took the end of its grace.
+    fn after_grace(&self, outcome: Result<Good, Reason>) -> Result<Good, Reason> {
+        match outcome {
+            Ok(good)
+                if matches!(good.via, Via::Old { .. })
+                    && self
+                        .grace_ended
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get(&good.token.id)
+                        .is_some_and(|new| new.prefix == good.token.prefix) =>
+            {
+                Err(Reason::Unknown)
+            }
+            other => other,
+        }
+    }
+
+    fn remembers(&self, key: &[u8; 32], token_id: i64, phc: &str) -> bool {
         let map = self.remembered.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(key).is_some_and(|r| {
-            Some(r.token_id) == token_id && r.phc == phc && r.until > Instant::now()
-        })
+        map.get(key)
+            .is_some_and(|r| r.token_id == token_id && r.phc == phc && r.until > Instant::now())
     }
 
     fn remember(&self, key: [u8; 32], token_id: i64, phc: &str) {
@@ -293,18 +484,49 @@ impl Verifier {
 
     /// Write the bookkeeping of a good check: `last_used` at most once a day
     /// per token, and the end of a grace. Best effort: a busy or read-only
-    /// store leaves it for a later check.
+    /// store leaves `last_used` for a later check; an end of grace it could
+    /// not take is kept in memory (the old secret is refused from now on)
+    /// and written with the next bookkeeping that gets through.
     pub fn record(&self, good: &Good) -> Result<(), Error> {
         if !self.needs_recording(good) {
             return Ok(());
         }
         let now = Utc::now();
-        self.with_store(|s| s.write_if_free(|tx| verify::record_use(tx, good, now)))
-            .map_err(|e| Error::from_chain(&e))?;
-        self.recorded
+        if good.via == (Via::Current { ends_grace: true }) {
+            self.grace_ended
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(good.token.id, good.clone());
+        }
+        let pending: Vec<Good> = self
+            .grace_ended
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(good.token.id, now.date_naive());
+            .values()
+            .cloned()
+            .collect();
+        let written = self
+            .with_store(|s| {
+                s.write_if_free(|tx| {
+                    verify::record_use(tx, good, now)?;
+                    for other in &pending {
+                        verify::record_use(tx, other, now)?;
+                    }
+                    Ok(())
+                })
+            })
+            .map_err(|e| Error::from_chain(&e))?;
+        if written {
+            let mut ended = self.grace_ended.lock().unwrap_or_else(|e| e.into_inner());
+            for other in &pending {
+                ended.remove(&other.token.id);
+            }
+            drop(ended);
+            self.recorded
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(good.token.id, now.date_naive());
+        }
         Ok(())
     }
 }

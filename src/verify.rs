@@ -7,7 +7,7 @@
 //! let outcome = verify::once(
 //!     std::path::Path::new("/var/lib/tokenctl/tokenctl.db"),
 //!     "Authorization: Bearer tkc1Ab3dE9xQ…",
-//!     &Requirements { write: true, pool: Some("plant-a".into()) },
+//!     &Requirements { write: true, pool: Some("plant-a".into()), ..Default::default() },
 //! )?;
 //! match outcome {
 //!     Ok(good) => println!("{} may write to plant-a", good.token.name),
@@ -130,10 +130,26 @@ impl Rejected {
 }
 
 /// What the use needs: write access, and/or a given device pool.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Requirements {
     pub write: bool,
     pub pool: Option<String>,
+    /// A pool named in a second place (`serve`: the auth URL and a
+    /// header): the token must be in this one too. Requirements only add
+    /// up, so two different pools refuse every token (`pool`).
+    pub also_pool: Option<String>,
+}
+
+impl Requirements {
+    /// Add a pool requirement: the first fills `pool`, a different second
+    /// one `also_pool`; the same pool twice is one requirement.
+    pub fn add_pool(&mut self, pool: String) {
+        match &self.pool {
+            None => self.pool = Some(pool),
+            Some(p) if *p == pool => {}
+            Some(_) => self.also_pool = Some(pool),
+        }
+    }
 }
 
 /// Which secret matched.
@@ -337,10 +353,10 @@ pub(crate) fn judge(
     if needs.write && token.access == Access::ReadOnly {
         return Err(Reason::Access);
     }
-    if let Some(pool) = &needs.pool
-        && token.pool.as_deref() != Some(pool.as_str())
-    {
-        return Err(Reason::Pool);
+    for pool in needs.pool.iter().chain(&needs.also_pool) {
+        if token.pool.as_deref() != Some(pool.as_str()) {
+            return Err(Reason::Pool);
+        }
     }
     Ok(Good {
         token,
@@ -385,6 +401,7 @@ pub fn once(
     let options = crate::verifier::Options {
         cache_ttl: std::time::Duration::ZERO,
         max_hashing: 1,
+        db_connections: 1,
     };
     let verifier = crate::verifier::Verifier::open(db, options)?;
     let outcome = verifier.check(input, needs)?;

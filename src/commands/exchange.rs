@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
         Err(reason) => return reject(ctx, reason),
     };
     let later = when::later("--ttl", &args.ttl, ctx.now, ttl)?;
-    let issued = issue_for(&mut store, &good, later, &actor, ctx.now, true)?;
+    let issued = issue_for(&mut store, &good, later, &actor, ctx.now, true, token::hash)?;
     let (prefix, secret, expires_at) = (issued.prefix, issued.secret, issued.expires_at);
     let shown = access_view(&good.token, &prefix, expires_at);
     hand_over(
@@ -67,7 +67,8 @@ pub struct Issued {
 /// never past the parent's own expiry, nor past the grace of the old secret
 /// that was presented; logged as `exchange` by `actor`, in one transaction
 /// that first makes sure the secret presented is still good. With
-/// `to_stdout`, the change is refused when stdout has no reader.
+/// `to_stdout`, the change is refused when stdout has no reader. `hash`
+/// hashes the new secret (see [`issue`]).
 pub fn issue_for(
     store: &mut crate::store::Store,
     good: &verify::Good,
@@ -75,6 +76,7 @@ pub fn issue_for(
     actor: &str,
     now: DateTime<Utc>,
     to_stdout: bool,
+    hash: impl FnMut(&str) -> Result<String>,
 ) -> Result<Issued> {
     let mut expires_at = until;
     if let Some(parent) = good.token.expires_at {
@@ -83,7 +85,7 @@ pub fn issue_for(
     if let Via::Old { grace_until } = good.via {
         expires_at = expires_at.min(grace_until);
     }
-    let (prefix, secret) = issue(store, token::Kind::Access, to_stdout, |tx, fresh| {
+    let (prefix, secret) = issue(store, token::Kind::Access, to_stdout, hash, |tx, fresh| {
         // The secret presented must still be good: not renewed, disabled,
         // deleted, or its grace ended in the meantime.
         if !still_good(tx, good, now)? {
@@ -123,18 +125,24 @@ pub fn issue_for(
     })
 }
 
-/// `serve`'s exchange: logged with the actor `token:NAME`.
+/// `serve`'s exchange: logged with the actor `token:NAME`, the new secret
+/// hashed in `memory` (one of serve's hashing slots).
 pub fn issue_access(
     verifier: &crate::verifier::Verifier,
     good: &verify::Good,
     ttl: chrono::Duration,
     now: DateTime<Utc>,
+    memory: &mut token::Memory,
 ) -> Result<Issued> {
     let until = now
         .checked_add_signed(ttl)
         .ok_or_else(|| Error::usage("the ttl is too long"))?;
     let actor = format!("token:{}", good.token.name);
-    verifier.with_store(|store| issue_for(store, good, until, &actor, now, false))
+    verifier.with_store(|store| {
+        issue_for(store, good, until, &actor, now, false, |t| {
+            token::hash_in(t, memory)
+        })
+    })
 }
 
 /// Whether the credential that was checked is still what the store holds

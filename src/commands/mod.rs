@@ -70,13 +70,17 @@ fn serve(ctx: &Ctx, args: crate::cli::ServeArgs) -> Result<()> {
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(2, usize::from),
     };
-    crate::serve::run(
-        ctx,
-        crate::serve::Settings {
+    if args.db_connections == 0 {
+        return Err(Error::usage("--db-connections must be 1 or more").into());
+    }
+    crate::http::run(
+        &ctx.db,
+        crate::http::Settings {
             listen: args.listen,
             options: crate::verifier::Options {
                 cache_ttl,
                 max_hashing,
+                db_connections: args.db_connections,
             },
             quiet: args.quiet,
         },
@@ -96,16 +100,19 @@ pub struct Fresh {
 /// prefixes: very unlikely, but not an error): then a new secret is drawn.
 /// Before the commit, stdout must be able to take the secret: a pipe that
 /// nobody reads any more refuses the change instead of losing the secret.
+/// `hash` is the argon2 hashing ([`token::hash`], or `serve`'s in one of
+/// its hashing slots).
 pub fn issue<T>(
     store: &mut Store,
     kind: token::Kind,
     to_stdout: bool,
+    mut hash: impl FnMut(&str) -> Result<String>,
     mut store_it: impl FnMut(&mut dyn Db, &Fresh) -> Result<Option<T>>,
 ) -> Result<(T, Secret)> {
     loop {
         let prefix = token::generate_prefix()?;
         let secret = token::generate_with_prefix(kind, &prefix)?;
-        let hash = token::hash(&secret)?;
+        let hash = hash(&secret)?;
         let fresh = Fresh {
             prefix,
             secret,

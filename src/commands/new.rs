@@ -50,7 +50,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     }
     let mut store = ctx.open(Open::Create)?;
 
-    let (created, secret) = issue(&mut store, token::Kind::Api, true, |tx, fresh| {
+    let (created, secret) = issue(&mut store, token::Kind::Api, true, token::hash, |tx, fresh| {
         if tx.token_by_name(&name)?.is_some() {
             return Err(
                 Error::conflict(format!("a token named {} already exists", quoted(&name)))

@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
         ),
         args.yes,
     )?;
-    let (renewed, secret) = issue(&mut store, token::Kind::Api, true, |tx, fresh| {
+    let (renewed, secret) = issue(&mut store, token::Kind::Api, true, token::hash, |tx, fresh| {
         let now = tx.token_by_prefix(&target.prefix)?;
         if now.as_ref().map(|t| t.id) != Some(target.id) {
             return Err(Error::not_found(format!(

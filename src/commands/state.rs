@@ -32,8 +32,8 @@ impl Target {
 
 /// Put `t` (not yet in that state) in `target`'s state, and log it: the
 /// one way a token is disabled or enabled (`disable`, `enable`,
-/// `scan --disable`). A disabled token's access tokens end at once, and do
-/// not come back on enable.
+/// `scan --disable`). A disabled token's access tokens end at once, and so
+/// does the grace of a renew's old secret: neither comes back on enable.
 pub(super) fn put(
     tx: &mut dyn Db,
     actor: &str,
@@ -44,6 +44,7 @@ pub(super) fn put(
     tx.set_disabled(t.id, target.disabled())?;
     if target == Target::Disabled {
         tx.end_access_of(t.id)?;
+        tx.end_grace_if_current(t.id, &t.prefix)?;
     }
     tx.append_log(Event {
         actor,

@@ -25,6 +25,7 @@ pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
         Options {
             cache_ttl: std::time::Duration::ZERO,
             max_hashing: 1,
+            db_connections: 1,
         },
     )?;
     // An unregistered pool is no usage error here: no token can belong to
@@ -45,6 +46,7 @@ pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
     let needs = Requirements {
         write: args.access == Use::Write,
         pool: args.pool.clone(),
+        also_pool: None,
     };
     match verifier.check_now(&presented, &needs)? {
         Ok(good) => {

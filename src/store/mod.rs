@@ -54,6 +54,15 @@ impl Store {
         Ok(Store { engine })
     }
 
+    /// Whether the connection to the store is gone for good (a PostgreSQL
+    /// server that restarted): a new one must be opened.
+    pub fn is_broken(&self) -> bool {
+        match &self.engine {
+            Engine::Sqlite(_) => false,
+            Engine::Postgres(e) => e.is_broken(),
+        }
+    }
+
     /// Run `f` on a consistent view of the store (one snapshot: two passes
     /// over the same rows see the same rows).
     pub fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
@@ -85,8 +94,8 @@ impl Store {
 
     /// Bookkeeping that may be skipped: `f` in a write transaction when the
     /// lock is free at once and the store may be written; otherwise nothing,
-    /// at once. Never waits on another writer.
-    pub fn write_if_free(&mut self, f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<()> {
+    /// at once. Never waits on another writer. Says whether it wrote.
+    pub fn write_if_free(&mut self, f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<bool> {
         match &mut self.engine {
             Engine::Sqlite(e) => e.write_if_free(f),
             Engine::Postgres(e) => e.write_if_free(f),
@@ -177,6 +186,14 @@ pub enum Credential {
 }
 
 impl Credential {
+    /// The API token it belongs to (an access token's parent).
+    pub fn token_id(&self) -> i64 {
+        match self {
+            Credential::Current { token, .. } | Credential::Old { token, .. } => token.id,
+            Credential::Access { parent, .. } => parent.id,
+        }
+    }
+
     /// The argon2 PHC string the presented token must match.
     pub fn hash(&self) -> &str {
         match self {

@@ -94,46 +94,112 @@ fn wait_for(port: u16, what: &str) {
     }
 }
 
-/// `tokenctl serve` on a free port, stopped with SIGTERM when dropped.
-struct Serve {
+/// `tokenctl serve` on port 0, at the address its `listening on` line
+/// says; stopped with SIGTERM when dropped.
+pub(crate) struct Serve {
     child: Option<Child>,
-    port: u16,
+    pub(crate) port: u16,
+    /// Everything it wrote on stderr so far.
+    stderr: Stderr,
+}
+
+/// A child's stderr as it grows, and the thread that reads it.
+pub(crate) struct Stderr {
+    pub(crate) text: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Stderr {
+    pub(crate) fn now(&self) -> String {
+        self.text.lock().unwrap().clone()
+    }
+
+    /// Everything, once the child has exited (its pipe closed).
+    pub(crate) fn all(&mut self) -> String {
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        self.now()
+    }
 }
 
 impl Serve {
-    fn start(env: &Env, extra: &[&str]) -> Serve {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
-        let child = env
-            .std_cmd()
-            .args(["serve", "--listen", &listen])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        wait_for(port, "tokenctl serve");
+    pub(crate) fn start(env: &Env, extra: &[&str]) -> Serve {
+        let (child, stderr, addr) = start_serve(env, &["--listen", "127.0.0.1:0"], extra);
+        let port = addr
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .unwrap_or_else(|| panic!("a port in {addr:?}"));
         Serve {
             child: Some(child),
             port,
+            stderr,
         }
     }
 
+    /// What it wrote on stderr so far.
+    pub(crate) fn stderr(&self) -> String {
+        self.stderr.now()
+    }
+
     /// SIGTERM, then the exit status and everything it wrote on stderr.
-    fn stop(mut self) -> (std::process::ExitStatus, String) {
-        let child = self.child.take().unwrap();
+    pub(crate) fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let mut child = self.child.take().unwrap();
         rustix::process::kill_process(
             rustix::process::Pid::from_child(&child),
             rustix::process::Signal::TERM,
         )
         .unwrap();
-        let out = child.wait_with_output().unwrap();
-        (
-            out.status,
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let status = child.wait().unwrap();
+        (status, self.stderr.all())
     }
+}
+
+/// Start `serve` with `listen` and `extra`, and wait for its `listening on
+/// ADDR` line: the child, its stderr as it grows, and ADDR.
+pub(crate) fn start_serve(
+    env: &Env,
+    listen: &[&str],
+    extra: &[&str],
+) -> (Child, Stderr, String) {
+    use std::io::BufRead;
+    let mut child = env
+        .std_cmd()
+        .arg("serve")
+        .args(listen)
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let pipe = child.stderr.take().unwrap();
+    let sink = std::sync::Arc::clone(&stderr);
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                let _ = tx.send(addr.to_owned());
+            }
+            let mut all = sink.lock().unwrap();
+            all.push_str(&line);
+            all.push('\n');
+        }
+    });
+    let addr = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
+        let _ = child.kill();
+        panic!("serve did not say where it listens: {}", stderr.lock().unwrap())
+    });
+    (
+        child,
+        Stderr {
+            text: stderr,
+            reader: Some(reader),
+        },
+        addr,
+    )
 }
 
 impl Drop for Serve {
@@ -392,13 +458,21 @@ fn health_access_log_and_a_graceful_stop() {
     assert_eq!(get(s.port, "/nowhere", &[]).status, 404);
     let (status, log) = s.stop();
     assert!(status.success(), "SIGTERM stops it with exit 0: {log}");
-    let lines: Vec<&str> = log.lines().filter(|l| l.starts_with("GET ")).collect();
+    // One line a request: RFC 3339 UTC time, method, path, status, reason,
+    // prefix, client address, microseconds.
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains(" GET ")).collect();
     assert_eq!(lines.len(), 4, "{log}");
+    let fields: Vec<&str> = lines[1].split(' ').collect();
     assert!(
-        lines[1].starts_with("GET /auth 200 reason=- prefix=") && lines[1].ends_with("us"),
+        chrono::DateTime::parse_from_rfc3339(fields[0]).is_ok() && fields[0].ends_with('Z'),
         "{log}"
     );
+    assert_eq!(&fields[1..5], ["GET", "/auth", "200", "reason=-"], "{log}");
+    assert_eq!(fields[5], format!("prefix={}", &t[4..12]), "{log}");
+    assert_eq!(fields[6], "from=127.0.0.1", "{log}");
+    assert!(fields[7].ends_with("us"), "{log}");
     assert!(lines[2].contains(" 401 reason=malformed"), "{log}");
+    assert!(log.starts_with("listening on 127.0.0.1:"), "{log}");
     assert!(
         !log.contains(&t[12..44]) && !log.contains("access=write"),
         "{log}"

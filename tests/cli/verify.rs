@@ -493,6 +493,7 @@ fn the_library_api_checks_like_the_command() {
     let read = Requirements {
         write: false,
         pool: Some("plant-a".into()),
+        ..Requirements::default()
     };
     let good = verify(&env.db, &format!("Authorization: Bearer {t}"), &read)
         .unwrap()
@@ -500,7 +501,7 @@ fn the_library_api_checks_like_the_command() {
     assert_eq!(good.token.name, "ci");
     let write = Requirements {
         write: true,
-        pool: None,
+        ..Requirements::default()
     };
     assert_eq!(
         verify(&env.db, &t, &write).unwrap().unwrap_err(),
@@ -515,6 +516,7 @@ fn the_library_api_checks_like_the_command() {
     let other = Requirements {
         write: false,
         pool: Some("nope".into()),
+        ..Requirements::default()
     };
     assert_eq!(
         verify(&env.db, &t, &other).unwrap().unwrap_err(),

@@ -100,6 +100,11 @@ impl Postgres {
         Ok(pg)
     }
 
+    /// Whether the connection is gone (the server restarted or went away).
+    pub fn is_broken(&self) -> bool {
+        self.client.is_closed()
+    }
+
     fn reconnect(&mut self) -> Result<()> {
         self.client = connect(&self.url)?;
         Ok(())
@@ -172,8 +177,8 @@ impl Postgres {
 
     /// Bookkeeping that may be skipped: only when the lock is free at once
     /// and the database takes the change.
-    pub fn write_if_free(&mut self, mut f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<()> {
-        match self.write_once(&mut f, true) {
+    pub fn write_if_free(&mut self, mut f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<bool> {
+        match self.write_once(&mut f, true).map(|()| true) {
             Err(e)
                 if matches!(
                     code_of(&e),
@@ -182,7 +187,7 @@ impl Postgres {
                         || c == SqlState::INSUFFICIENT_PRIVILEGE
                 ) =>
             {
-                Ok(())
+                Ok(false)
             }
             other => other.map_err(in_contract_terms),
         }

@@ -245,16 +245,16 @@ impl Sqlite {
         Ok(value)
     }
 
-    pub fn write_if_free(&mut self, f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<()> {
+    pub fn write_if_free(&mut self, f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<bool> {
         if self.read_only {
-            return Ok(());
+            return Ok(false);
         }
         self.conn.busy_timeout(Duration::ZERO).map_err(sql_error)?;
         let outcome = self.write(f);
         self.conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
         match outcome {
-            Err(e) if skippable(&e) => Ok(()),
-            other => other,
+            Err(e) if skippable(&e) => Ok(false),
+            other => other.map(|()| true),
         }
     }
 }

@@ -271,9 +271,10 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             break
         }
         'tokenctl;serve' {
-            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'The address and port to listen on (loopback unless told otherwise)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Where to listen: HOST:PORT (port 0 picks a free one) or unix:PATH')
             [CompletionResult]::new('--cache-ttl', '--cache-ttl', [CompletionResultType]::ParameterName, 'How long a verified token is remembered (0s: never)')
             [CompletionResult]::new('--max-hashing', '--max-hashing', [CompletionResultType]::ParameterName, 'How many argon2 verifications may run at once [default: the number of cores]')
+            [CompletionResult]::new('--db-connections', '--db-connections', [CompletionResultType]::ParameterName, 'How many store connections may be open at once')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
             [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')

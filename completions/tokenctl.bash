@@ -1491,7 +1491,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__serve)
-            opts="-q -h --listen --cache-ttl --max-hashing --quiet --db --as --format --help"
+            opts="-q -h --listen --cache-ttl --max-hashing --db-connections --quiet --db --as --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1506,6 +1506,10 @@ _tokenctl() {
                     return 0
                     ;;
                 --max-hashing)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -241,9 +241,10 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --help 'Print help'
         }
         &'tokenctl;serve'= {
-            cand --listen 'The address and port to listen on (loopback unless told otherwise)'
+            cand --listen 'Where to listen: HOST:PORT (port 0 picks a free one) or unix:PATH'
             cand --cache-ttl 'How long a verified token is remembered (0s: never)'
             cand --max-hashing 'How many argon2 verifications may run at once [default: the number of cores]'
+            cand --db-connections 'How many store connections may be open at once'
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'

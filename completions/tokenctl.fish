@@ -219,9 +219,10 @@ csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l clipboard -d 'Copy the token to the clipboard even when stdout is not a terminal'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l no-clipboard -d 'Never copy the token to the clipboard'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l listen -d 'The address and port to listen on (loopback unless told otherwise)' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l listen -d 'Where to listen: HOST:PORT (port 0 picks a free one) or unix:PATH' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l cache-ttl -d 'How long a verified token is remembered (0s: never)' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l max-hashing -d 'How many argon2 verifications may run at once [default: the number of cores]' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l db-connections -d 'How many store connections may be open at once' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l format -d 'Output format' -r -f -a "table\t''

@@ -248,7 +248,8 @@ impl Verifier {
             // The most recently used first; the ones idle too long are closed.
             let now = Instant::now();
             let before = pool.0.len();
-            pool.0.retain(|(_, at)| now.duration_since(*at) < IDLE_CLOSE);
+            pool.0
+                .retain(|(_, at)| now.duration_since(*at) < IDLE_CLOSE);
             pool.1 -= before - pool.0.len();
             if let Some((store, _)) = pool.0.pop() {
                 return Ok(Some(store));

@@ -50,41 +50,48 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     }
     let mut store = ctx.open(Open::Create)?;
 
-    let (created, secret) = issue(&mut store, token::Kind::Api, true, token::hash, |tx, fresh| {
-        if tx.token_by_name(&name)?.is_some() {
-            return Err(
-                Error::conflict(format!("a token named {} already exists", quoted(&name)))
-                    .hint("choose another --name, or `tokenctl renew` the existing one")
-                    .into(),
-            );
-        }
-        let pool_id = pool.as_deref().map(|p| pool_id(tx, p)).transpose()?;
-        let id = tx.insert_token(&NewToken {
-            name: &name,
-            prefix: &fresh.prefix,
-            hash: &fresh.hash,
-            pool_id,
-            access,
-            owner: args.owner.as_deref(),
-            expires_at,
-            created_at: ctx.now,
-            created_by: &actor,
-        })?;
-        tx.append_log(Event {
-            actor: &actor,
-            op: Op::New,
-            token_id: Some(id),
-            token: Some(&name),
-            prefix: Some(&fresh.prefix),
-            details: json!({
-                "pool": pool,
-                "access": access.as_str(),
-                "owner": args.owner,
-                "expires_at": expires_at.map(when::rfc3339),
-            }),
-        })?;
-        tx.token_by_prefix(&fresh.prefix)
-    })?;
+    let (created, secret) = issue(
+        &mut store,
+        token::Kind::Api,
+        true,
+        token::hash,
+        |tx, fresh| {
+            if tx.token_by_name(&name)?.is_some() {
+                return Err(Error::conflict(format!(
+                    "a token named {} already exists",
+                    quoted(&name)
+                ))
+                .hint("choose another --name, or `tokenctl renew` the existing one")
+                .into());
+            }
+            let pool_id = pool.as_deref().map(|p| pool_id(tx, p)).transpose()?;
+            let id = tx.insert_token(&NewToken {
+                name: &name,
+                prefix: &fresh.prefix,
+                hash: &fresh.hash,
+                pool_id,
+                access,
+                owner: args.owner.as_deref(),
+                expires_at,
+                created_at: ctx.now,
+                created_by: &actor,
+            })?;
+            tx.append_log(Event {
+                actor: &actor,
+                op: Op::New,
+                token_id: Some(id),
+                token: Some(&name),
+                prefix: Some(&fresh.prefix),
+                details: json!({
+                    "pool": pool,
+                    "access": access.as_str(),
+                    "owner": args.owner,
+                    "expires_at": expires_at.map(when::rfc3339),
+                }),
+            })?;
+            tx.token_by_prefix(&fresh.prefix)
+        },
+    )?;
     hand_over(
         ctx,
         &created,

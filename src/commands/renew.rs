@@ -40,34 +40,40 @@ pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
         ),
         args.yes,
     )?;
-    let (renewed, secret) = issue(&mut store, token::Kind::Api, true, token::hash, |tx, fresh| {
-        let now = tx.token_by_prefix(&target.prefix)?;
-        if now.as_ref().map(|t| t.id) != Some(target.id) {
-            return Err(Error::not_found(format!(
-                "token {} changed or was deleted while you were asked; nothing was renewed",
-                quoted(&target.name)
-            ))
-            .into());
-        }
-        tx.set_secret(target.id, &fresh.prefix, &fresh.hash, ctx.now, grace_until)?;
-        // Access tokens exchanged for the old secret end at once.
-        tx.end_access_of(target.id)?;
-        let mut details = Map::new();
-        details.insert("old_prefix".into(), Value::from(target.prefix.as_str()));
-        details.insert("new_prefix".into(), Value::from(fresh.prefix.as_str()));
-        if let Some(g) = grace_until {
-            details.insert("grace_until".into(), Value::from(when::rfc3339(g)));
-        }
-        tx.append_log(Event {
-            actor: &actor,
-            op: Op::Renew,
-            token_id: Some(target.id),
-            token: Some(&target.name),
-            prefix: Some(&fresh.prefix),
-            details: details_with_reason(details.clone(), args.reason.reason.as_deref()),
-        })?;
-        tx.token_by_prefix(&fresh.prefix)
-    })?;
+    let (renewed, secret) = issue(
+        &mut store,
+        token::Kind::Api,
+        true,
+        token::hash,
+        |tx, fresh| {
+            let now = tx.token_by_prefix(&target.prefix)?;
+            if now.as_ref().map(|t| t.id) != Some(target.id) {
+                return Err(Error::not_found(format!(
+                    "token {} changed or was deleted while you were asked; nothing was renewed",
+                    quoted(&target.name)
+                ))
+                .into());
+            }
+            tx.set_secret(target.id, &fresh.prefix, &fresh.hash, ctx.now, grace_until)?;
+            // Access tokens exchanged for the old secret end at once.
+            tx.end_access_of(target.id)?;
+            let mut details = Map::new();
+            details.insert("old_prefix".into(), Value::from(target.prefix.as_str()));
+            details.insert("new_prefix".into(), Value::from(fresh.prefix.as_str()));
+            if let Some(g) = grace_until {
+                details.insert("grace_until".into(), Value::from(when::rfc3339(g)));
+            }
+            tx.append_log(Event {
+                actor: &actor,
+                op: Op::Renew,
+                token_id: Some(target.id),
+                token: Some(&target.name),
+                prefix: Some(&fresh.prefix),
+                details: details_with_reason(details.clone(), args.reason.reason.as_deref()),
+            })?;
+            tx.token_by_prefix(&fresh.prefix)
+        },
+    )?;
     hand_over(
         ctx,
         &renewed,

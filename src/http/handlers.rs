@@ -14,11 +14,11 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use super::State;
 use super::gate::Failure;
 use super::listen::Peer;
 use super::requirements::requirements;
 use super::respond::{self, Answer};
-use super::State;
 use crate::verifier::Step;
 use crate::verify::{self, Accepted, Good, Reason, Requirements};
 use crate::when;

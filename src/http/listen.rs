@@ -71,20 +71,25 @@ impl Bound {
     pub(crate) fn bind(listen: &Listen) -> Result<Bound> {
         let cannot = |what: &str, e: std::io::Error| {
             anyhow::Error::from(
-                Error::storage(format!("cannot listen on {}: {e}", crate::text::quoted(what)))
-                    .hint("choose another --listen HOST:PORT or unix:PATH"),
+                Error::storage(format!(
+                    "cannot listen on {}: {e}",
+                    crate::text::quoted(what)
+                ))
+                .hint("choose another --listen HOST:PORT or unix:PATH"),
             )
         };
         match listen {
             Listen::Tcp(addr) => {
-                let std = std::net::TcpListener::bind(addr.as_str()).map_err(|e| cannot(addr, e))?;
+                let std =
+                    std::net::TcpListener::bind(addr.as_str()).map_err(|e| cannot(addr, e))?;
                 std.set_nonblocking(true)?;
                 Ok(Bound::Tcp(tokio::net::TcpListener::from_std(std)?))
             }
             Listen::Unix(path) => {
                 let shown = path.display().to_string();
                 remove_stale_socket(path);
-                let std = std::os::unix::net::UnixListener::bind(path).map_err(|e| cannot(&shown, e))?;
+                let std =
+                    std::os::unix::net::UnixListener::bind(path).map_err(|e| cannot(&shown, e))?;
                 std.set_nonblocking(true)?;
                 Ok(Bound::Unix(
                     tokio::net::UnixListener::from_std(std)?,
@@ -146,7 +151,14 @@ mod tests {
             "unix:/run/t.sock".parse::<Listen>(),
             Ok(Listen::Unix("/run/t.sock".into()))
         );
-        for bad in ["8787", ":8787", "127.0.0.1:99999", "127.0.0.1:x", "unix:", "a b:1"] {
+        for bad in [
+            "8787",
+            ":8787",
+            "127.0.0.1:99999",
+            "127.0.0.1:x",
+            "unix:",
+            "a b:1",
+        ] {
             assert!(bad.parse::<Listen>().is_err(), "{bad}");
         }
     }

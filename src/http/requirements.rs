@@ -48,12 +48,19 @@ fn reads_only(method: &str) -> bool {
 }
 
 /// The requirements of a request, or why it is refused (400).
-pub(crate) fn requirements(query: Option<&str>, headers: &HeaderMap) -> Result<Requirements, String> {
+pub(crate) fn requirements(
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Requirements, String> {
     let mut query_access = None;
     let mut query_pool = None;
     for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
         match k.as_ref() {
-            "access" => one(&mut query_access, Access::parse("the query's", &v)?, "access")?,
+            "access" => one(
+                &mut query_access,
+                Access::parse("the query's", &v)?,
+                "access",
+            )?,
             "pool" if v.is_empty() => return Err("pool= names no pool".into()),
             "pool" => one(&mut query_pool, v.into_owned(), "pool")?,
             _ => {}
@@ -61,7 +68,11 @@ pub(crate) fn requirements(query: Option<&str>, headers: &HeaderMap) -> Result<R
     }
     let mut header_access = None;
     for v in values(headers, "x-tokenctl-access")? {
-        one(&mut header_access, Access::parse("X-Tokenctl-Access:", v)?, "X-Tokenctl-Access")?;
+        one(
+            &mut header_access,
+            Access::parse("X-Tokenctl-Access:", v)?,
+            "X-Tokenctl-Access",
+        )?;
     }
     let mut header_pool = None;
     for v in values(headers, "x-tokenctl-pool")? {
@@ -155,7 +166,13 @@ mod tests {
             ("pool=", vec![]),
             ("pool=a&pool=b", vec![]),
             ("", vec![("X-Tokenctl-Access", "Write")]),
-            ("", vec![("X-Tokenctl-Access", "read"), ("X-Tokenctl-Access", "write")]),
+            (
+                "",
+                vec![
+                    ("X-Tokenctl-Access", "read"),
+                    ("X-Tokenctl-Access", "write"),
+                ],
+            ),
             ("", vec![("X-Tokenctl-Pool", "")]),
         ] {
             assert!(needs(q, &h).is_err(), "{q} {h:?}");
@@ -185,10 +202,16 @@ mod tests {
         assert!(!write("", &m("GET")));
         assert!(!write("", &[]));
         // A header `read` turns nothing off.
-        assert!(write("", &[("X-Tokenctl-Access", "read"), ("X-Original-Method", "PUT")]));
+        assert!(write(
+            "",
+            &[("X-Tokenctl-Access", "read"), ("X-Original-Method", "PUT")]
+        ));
         // The proxy's own `access=read` turns the method off.
         assert!(!write("access=read", &m("POST")));
         // A client's `auto` adds the method even then.
-        assert!(write("access=read", &[("X-Tokenctl-Access", "auto"), ("X-Original-Method", "POST")]));
+        assert!(write(
+            "access=read",
+            &[("X-Tokenctl-Access", "auto"), ("X-Original-Method", "POST")]
+        ));
     }
 }

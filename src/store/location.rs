@@ -24,37 +24,52 @@ impl PgUrl {
         &self.url
     }
 
-    /// The URL with any password replaced by `***`.
+    /// The URL with any password replaced by `***`. The password may hold
+    /// `/`, `?`, `#` or `@` (the driver reads the credentials up to the
+    /// first `@`, libpq up to the last `@` before the path), so the
+    /// credentials are taken to end at the URL's last `@`: whatever either
+    /// reads as the password is hidden, and a query value with an `@` only
+    /// hides more. A `password` query parameter is hidden too, its key read
+    /// percent-decoded as the driver reads it (`pass%77ord`).
     pub fn shown(&self) -> String {
         let Some((scheme, rest)) = self.url.split_once("://") else {
             return "postgres://***".into();
         };
-        // userinfo ends at the last '@' before the first '/', '?' or '#'.
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, tail) = rest.split_at(authority_end);
-        let shown_authority = match authority.rsplit_once('@') {
-            Some((userinfo, host)) => match userinfo.split_once(':') {
-                Some((user, _)) => format!("{user}:***@{host}"),
-                None => format!("{userinfo}@{host}"),
-            },
-            None => authority.to_owned(),
+        let (userinfo, after) = match rest.rfind('@') {
+            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+            None => (None, rest),
         };
-        // A password may also come as a query parameter.
-        let tail = match tail.split_once('?') {
+        let shown_userinfo = match userinfo {
+            Some(u) => match u.split_once(':') {
+                Some((user, _)) => format!("{user}:***@"),
+                None => format!("{u}@"),
+            },
+            None => String::new(),
+        };
+        let tail = match after.split_once('?') {
             Some((path, query)) => {
                 let query: Vec<String> = query
                     .split('&')
                     .map(|kv| match kv.split_once('=') {
-                        Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                        Some((k, _)) if is_password_key(k) => format!("{k}=***"),
                         _ => kv.to_owned(),
                     })
                     .collect();
                 format!("{path}?{}", query.join("&"))
             }
-            None => tail.to_owned(),
+            None => after.to_owned(),
         };
-        format!("{scheme}://{shown_authority}{tail}")
+        format!("{scheme}://{shown_userinfo}{tail}")
     }
+}
+
+/// A query key that names the password, however it is spelled or encoded.
+fn is_password_key(key: &str) -> bool {
+    let decoded: String = form_urlencoded::parse(format!("{key}=").as_bytes())
+        .next()
+        .map(|(k, _)| k.into_owned())
+        .unwrap_or_default();
+    decoded.trim().eq_ignore_ascii_case("password")
 }
 
 impl Location {
@@ -116,6 +131,20 @@ mod tests {
             shown("postgresql://alice:p@ss@w0rd@host/db"),
             "postgresql://alice:***@host/db"
         );
+        // A password with /, ? or #, and a password key percent-encoded.
+        for (url, secret) in [
+            ("postgres://alice:pa/ss@host/db", "pa/ss"),
+            ("postgres://alice:pa?ss@host/db", "pa?ss"),
+            ("postgres://alice:pa#ss@host/db?sslmode=disable", "pa#ss"),
+            ("postgres://alice:a/b?c#d@e@host:5/db", "a/b?c#d@e"),
+            ("postgres://host/db?pass%77ord=s3cr3t", "s3cr3t"),
+            ("postgres://host/db?PASSWORD=s3cr3t", "s3cr3t"),
+            ("postgres://host/db?%70assword=s3cr3t&x=1", "s3cr3t"),
+        ] {
+            let s = shown(url);
+            assert!(!s.contains(secret), "{url} shown as {s}");
+            assert!(s.contains("host"), "{url} shown as {s}");
+        }
         assert_eq!(
             shown("postgres://host/db?user=a&password=s3cr3t&sslmode=disable"),
             "postgres://host/db?user=a&password=***&sslmode=disable"

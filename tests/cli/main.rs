@@ -15,6 +15,7 @@ mod pool;
 mod postgres;
 mod reliability;
 mod serve;
+mod serve_hostile;
 mod shells;
 mod store;
 mod terminal;
@@ -588,6 +589,14 @@ pub fn checksum(body: &str) -> String {
 }
 
 /// A well-formed token of the given marker and prefix that no store issued.
+/// As many open files as the hard limit allows (floods of connections).
+pub fn raise_open_files() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    limit.current = limit.maximum;
+    let _ = setrlimit(Resource::Nofile, limit);
+}
+
 pub fn forged(marker: &str, prefix: &str) -> String {
     let body = format!("{marker}{prefix}{}", "Q".repeat(32));
     format!("{body}{}", checksum(&body))

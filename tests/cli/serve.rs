@@ -12,7 +12,9 @@ use serde_json::Value;
 
 use crate::Env;
 
-fn free_port() -> u16 {
+/// A free port for a proxy (nginx and Caddy take a port, not a listener;
+/// serve itself always listens on port 0 and says where).
+pub(crate) fn free_port_for_proxy() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -21,28 +23,70 @@ fn free_port() -> u16 {
 }
 
 /// One HTTP exchange: status, headers (lower-case names), body.
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("JSON body: {:?}", self.body))
     }
 }
 
 /// Send a request (`head` without the final blank line) and read the reply.
-fn http(port: u16, head: &str, body: &str) -> Reply {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+pub(crate) fn http(port: u16, head: &str, body: &str) -> Reply {
+    exchange_on(TcpStream::connect(("127.0.0.1", port)).unwrap(), head, body)
+}
+
+/// A GET from the loopback address `source` (another peer than 127.0.0.1).
+pub(crate) fn get_from(source: &str, port: u16, path: &str, extra: &[(&str, &str)]) -> Reply {
+    let mut head = format!("GET {path} HTTP/1.1");
+    for (k, v) in extra {
+        head.push_str(&format!("\r\n{k}: {v}"));
+    }
+    exchange_on(connect_from(source, port), &head, "")
+}
+
+/// A TCP connection to 127.0.0.1:`port` from the IPv4 address `source`.
+pub(crate) fn connect_from(source: &str, port: u16) -> TcpStream {
+    use std::os::fd::FromRawFd;
+    let addr = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(ip).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    let from = addr(source.parse().unwrap(), 0);
+    let to = addr(std::net::Ipv4Addr::LOCALHOST, port);
+    // SAFETY: a fresh socket, owned by the TcpStream made from it; the
+    // addresses live on this stack frame for the calls that read them.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        assert!(fd >= 0, "socket");
+        let stream = TcpStream::from_raw_fd(fd);
+        assert_eq!(
+            libc::bind(fd, (&raw const from).cast(), len),
+            0,
+            "bind {source}"
+        );
+        assert_eq!(libc::connect(fd, (&raw const to).cast(), len), 0, "connect");
+        stream
+    }
+}
+
+fn exchange_on(mut s: TcpStream, head: &str, body: &str) -> Reply {
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let request = format!(
         "{head}\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
@@ -70,7 +114,7 @@ fn http(port: u16, head: &str, body: &str) -> Reply {
     }
 }
 
-fn get(port: u16, path: &str, extra: &[(&str, &str)]) -> Reply {
+pub(crate) fn get(port: u16, path: &str, extra: &[(&str, &str)]) -> Reply {
     let mut head = format!("GET {path} HTTP/1.1");
     for (k, v) in extra {
         head.push_str(&format!("\r\n{k}: {v}"));
@@ -78,12 +122,12 @@ fn get(port: u16, path: &str, extra: &[(&str, &str)]) -> Reply {
     http(port, &head, "")
 }
 
-fn bearer(t: &str) -> String {
+pub(crate) fn bearer(t: &str) -> String {
     format!("Bearer {t}")
 }
 
 /// Poll until `port` answers, or fail after 20 s.
-fn wait_for(port: u16, what: &str) {
+pub(crate) fn wait_for(port: u16, what: &str) {
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -137,11 +181,6 @@ impl Serve {
         }
     }
 
-    /// What it wrote on stderr so far.
-    pub(crate) fn stderr(&self) -> String {
-        self.stderr.now()
-    }
-
     /// SIGTERM, then the exit status and everything it wrote on stderr.
     pub(crate) fn stop(mut self) -> (std::process::ExitStatus, String) {
         let mut child = self.child.take().unwrap();
@@ -157,11 +196,7 @@ impl Serve {
 
 /// Start `serve` with `listen` and `extra`, and wait for its `listening on
 /// ADDR` line: the child, its stderr as it grows, and ADDR.
-pub(crate) fn start_serve(
-    env: &Env,
-    listen: &[&str],
-    extra: &[&str],
-) -> (Child, Stderr, String) {
+pub(crate) fn start_serve(env: &Env, listen: &[&str], extra: &[&str]) -> (Child, Stderr, String) {
     use std::io::BufRead;
     let mut child = env
         .std_cmd()
@@ -188,10 +223,15 @@ pub(crate) fn start_serve(
             all.push('\n');
         }
     });
-    let addr = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
-        let _ = child.kill();
-        panic!("serve did not say where it listens: {}", stderr.lock().unwrap())
-    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!(
+                "serve did not say where it listens: {}",
+                stderr.lock().unwrap()
+            )
+        });
     (
         child,
         Stderr {
@@ -200,6 +240,12 @@ pub(crate) fn start_serve(
         },
         addr,
     )
+}
+
+impl Serve {
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
 }
 
 impl Drop for Serve {
@@ -545,7 +591,7 @@ fn a_failing_store_is_503_never_2xx() {
 // ---- behind real proxies ----------------------------------------------------
 
 /// A tiny upstream: answers every request with the identity headers it got.
-fn upstream() -> u16 {
+pub(crate) fn upstream() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -615,7 +661,7 @@ fn through_proxy(env: &Env, port: u16, t: &str, challenge_passed: bool) {
 }
 
 /// A proxy process, stopped when dropped (also when a check fails).
-struct Proxy(Child);
+pub(crate) struct Proxy(Child);
 
 impl Drop for Proxy {
     fn drop(&mut self) {
@@ -626,7 +672,7 @@ impl Drop for Proxy {
 
 /// nginx in the foreground with `server` (listening on `port`) as its only
 /// server block, every path it writes under `dir`.
-fn nginx(dir: &std::path::Path, port: u16, server: &str) -> Proxy {
+pub(crate) fn nginx(dir: &std::path::Path, port: u16, server: &str) -> Proxy {
     nginx_http(
         dir,
         port,
@@ -636,7 +682,7 @@ fn nginx(dir: &std::path::Path, port: u16, server: &str) -> Proxy {
 
 /// nginx with `http` (the blocks of its `http` context), which listens on
 /// `port`.
-fn nginx_http(dir: &std::path::Path, port: u16, http: &str) -> Proxy {
+pub(crate) fn nginx_http(dir: &std::path::Path, port: u16, http: &str) -> Proxy {
     std::fs::create_dir_all(dir).unwrap();
     let d = dir.display();
     let conf = format!(
@@ -667,7 +713,7 @@ fn nginx_http(dir: &std::path::Path, port: u16, http: &str) -> Proxy {
 
 /// Caddy with `site` (which listens on `port`), no admin API, no HTTPS,
 /// its storage under `dir`.
-fn caddy(dir: &std::path::Path, port: u16, site: &str) -> Proxy {
+pub(crate) fn caddy(dir: &std::path::Path, port: u16, site: &str) -> Proxy {
     std::fs::create_dir_all(dir).unwrap();
     let caddyfile = format!(
         "{{\n admin off\n auto_https off\n storage file_system {}\n}}\n{site}",
@@ -703,7 +749,7 @@ fn behind_nginx_auth_request() {
     let t = env.new_token("ci", &["--read-only"]);
     let s = Serve::start(&env, &["--quiet"]);
     let up = upstream();
-    let port = free_port();
+    let port = free_port_for_proxy();
     let auth = |access: &str| {
         format!(
             "location = /_auth_{access} {{
@@ -751,7 +797,7 @@ fn behind_caddy_forward_auth() {
     let t = env.new_token("ci", &["--read-only"]);
     let s = Serve::start(&env, &["--quiet"]);
     let up = upstream();
-    let port = free_port();
+    let port = free_port_for_proxy();
     let site = format!(
         "http://127.0.0.1:{port} {{
             handle /write/* {{
@@ -803,7 +849,7 @@ fn two_servers_on_one_store_both_refuse_at_once() {
 }
 
 /// A code block of the README, by its fence's language.
-fn readme_block(lang: &str) -> String {
+pub(crate) fn readme_block(lang: &str) -> String {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let fence = format!("```{lang}\n");
@@ -852,7 +898,7 @@ fn readme_snippet_holds(
     let t = env.new_token("ci", &[]);
     let s = Serve::start(&env, &["--quiet"]);
     let up = upstream();
-    let port = free_port();
+    let port = free_port_for_proxy();
     let _proxy = launch(&env, port, up, s.port);
     snippet_holds(&env, port, &t);
 }

@@ -218,3 +218,39 @@ fn a_database_of_an_older_schema_is_upgraded_on_first_use() {
     // And what v2 added works on it.
     env.ok(&["renew", "old", "--yes", "--grace", "1h"]);
 }
+
+/// A PostgreSQL password is never printed, whatever it holds (issue 19):
+/// no server is needed, the connection fails and the message is read.
+#[test]
+fn a_postgres_password_with_url_characters_is_never_printed() {
+    let env = Env::new();
+    for url in [
+        "postgres://alice:pa/ss9Secret@127.0.0.1:1/db",
+        "postgres://alice:pa?ss9Secret@127.0.0.1:1/db",
+        "postgres://alice:pa#ss9Secret@127.0.0.1:1/db?sslmode=disable",
+        "postgres://alice:a/b?c#d@e9Secret@127.0.0.1:1/db",
+        "postgres://alice@127.0.0.1:1/db?pass%77ord=pw9Secret",
+        "postgresql://127.0.0.1:1/db?user=a&%70assword=pw9Secret",
+    ] {
+        for args in [
+            &["list"][..],
+            &["new", "--name", "x"][..],
+            &["serve", "--listen", "127.0.0.1:0"][..],
+        ] {
+            let out = env
+                .cmd()
+                .args(args)
+                .env("TOKENCTL_DB", url)
+                .output()
+                .unwrap();
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(!out.status.success(), "{url} {args:?}: {all}");
+            assert!(!all.contains("Secret"), "{url} {args:?}: {all}");
+            assert!(all.contains("127.0.0.1"), "{url} {args:?}: {all}");
+        }
+    }
+}

@@ -461,7 +461,7 @@ fn a_second_renew_ends_the_first_grace() {
 }
 
 #[test]
-fn a_disabled_token_in_grace_is_disabled_for_both_secrets() {
+fn a_disable_ends_the_grace_and_enable_does_not_bring_it_back() {
     let env = Env::new();
     let old = env.new_token("ci", &[]);
     let new = env
@@ -469,8 +469,12 @@ fn a_disabled_token_in_grace_is_disabled_for_both_secrets() {
         .trim()
         .to_owned();
     env.ok(&["disable", "ci"]);
-    rejected(&env, &old, &[], "disabled");
+    rejected(&env, &old, &[], "unknown");
     rejected(&env, &new, &[], "disabled");
+    // As with access tokens: what a disable ended stays ended.
+    env.ok(&["enable", "ci"]);
+    rejected(&env, &old, &[], "unknown");
+    good(&env, &new, &[]);
 }
 
 #[test]

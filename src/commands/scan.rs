@@ -24,7 +24,7 @@ use crate::token::{self, Kind as TokenKind};
 const MAX_FILE: u64 = 10 * 1024 * 1024;
 
 /// One token found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 struct Finding {
     file: String,
     line: usize,
@@ -39,6 +39,31 @@ struct Finding {
     api_token_id: Option<(i64, String)>,
     #[serde(skip)]
     live: bool,
+}
+
+impl crate::output::Shown for Finding {
+    type View<'a> = &'a Finding;
+    fn shown(&self, _: chrono::DateTime<chrono::Utc>) -> &Finding {
+        self
+    }
+}
+
+/// A path as scan shows it, everywhere (every format, the log's reasons):
+/// a run of 20 or more letters and digits that holds a token's marker is
+/// shortened to its first and last three (`tkc…5Zq`), so a token in a file
+/// *name* is never printed nor written into the append-only log. Other
+/// long names are left as they are.
+fn path_shown(path: &str) -> String {
+    let run = regex::Regex::new(r"[A-Za-z0-9]{20,}").expect("the run pattern");
+    run.replace_all(path, |m: &regex::Captures<'_>| {
+        let r = &m[0];
+        if r.contains("tkc1") || r.contains("tka1") {
+            format!("{}…{}", &r[..3], &r[r.len() - 3..])
+        } else {
+            r.to_owned()
+        }
+    })
+    .into_owned()
 }
 
 /// Every well-formed token in `bytes`: (offset, token). A candidate whose
@@ -85,7 +110,7 @@ fn scan_bytes(name: &str, bytes: &[u8], re: &regex::bytes::Regex, out: &Mutex<Sc
         let (line, column) = place(bytes, offset);
         let kind = token::kind_of(&t).expect("well-formed");
         out.findings.push((
-            name.to_owned(),
+            path_shown(name),
             line,
             column,
             kind,
@@ -108,20 +133,45 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     Ok(file)
 }
 
+/// The whole file if it holds at most [`MAX_FILE`] bytes, else `None`,
+/// never reading more than a chunk past the limit. Reads are whole 64 KiB
+/// chunks: some procfs files (pagemap) take only reads of aligned sizes.
+fn read_at_most(mut file: std::fs::File, size_hint: u64) -> std::io::Result<Option<Vec<u8>>> {
+    const CHUNK: usize = 64 * 1024;
+    let mut bytes = Vec::with_capacity(size_hint.min(MAX_FILE) as usize);
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        let n = match file.read(&mut chunk) {
+            Ok(0) => return Ok(Some(bytes)),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        bytes.extend_from_slice(&chunk[..n]);
+        if bytes.len() as u64 > MAX_FILE {
+            return Ok(None);
+        }
+    }
+}
+
 fn scan_file(path: &Path, re: &regex::bytes::Regex, out: &Mutex<Scanned>, note: &dyn Fn(String)) {
-    let shown = path.display().to_string();
-    let mut file = match open_regular(path) {
+    let shown = path_shown(&path.display().to_string());
+    let file = match open_regular(path) {
         Ok(f) => f,
         Err(e) => return note(format!("note: cannot read {shown}: {e}")),
     };
+    let shown = path_shown(&shown);
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len > MAX_FILE {
         return note(format!("note: skipped {shown}: over 10 MiB"));
     }
-    let mut bytes = Vec::with_capacity(len as usize);
-    if let Err(e) = file.read_to_end(&mut bytes) {
-        return note(format!("note: cannot read {shown}: {e}"));
-    }
+    // Whatever the size says: procfs and sysfs files say 0 and may be
+    // endless (/proc/self/pagemap).
+    let bytes = match read_at_most(file, len) {
+        Ok(Some(b)) => b,
+        Ok(None) => return note(format!("note: skipped {shown}: over 10 MiB")),
+        Err(e) => return note(format!("note: cannot read {shown}: {e}")),
+    };
     if bytes[..bytes.len().min(8192)].contains(&0) {
         out.lock().unwrap_or_else(|e| e.into_inner()).read_any = true;
         return note(format!("note: skipped {shown}: a binary file"));
@@ -161,7 +211,7 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
         if !path.exists() {
             note(format!(
                 "note: cannot read {}: no such file or directory",
-                path.display()
+                path_shown(&path.display().to_string())
             ));
             continue;
         }
@@ -249,10 +299,13 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
     if args.disable
         && let Some(store) = &mut store
     {
-        disable_found(ctx, store, &findings, args.reason.reason.as_deref())?;
+        let disabled = disable_found(ctx, store, &findings, args.reason.reason.as_deref())?;
         // What they are now; the exit still says a live token was found.
         for f in &mut findings {
-            if f.api_token_id.is_some() {
+            if f.api_token_id
+                .as_ref()
+                .is_some_and(|(id, _)| disabled.contains(id))
+            {
                 f.status = Some(Status::Disabled.as_str());
             }
         }
@@ -266,32 +319,36 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
 }
 
 /// One `disable` entry per active API token found, the place as the reason.
+/// Each token is found again by its id and prefix in the write: one that
+/// was renamed meanwhile is still disabled; one that was renewed, deleted
+/// or disabled meanwhile is left alone and said so, and only what was
+/// disabled is reported as disabled. Returns the ids disabled.
 fn disable_found(
     ctx: &Ctx,
     store: &mut crate::store::Store,
     findings: &[Finding],
     extra: Option<&str>,
-) -> Result<()> {
+) -> Result<std::collections::HashSet<i64>> {
     let actor = ctx.actor()?;
     let mut done = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::new();
     for f in findings {
-        let Some((id, _)) = &f.api_token_id else {
+        let Some((id, prefix)) = &f.api_token_id else {
             continue;
         };
-        if !done.insert(*id) {
+        if !seen.insert(*id) {
             continue;
         }
         let reason = match extra {
             Some(r) => format!("found in {}:{}; {r}", f.file, f.line),
             None => format!("found in {}:{}", f.file, f.line),
         };
-        let name = f.token.clone().unwrap_or_default();
-        store.write(|tx| {
-            let Some(t) = tx.token_by_name(&name)?.filter(|t| t.id == *id) else {
-                return Ok(());
+        let disabled = store.write(|tx| {
+            let Some(t) = tx.token_by_prefix(prefix)?.filter(|t| t.id == *id) else {
+                return Ok(None);
             };
             if t.disabled {
-                return Ok(());
+                return Ok(None);
             }
             super::state::put(
                 tx,
@@ -299,19 +356,29 @@ fn disable_found(
                 &t,
                 super::state::Target::Disabled,
                 Some(&reason),
-            )
+            )?;
+            Ok(Some(t.name))
         })?;
-        ctx.out.note(format!(
-            "Disabled token {} ({reason}).",
-            crate::text::quoted(&name)
-        ));
+        match disabled {
+            Some(name) => {
+                done.insert(*id);
+                ctx.out.note(format!(
+                    "Disabled token {} ({reason}).",
+                    crate::text::quoted(&name)
+                ));
+            }
+            None => ctx.out.note(format!(
+                "note: token {} was renewed, deleted or disabled meanwhile; not disabled by this scan",
+                crate::text::quoted(f.token.as_deref().unwrap_or(prefix))
+            )),
+        }
     }
-    Ok(())
+    Ok(done)
 }
 
 fn print(ctx: &Ctx, findings: &[Finding], with_store: bool) -> Result<()> {
     if ctx.out.format != Format::Table {
-        return ctx.out.record(&findings, "");
+        return ctx.out.items(findings, &Finding::default());
     }
     let mut text = String::new();
     for f in findings {

@@ -366,20 +366,23 @@ impl Output {
                 }
                 print_line(&table.to_string())
             }
-            _ => {
-                let mut out = BufWriter::new(io::stdout().lock());
-                let mut feed = |sink: &mut dyn FnMut(&Pool) -> Result<()>| {
-                    pools.iter().try_for_each(&mut *sink)
-                };
-                if self.format == Format::Json {
-                    json_array(&mut out, Utc::now(), &mut feed)?;
-                } else {
-                    csv_rows(&mut out, Utc::now(), &mut feed, &Pool::example())?;
-                }
-                out.flush()?;
-                Ok(())
-            }
+            _ => self.items(pools, &Pool::example()),
         }
+    }
+
+    /// A list for scripts: a JSON array, or CSV with a header row (from
+    /// `example` when the list is empty) and a row an item.
+    pub fn items<T: Shown>(&self, items: &[T], example: &T) -> Result<()> {
+        let mut out = BufWriter::new(io::stdout().lock());
+        let mut feed =
+            |sink: &mut dyn FnMut(&T) -> Result<()>| items.iter().try_for_each(&mut *sink);
+        if self.format == Format::Json {
+            json_array(&mut out, Utc::now(), &mut feed)?;
+        } else {
+            csv_rows(&mut out, Utc::now(), &mut feed, example)?;
+        }
+        out.flush()?;
+        Ok(())
     }
 
     /// A single result object (`show`, `verify`, `log head`, `log verify`,

@@ -353,3 +353,89 @@ fn prune_lists_asks_and_deletes_all_or_nothing_with_the_rule_logged() {
     env.ok(&["prune", "--expired-for", "30d", "--yes"]);
     env.fails(&["show", "gone"], 3);
 }
+
+/// A token in a file's *name* is shortened wherever scan shows the path:
+/// the table, JSON, CSV, notes, and the append-only log's reason.
+#[test]
+fn scan_never_prints_a_token_that_stands_in_a_file_name() {
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let dir = env.dir.path().join("leaks");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("backup-{t}.txt")), format!("{t}\n")).unwrap();
+    std::fs::write(dir.join(format!("{t}.bin")), b"\0binary").unwrap();
+    std::fs::write(
+        dir.join("AVeryLongButHarmlessFileName2026.txt"),
+        format!("{t}\n"),
+    )
+    .unwrap();
+    let d = dir.to_str().unwrap();
+    for format in ["table", "json", "csv"] {
+        let out = env.run(&["scan", d, "--format", format]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains(&t[4..44]), "{format}: {all}");
+        assert!(all.contains("backup-tkc…"), "{format}: {all}");
+        // For scripts, other long names are shown as they are.
+        if format != "table" {
+            assert!(
+                all.contains("AVeryLongButHarmlessFileName2026.txt"),
+                "{format}: {all}"
+            );
+        }
+    }
+    env.run(&["scan", d, "--disable"]);
+    let log = serde_json::to_string(&env.log()).unwrap();
+    assert!(log.contains("found in"), "{log}");
+    assert!(!log.contains(&t[4..44]), "{log}");
+}
+
+/// Files whose size says 0 but never end (procfs) are read at most 10 MiB.
+#[test]
+fn scan_reads_at_most_10_mib_whatever_the_size_says() {
+    let env = Env::new();
+    let start = std::time::Instant::now();
+    let out = env.run(&["scan", "/proc/self/pagemap"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("over 10 MiB"), "{stderr}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}
+
+/// CSV lists the findings: a header row, then one row a finding.
+#[test]
+fn scan_as_csv_and_json_lists_the_findings() {
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let out = env.run_stdin(&["scan", "--format", "csv"], &format!("x {t}\n"));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "file,line,column,kind,prefix,token,status");
+    assert_eq!(lines[1], format!("'-,1,3,api,{},ci,active", &t[4..12]));
+    assert_eq!(lines.len(), 2);
+    // After --disable the row says what the token is now.
+    let out = env.run_stdin(
+        &["scan", "--format", "csv", "--disable"],
+        &format!("x {t}\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(",ci,disabled"));
+    // Nothing found: the header alone; JSON an empty array.
+    let out = env.run_stdin(&["scan", "--format", "csv"], "nothing\n");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "file,line,column,kind,prefix,token,status\n"
+    );
+    let out = env.run_stdin(&["scan", "--format", "json"], "nothing\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "[]\n");
+}

@@ -128,6 +128,43 @@ pub enum Break {
     HeadMissing { id: i64 },
     /// The noted head's entry is there but its hash differs (rewritten).
     HeadChanged { id: i64 },
+    /// The store recorded a newer last entry than the log holds: entries
+    /// were cut from its end (PostgreSQL's `log_head`).
+    TailCut { last: i64, recorded: i64 },
+}
+
+impl Break {
+    /// The first entry the break concerns.
+    pub fn id(&self) -> i64 {
+        match self {
+            Break::Entry { id, .. } | Break::HeadMissing { id } | Break::HeadChanged { id } => *id,
+            Break::TailCut { last, .. } => last + 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Break {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Break::Entry { id, why } => write!(f, "entry {id} is bad: {why}"),
+            Break::HeadMissing { id } => write!(
+                f,
+                "the noted head {id} is no longer in the log (entries were removed)"
+            ),
+            Break::HeadChanged { id } => write!(
+                f,
+                "entry {id} no longer has the noted hash (the chain was rewritten)"
+            ),
+            Break::TailCut { last, recorded } if recorded > last => write!(
+                f,
+                "the log ends at entry {last} but the store recorded entry {recorded} as written (entries were removed from its end)"
+            ),
+            Break::TailCut { last, recorded } => write!(
+                f,
+                "the log ends at entry {last} but the store recorded entry {recorded} as its newest (the log's end was changed)"
+            ),
+        }
+    }
 }
 
 /// The outcome of walking the whole chain.
@@ -283,6 +320,23 @@ impl<'a> Walk<'a> {
     fn broken(&mut self, id: i64, why: String) -> bool {
         self.report.broken = Some(Break::Entry { id, why });
         false
+    }
+
+    /// What the store recorded as its newest entry, apart from the log
+    /// itself: the walk must end there.
+    pub fn ends_at(&mut self, recorded: Option<(i64, String)>) {
+        if self.report.broken.is_some() {
+            return;
+        }
+        let (id, hash) = recorded.unwrap_or((0, String::new()));
+        let walked = (self.previous.0, &self.previous.1[..]);
+        let same = walked.0 == id && (id == 0 || walked.1 == hash.as_bytes());
+        if !same {
+            self.report.broken = Some(Break::TailCut {
+                last: self.previous.0,
+                recorded: id,
+            });
+        }
     }
 
     pub fn finish(mut self) -> Report {

@@ -6,7 +6,6 @@
 use serde::Serialize;
 
 use crate::Ctx;
-use crate::chain::Walk;
 use crate::cli::DbCommand;
 use crate::error::{Error, Result};
 use crate::store::{IdsUsed, Location, Open, Store};
@@ -31,7 +30,7 @@ pub fn run(ctx: &Ctx, cmd: DbCommand) -> Result<()> {
             .into());
         }
         // One snapshot of the source, streamed table by table in id order.
-        source.read(|src| {
+        let counts = source.read(|src| {
             let mut used = IdsUsed::default();
             let mut counts = Counts::default();
             src.each_pool_row(&mut |p| {
@@ -80,18 +79,38 @@ pub fn run(ctx: &Ctx, cmd: DbCommand) -> Result<()> {
             if let Some(e) = failed {
                 return Err(e);
             }
+            // The source's own end, as its store recorded it: a copy of a
+            // log cut at its end must not pass for whole.
+            let (recorded, copied) = (src.log_tail()?, dst.log_tail()?);
+            if recorded != copied {
+                let id = |t: &Option<(i64, String)>| t.as_ref().map_or(0, |(id, _)| *id);
+                let cut = crate::chain::Break::TailCut {
+                    last: id(&copied),
+                    recorded: id(&recorded),
+                };
+                return Err(Error::rejected(format!(
+                    "the source's log does not verify: {cut}; nothing was copied"
+                ))
+                .hint("run `tokenctl log verify` on the source")
+                .into());
+            }
             dst.reserve_ids(used)?;
             Ok(counts)
-        })
+        })?;
+        // The target's chain, checked as `log verify` does, before the
+        // commit: a target that would not verify is never committed.
+        let report = super::log::walk_log(dst, None)?;
+        if let Some(broken) = report.broken {
+            return Err(Error::rejected(format!(
+                "the copy's log does not verify: {broken}; nothing was copied"
+            ))
+            .hint("run `tokenctl log verify` on the source")
+            .into());
+        }
+        Ok((counts, report.head))
     })?;
-    // The target's chain, checked as `log verify` does.
-    let mut walk = Walk::new(None);
-    target.read(|db| db.each_stored_entry(&mut |e| walk.step(e)))?;
-    let report = walk.finish();
-    if let Some(broken) = report.broken {
-        return Err(Error::rejected(format!("the copy's log does not verify ({broken:?})")).into());
-    }
-    let head = report.head.map(|(id, h)| format!("{id}:{h}"));
+    let (copied, head) = copied;
+    let head = head.map(|(id, h)| format!("{id}:{h}"));
     ctx.out.note(format!(
         "Copied {} pools, {} tokens, {} access tokens and {} log entries to {}; its log verifies.",
         copied.pools,

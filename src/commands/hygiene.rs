@@ -8,7 +8,6 @@ use serde_json::Map;
 
 use super::{check_reason, details_with_reason, refuse_token_argument};
 use crate::Ctx;
-use crate::chain::{Break, Walk};
 use crate::cli::{CheckArgs, InspectArgs, PruneArgs};
 use crate::error::{Error, Kind, Result};
 use crate::model::{Event, Op, Status, Time, Token, TokenView};
@@ -207,14 +206,8 @@ pub fn check(ctx: &Ctx, args: CheckArgs) -> Result<()> {
             Ok(())
         })
     })?;
-    let mut walk = Walk::new(noted.as_ref().map(|(id, h)| (*id, h.as_str())));
-    store.read(|db| db.each_stored_entry(&mut |e| walk.step(e)))?;
-    let report = walk.finish();
-    let reason = report.broken.as_ref().map(|b| match b {
-        Break::Entry { id, why } => format!("entry {id} is bad: {why}"),
-        Break::HeadMissing { id } => format!("the noted head {id} is no longer in the log"),
-        Break::HeadChanged { id } => format!("entry {id} no longer has the noted hash"),
-    });
+    let report = store.read(|db| super::log::walk_log(db, noted.as_ref()))?;
+    let reason = report.broken.as_ref().map(ToString::to_string);
     let ok = expiring.is_empty() && reason.is_none();
     let mut lines = Vec::new();
     for t in &expiring {

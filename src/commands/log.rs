@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::Ctx;
-use crate::chain::{Break, Walk};
+use crate::chain::Walk;
 use crate::cli::{LogArgs, LogCommand};
 use crate::error::{Error, Result};
 use crate::model::{LogEntry, Op};
@@ -104,12 +104,24 @@ pub(crate) fn parse_head(s: &str) -> Result<(i64, String)> {
     Ok((id, hash))
 }
 
+/// The whole log of `db` walked (in the caller's snapshot), through the
+/// noted head when given, and up to the newest entry the store recorded:
+/// one check for `log verify`, `check` and `db copy`.
+pub(crate) fn walk_log(
+    db: &mut dyn crate::store::Db,
+    noted: Option<&(i64, String)>,
+) -> Result<crate::chain::Report> {
+    let mut walk = Walk::new(noted.map(|(id, h)| (*id, h.as_str())));
+    db.each_stored_entry(&mut |entry| walk.step(entry))?;
+    walk.ends_at(db.log_tail()?);
+    Ok(walk.finish())
+}
+
 fn check_chain(ctx: &Ctx, noted: Option<&str>) -> Result<()> {
     let noted = noted.map(parse_head).transpose()?;
-    let mut walk = Walk::new(noted.as_ref().map(|(id, h)| (*id, h.as_str())));
-    ctx.open(Open::Read)?
-        .read(|db| db.each_stored_entry(&mut |entry| walk.step(entry)))?;
-    let report = walk.finish();
+    let report = ctx
+        .open(Open::Read)?
+        .read(|db| walk_log(db, noted.as_ref()))?;
     // A clock that went back is worth knowing, not tampering.
     if let Some(first) = report.clock_went_back.first() {
         ctx.out.note(format!(
@@ -120,17 +132,7 @@ fn check_chain(ctx: &Ctx, noted: Option<&str>) -> Result<()> {
             }
         ));
     }
-    let problem = report.broken.as_ref().map(|b| match b {
-        Break::Entry { id, why } => (*id, format!("entry {id} is bad: {why}")),
-        Break::HeadMissing { id } => (
-            *id,
-            format!("the noted head {id} is no longer in the log (entries were removed)"),
-        ),
-        Break::HeadChanged { id } => (
-            *id,
-            format!("entry {id} no longer has the noted hash (the chain was rewritten)"),
-        ),
-    });
+    let problem = report.broken.as_ref().map(|b| (b.id(), b.to_string()));
     let verdict = Verdict {
         intact: problem.is_none(),
         entries: report.entries,

@@ -664,3 +664,77 @@ fn the_readme_python_recomputes_the_chain() {
         env.ok(&["log", "head"]).trim()
     );
 }
+
+/// A cut of the newest entries is tampering where the store records its
+/// newest entry apart from the log (PostgreSQL's `log_head`); on SQLite
+/// only a noted head finds it (the README says so). Either way `db copy`
+/// refuses to pass such a log on, and never commits a target it calls
+/// broken.
+#[test]
+fn a_cut_at_the_end_is_found_where_the_store_records_its_end() {
+    let env = Env::new();
+    env.new_token("a", &[]);
+    env.new_token("b", &[]);
+    env.new_token("c", &[]);
+    let head = env.ok(&["log", "head"]).trim().to_owned();
+    env.tamper("DELETE FROM log WHERE id > 1");
+    let target = env.dir.path().join("copy.db");
+    let copy = ["db", "copy", "--to", target.to_str().unwrap()];
+    if env.pg.is_some() {
+        let line = env.fails(&["log", "verify"], 1);
+        assert!(
+            line.contains("entry 3") && line.contains("removed from its end"),
+            "{line}"
+        );
+        let out = env.run(&["check"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("removed from its end"));
+        let line = env.fails(&copy, 1);
+        assert!(
+            line.contains("removed from its end") && !line.contains("TailCut"),
+            "{line}"
+        );
+    } else {
+        env.ok(&["log", "verify"]);
+        let line = env.fails(&["log", "verify", "--head", &head], 1);
+        assert!(line.contains("no longer in the log"), "{line}");
+        env.ok(&copy);
+        return;
+    }
+    // Nothing was committed: the target holds no token and no entry.
+    let target_env = |args: &[&str]| {
+        let out = env
+            .cmd()
+            .args(args)
+            .env("TOKENCTL_DB", &target)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(target_env(&["list", "--format", "json"]).trim(), "[]");
+    assert_eq!(target_env(&["log", "--format", "json"]).trim(), "[]");
+}
+
+/// An entry edited in the middle of the source: the copy is refused before
+/// its commit, and the message is worded for people (no Rust `Debug`).
+#[test]
+fn db_copy_never_commits_a_target_it_calls_broken() {
+    let env = Env::new();
+    env.new_token("a", &[]);
+    env.new_token("b", &[]);
+    env.tamper("UPDATE log SET actor = 'mallory' WHERE id = 1");
+    let target = env.dir.path().join("copy.db");
+    let line = env.fails(&["db", "copy", "--to", target.to_str().unwrap()], 1);
+    assert!(line.contains("entry 1 is bad"), "{line}");
+    assert!(
+        !line.contains("Entry {") && !line.contains("why:"),
+        "{line}"
+    );
+    let out = env
+        .cmd()
+        .args(["log", "--format", "json"])
+        .env("TOKENCTL_DB", &target)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+}

@@ -73,6 +73,9 @@ pub const DEFAULT_CONNECTIONS: usize = 4;
 /// How long a check waits for a store connection when all are busy.
 pub const CONNECTION_WAIT: Duration = Duration::from_secs(5);
 
+/// How long no new store connection is tried after one failed.
+const CONNECT_REST: Duration = Duration::from_secs(1);
+
 /// How long an idle store connection is kept before it is closed.
 const IDLE_CLOSE: Duration = Duration::from_secs(60);
 
@@ -125,6 +128,10 @@ struct Connections {
     /// Idle connections with when each was last given back, and how many
     /// are open in all (idle or in use).
     pool: Mutex<(Vec<(Store, Instant)>, usize)>,
+    /// Until when no new connection is tried, after one failed: a server
+    /// that does not answer is not asked again by every request (each try
+    /// of a silent server holds a thread until it answers).
+    resting: Mutex<Option<(Instant, String)>>,
     freed: Condvar,
     max: usize,
 }
@@ -187,6 +194,7 @@ impl Verifier {
             location,
             connections: Connections {
                 pool: Mutex::new((vec![(store, Instant::now())], 1)),
+                resting: Mutex::new(None),
                 freed: Condvar::new(),
                 max: options.db_connections.max(1),
             },
@@ -255,11 +263,20 @@ impl Verifier {
                 return Ok(Some(store));
             }
             if pool.1 < c.max {
+                if let Some((until, why)) = &*c.resting.lock().unwrap_or_else(|e| e.into_inner())
+                    && now < *until
+                {
+                    return Err(Error::storage(why.clone()).into());
+                }
                 pool.1 += 1;
                 drop(pool);
                 return match Store::open(&self.location, Open::Check) {
                     Ok(store) => Ok(Some(store)),
                     Err(e) => {
+                        *c.resting.lock().unwrap_or_else(|e| e.into_inner()) = Some((
+                            Instant::now() + CONNECT_REST,
+                            crate::error::one_line(&format!("{e:#}")),
+                        ));
                         self.give_back(None);
                         Err(e)
                     }
@@ -310,6 +327,24 @@ impl Verifier {
         let idle = pool.0.len();
         pool.0.clear();
         pool.1 -= idle;
+    }
+
+    /// Close the connections idle for longer than a minute (`serve` calls
+    /// it now and then: the pool shrinks when the load is gone).
+    pub fn close_idle(&self) {
+        let mut pool = self
+            .connections
+            .pool
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let (keep, close): (Vec<_>, Vec<_>) = std::mem::take(&mut pool.0)
+            .into_iter()
+            .partition(|(_, at)| now.duration_since(*at) < IDLE_CLOSE);
+        pool.0 = keep;
+        pool.1 -= close.len();
+        drop(pool);
+        drop(close);
     }
 
     /// How many store connections are open (idle or in use).

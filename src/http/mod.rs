@@ -109,9 +109,16 @@ async fn serve(listen: &Listen, state: Arc<State>) -> Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut term = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut tidy = tokio::time::interval(Duration::from_secs(10));
     loop {
         let accepted = tokio::select! {
             a = accept(&bound) => a,
+            _ = tidy.tick() => {
+                // Idle store connections close off the event loop.
+                let worker = Arc::clone(&state);
+                tokio::task::spawn_blocking(move || worker.verifier.close_idle());
+                continue;
+            }
             _ = term.recv() => break,
             _ = interrupt.recv() => break,
         };

@@ -384,3 +384,167 @@ fn tls_modes_as_libpq_reads_them() {
     let v: Value = env.json(&["list"]);
     assert_eq!(v[0]["name"], "ci");
 }
+
+/// The connections of `tokenctl` processes to this test's database.
+fn tokenctl_connections(pg: &Pg) -> i64 {
+    pg.client()
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE application_name = 'tokenctl' AND datname = current_database()",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+/// serve's store connections are bounded by --db-connections, whatever the
+/// load (issue 19): a flood does not take the server's connection slots
+/// from the admins.
+#[test]
+fn serve_keeps_its_connections_within_db_connections() {
+    let Some(pg) = Pg::new("serve_keeps_its_connections_within_db_connections") else {
+        return;
+    };
+    let env = pg.env();
+    let t = env.new_token("ci", &[]);
+    let wrong = crate::forged("tkc1", &t[4..12]);
+    let s = crate::serve::Serve::start(&env, &["--quiet", "--db-connections", "2"]);
+    let port = s.port;
+    let flood: Vec<_> = (0..60)
+        .map(|i| {
+            let token = if i % 3 == 0 { t.clone() } else { wrong.clone() };
+            std::thread::spawn(move || {
+                crate::serve::get(
+                    port,
+                    "/auth",
+                    &[("Authorization", &format!("Bearer {token}"))],
+                )
+                .status
+            })
+        })
+        .collect();
+    let mut most = 0;
+    for _ in 0..20 {
+        most = most.max(tokenctl_connections(&pg));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let statuses: Vec<u16> = flood.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(
+        statuses.iter().all(|s| [200, 401, 503].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(most <= 2, "{most} connections open");
+}
+
+/// After the server drops serve's connections (as a restart does), the
+/// next request is answered on a fresh one: not a 503 per pooled connection.
+#[test]
+fn serve_answers_at_once_after_its_connections_were_dropped() {
+    let Some(pg) = Pg::new("serve_answers_at_once_after_its_connections_were_dropped") else {
+        return;
+    };
+    let env = pg.env();
+    let t = env.new_token("ci", &[]);
+    let s = crate::serve::Serve::start(
+        &env,
+        &["--quiet", "--db-connections", "4", "--cache-ttl", "1h"],
+    );
+    let port = s.port;
+    let good = move || {
+        crate::serve::get(port, "/auth", &[("Authorization", &format!("Bearer {t}"))]).status
+    };
+    // Four connections in the pool.
+    let busy: Vec<_> = (0..8).map(|_| std::thread::spawn(good.clone())).collect();
+    for b in busy {
+        assert_eq!(b.join().unwrap(), 200);
+    }
+    pg.client()
+        .batch_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE application_name = 'tokenctl' AND datname = current_database()",
+        )
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    for i in 0..6 {
+        assert_eq!(
+            good(),
+            200,
+            "request {i} after the connections were dropped"
+        );
+    }
+    assert_eq!(crate::serve::get(port, "/healthz", &[]).status, 200);
+}
+
+/// A transient failure (a serialization failure, a deadlock) forced on
+/// the first try of a write: the write is retried and committed exactly
+/// once, with a gapless, intact log (issue 19).
+#[test]
+fn a_serialization_failure_and_a_deadlock_are_retried_and_committed_once() {
+    let Some(pg) = Pg::new("a_serialization_failure_and_a_deadlock_are_retried") else {
+        return;
+    };
+    let env = pg.env();
+    env.ok(&["pool", "add", "plant-a"]);
+    for (name, code) in [("serial", "40001"), ("deadlock", "40P01")] {
+        // Fails the first insert of a token after it is armed, once: the
+        // sequence is not transactional, so the retry sees it moved on.
+        pg.client()
+            .batch_execute(&format!(
+                "DROP TRIGGER IF EXISTS fail_once ON tokens;
+                 DROP SEQUENCE IF EXISTS fail_once_{name};
+                 CREATE SEQUENCE fail_once_{name};
+                 CREATE OR REPLACE FUNCTION fail_once_{name}() RETURNS trigger AS $$
+                 BEGIN
+                   IF nextval('fail_once_{name}') = 1 THEN
+                     RAISE EXCEPTION 'forced by the test' USING ERRCODE = '{code}';
+                   END IF;
+                   RETURN NEW;
+                 END $$ LANGUAGE plpgsql;
+                 CREATE TRIGGER fail_once BEFORE INSERT ON tokens
+                   FOR EACH ROW EXECUTE FUNCTION fail_once_{name}();"
+            ))
+            .unwrap();
+        env.new_token(name, &["--pool", "plant-a"]);
+        let tries: i64 = pg
+            .client()
+            .query_one(&format!("SELECT last_value FROM fail_once_{name}"), &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(tries, 2, "{name}: failed once, then committed");
+        let named: i64 = pg
+            .client()
+            .query_one("SELECT count(*) FROM tokens WHERE name = $1", &[&name])
+            .unwrap()
+            .get(0);
+        assert_eq!(named, 1, "{name}");
+    }
+    let ids: Vec<i64> = env
+        .log()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![3, 2, 1]);
+    env.ok(&["log", "verify"]);
+}
+
+/// A lock held by someone else ends a read at the lock timeout, with the
+/// contract's exit code, instead of waiting for ever.
+#[test]
+fn a_held_lock_ends_a_read_at_the_lock_timeout() {
+    let Some(pg) = Pg::new("a_held_lock_ends_a_read_at_the_lock_timeout") else {
+        return;
+    };
+    let env = pg.env();
+    env.new_token("ci", &[]);
+    let mut holder = pg.client();
+    let mut tx = holder.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let start = std::time::Instant::now();
+    let line = env.fails(&["list"], 10);
+    assert!(line.contains("locked"), "{line}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(15));
+    tx.rollback().unwrap();
+    env.ok(&["list"]);
+}

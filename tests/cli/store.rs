@@ -254,3 +254,42 @@ fn a_postgres_password_with_url_characters_is_never_printed() {
         }
     }
 }
+
+/// A "PostgreSQL" that accepts and never answers: the command gives up at
+/// the connect timeout (exit 10), it does not hang (issue 19).
+#[test]
+fn a_server_that_never_answers_does_not_hang_a_command() {
+    let env = Env::new();
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    // Accepted and held, never answered.
+    let held = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        for c in silent.incoming().take(4) {
+            conns.push(c);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    });
+    let url =
+        format!("postgres://u:pw9Secret@127.0.0.1:{port}/db?sslmode=disable&connect_timeout=2");
+    for args in [&["list"][..], &["new", "--name", "x"][..]] {
+        let start = std::time::Instant::now();
+        let out = env
+            .cmd()
+            .args(args)
+            .env("TOKENCTL_DB", &url)
+            .output()
+            .unwrap();
+        let line = crate::expect_error(&out, 10, args);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(8),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            line.contains("no answer within 2 s") && !line.contains("Secret"),
+            "{line}"
+        );
+    }
+    drop(held);
+}

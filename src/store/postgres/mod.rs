@@ -21,8 +21,19 @@ use crate::error::{Error, Result};
 /// How many times a transaction that failed for a passing reason is run.
 const ATTEMPTS: usize = 5;
 
-/// How long a connection attempt may take.
+/// How long a connection attempt may take, the whole of it: TCP, TLS and
+/// the start-up exchange (a server that accepts and never answers must not
+/// hang a command). The URL's `connect_timeout` sets it.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest any one statement may run on the server, and the longest a
+/// statement waits for a lock, for every connection (a writer's own wait
+/// for the `log_head` lock is [`LOCK_TIMEOUT`]).
+const SESSION_OPTIONS: &str = "-c statement_timeout=120s -c lock_timeout=5s";
+
+/// How long sent data may go unacknowledged before the connection is
+/// given up (a server or network that went away mid-query).
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a writer waits for another's lock (as SQLite's busy timeout).
 const LOCK_TIMEOUT: &str = "5s";
@@ -194,15 +205,40 @@ impl Postgres {
     }
 }
 
-/// Connect as the URL says, TLS as its `sslmode` says.
+/// Connect as the URL says, TLS as its `sslmode` says, within the connect
+/// timeout for the whole exchange.
 fn connect(url: &PgUrl) -> Result<Client> {
     let (config, connector) = tls::config(url)?;
     let mut config = config;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
-    }
+    let deadline = *config.get_connect_timeout().unwrap_or(&CONNECT_TIMEOUT);
+    config.connect_timeout(deadline);
     config.application_name("tokenctl");
-    config.connect(connector).map_err(|e| {
+    let options = match config.get_options() {
+        Some(theirs) => format!("{theirs} {SESSION_OPTIONS}"),
+        None => SESSION_OPTIONS.to_owned(),
+    };
+    config.options(&options);
+    config.keepalives(true);
+    config.keepalives_idle(Duration::from_secs(30));
+    config.tcp_user_timeout(TCP_USER_TIMEOUT);
+    // The driver's own timeout covers the TCP connect only: the start-up
+    // runs on a thread of its own, and is given up at the deadline (the
+    // thread ends with its socket).
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(config.connect(connector));
+    });
+    let connected = rx.recv_timeout(deadline).map_err(|_| {
+        Error::storage(format!(
+            "cannot connect to {}: no answer within {} s",
+            url.shown(),
+            deadline.as_secs()
+        ))
+        .hint(
+            "check the server, and that HOST:PORT is PostgreSQL; ?connect_timeout=N sets the wait",
+        )
+    })?;
+    connected.map_err(|e| {
         // What the server or the network said; the driver never repeats the
         // password, and the URL is shown without it.
         let cause = match e.as_db_error() {

@@ -138,7 +138,7 @@ impl Break {
     pub fn id(&self) -> i64 {
         match self {
             Break::Entry { id, .. } | Break::HeadMissing { id } | Break::HeadChanged { id } => *id,
-            Break::TailCut { last, .. } => last + 1,
+            Break::TailCut { last, recorded } => last.min(recorded) + 1,
         }
     }
 }
@@ -157,11 +157,13 @@ impl std::fmt::Display for Break {
             ),
             Break::TailCut { last, recorded } if recorded > last => write!(
                 f,
-                "the log ends at entry {last} but the store recorded entry {recorded} as written (entries were removed from its end)"
+                "entry {} is missing: the log ends at entry {last} but the store recorded entry {recorded} as written (entries were removed from its end)",
+                last + 1
             ),
             Break::TailCut { last, recorded } => write!(
                 f,
-                "the log ends at entry {last} but the store recorded entry {recorded} as its newest (the log's end was changed)"
+                "entry {} is past the newest entry the store recorded ({recorded}); the log ends at entry {last} (the log's end was changed)",
+                recorded + 1
             ),
         }
     }

@@ -253,11 +253,13 @@ impl Verifier {
         let deadline = Instant::now() + CONNECTION_WAIT;
         let mut pool = c.pool.lock().unwrap_or_else(|e| e.into_inner());
         loop {
-            // The most recently used first; the ones idle too long are closed.
+            // The most recently used first; the ones idle too long, and
+            // those whose store is gone (a SQLite file replaced by a
+            // restore, a connection the server closed), are closed.
             let now = Instant::now();
             let before = pool.0.len();
             pool.0
-                .retain(|(_, at)| now.duration_since(*at) < IDLE_CLOSE);
+                .retain(|(s, at)| now.duration_since(*at) < IDLE_CLOSE && !s.is_broken());
             pool.1 -= before - pool.0.len();
             if let Some((store, _)) = pool.0.pop() {
                 return Ok(Some(store));
@@ -523,9 +525,12 @@ impl Verifier {
     /// store leaves `last_used` for a later check; an end of grace it could
     /// not take is kept in memory (the old secret is refused from now on)
     /// and written with the next bookkeeping that gets through.
-    pub fn record(&self, good: &Good) -> Result<(), Error> {
+    ///
+    /// Says whether the store took it (`true` also when there was nothing
+    /// to write).
+    pub fn record(&self, good: &Good) -> Result<bool, Error> {
         if !self.needs_recording(good) {
-            return Ok(());
+            return Ok(true);
         }
         let now = Utc::now();
         if good.via == (Via::Current { ends_grace: true }) {
@@ -563,6 +568,6 @@ impl Verifier {
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(good.token.id, now.date_naive());
         }
-        Ok(())
+        Ok(written)
     }
 }

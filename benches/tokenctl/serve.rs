@@ -162,8 +162,56 @@ fn peak_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// Serve's peak memory under a flood (KiB), and its hashing slots.
-pub type Flood = Option<(u64, usize)>;
+/// Serve's peak memory under each flood (what, KiB), and its hashing slots.
+pub type Flood = Option<(Vec<(String, u64)>, usize)>;
+
+/// `tokenctl serve` on port 0, and the port its `listening on` line gives.
+fn start_serve(bin: &Path, db: &Path, extra: &[&str]) -> Result<(Running, u16)> {
+    use std::io::BufRead;
+    let mut c = tokenctl(bin, db);
+    c.args(["serve", "--quiet", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stderr(Stdio::piped());
+    let mut child = c.spawn()?;
+    let stderr = child.stderr.take().context("serve's stderr")?;
+    let running = Running(child);
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let addr = lines
+        .next()
+        .context("serve said nothing")??
+        .strip_prefix("listening on ")
+        .map(str::to_owned)
+        .context("serve's first line is not `listening on ADDR`")?;
+    // Keep draining stderr so that serve never blocks on it.
+    std::thread::spawn(move || lines.for_each(drop));
+    let port = addr
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .context("a port")?;
+    Ok((running, port))
+}
+
+/// `n` clients at once, each sending `request` on its own connection and
+/// hanging up after `patience` (abandoned requests), for `seconds`.
+fn abandoning(port: u16, request: &str, n: usize, patience: Duration, seconds: u32) {
+    use std::io::Read;
+    let until = Instant::now() + Duration::from_secs(seconds.into());
+    std::thread::scope(|scope| {
+        for _ in 0..n {
+            scope.spawn(|| {
+                while Instant::now() < until {
+                    let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+                        continue;
+                    };
+                    let _ = c.write_all(request.as_bytes());
+                    let _ = c.set_read_timeout(Some(patience));
+                    let mut buf = [0u8; 256];
+                    let _ = c.read(&mut buf);
+                }
+            });
+        }
+    });
+}
 
 /// The whole serve section; returns the loads and the memory under a flood.
 pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
@@ -197,16 +245,7 @@ pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
         tokens.push(String::from_utf8(out.stdout)?.trim().to_owned());
     }
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
-    let serve_port = free_port()?;
-    let mut server = tokenctl(bin, &db);
-    server.args([
-        "serve",
-        "--quiet",
-        "--listen",
-        &format!("127.0.0.1:{serve_port}"),
-    ]);
-    let server = Running(server.spawn()?);
-    wait_for(serve_port)?;
+    let (server, serve_port) = start_serve(bin, &db, &[])?;
     let nginx_port = free_port()?;
     let _nginx = nginx(&dir, nginx_port, &serve_port.to_string())?;
     let seconds = if b.runs < 21 { 3 } else { 6 };
@@ -243,17 +282,9 @@ pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
     )?;
     // Cold: a fresh serve that remembers nothing, every request another token.
     drop(server);
-    let mut cold = tokenctl(bin, &db);
-    cold.args([
-        "serve",
-        "--quiet",
-        "--cache-ttl",
-        "0s",
-        "--listen",
-        &format!("127.0.0.1:{serve_port}"),
-    ]);
-    let cold = Running(cold.spawn()?);
-    wait_for(serve_port)?;
+    drop(_nginx);
+    let (cold, serve_port) = start_serve(bin, &db, &["--cache-ttl", "0s"])?;
+    let _nginx = nginx(&dir, nginx_port, &serve_port.to_string())?;
     // What the machine allows: argon2 alone on every core at once, in
     // warm memory, no HTTP (cores share caches and memory bandwidth).
     let alone = all_cores(&tokens[0], cores, seconds)?;
@@ -274,16 +305,10 @@ pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
         Some(&rotate),
     )?;
     drop(cold);
-    // A flood of wrong secrets for known prefixes, straight at serve.
-    let mut flood = tokenctl(bin, &db);
-    flood.args([
-        "serve",
-        "--quiet",
-        "--listen",
-        &format!("127.0.0.1:{serve_port}"),
-    ]);
-    let flood = Running(flood.spawn()?);
-    wait_for(serve_port)?;
+    // Floods straight at serve, each on a fresh one: wrong secrets for
+    // known prefixes; exchanges with a good token (each hashes a new access
+    // token); and wrong secrets from clients that hang up after 200 ms.
+    let mut floods = Vec::new();
     let wrong: Vec<String> = tokens
         .iter()
         .map(|t| {
@@ -291,21 +316,57 @@ pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
             format!("Bearer {body}{}", tokenctl::token::checksum(&body))
         })
         .collect();
-    let wrong_script = rotating_script(&dir, "wrong", &wrong)?;
-    let mut c = Command::new("wrk");
-    c.args(["-t2", "-c64", &format!("-d{seconds}s")])
-        .arg("-s")
-        .arg(&wrong_script)
-        .arg(format!("http://127.0.0.1:{serve_port}/auth"))
-        .stdout(Stdio::null());
-    c.status()?;
-    let kib = peak_kib(flood.0.id());
-    eprintln!(
-        "  {:<40} {:>12.1} MiB peak, {cores} hashing slots",
-        "serve under a wrong-secret flood",
-        kib as f64 / 1024.0
-    );
-    Ok((loads, Some((kib, cores))))
+    {
+        let (flood, port) = start_serve(bin, &db, &[])?;
+        let wrong_script = rotating_script(&dir, "wrong", &wrong)?;
+        let mut c = Command::new("wrk");
+        c.args(["-t2", "-c64", &format!("-d{seconds}s")])
+            .arg("-s")
+            .arg(&wrong_script)
+            .arg(format!("http://127.0.0.1:{port}/auth"))
+            .stdout(Stdio::null());
+        c.status()?;
+        floods.push(("a wrong-secret flood".to_owned(), peak_kib(flood.0.id())));
+    }
+    {
+        let (flood, port) = start_serve(bin, &db, &[])?;
+        let script = dir.join("exchange.lua");
+        std::fs::write(
+            &script,
+            format!(
+                "wrk.method = \"POST\"\nwrk.headers[\"Authorization\"] = \"Bearer {}\"\n",
+                tokens[1]
+            ),
+        )?;
+        let mut c = Command::new("wrk");
+        c.args(["-t2", "-c64", &format!("-d{seconds}s")])
+            .arg("-s")
+            .arg(&script)
+            .arg(format!("http://127.0.0.1:{port}/v1/exchange"))
+            .stdout(Stdio::null());
+        c.status()?;
+        floods.push(("an exchange flood".to_owned(), peak_kib(flood.0.id())));
+    }
+    {
+        let (flood, port) = start_serve(bin, &db, &[])?;
+        let request = format!(
+            "GET /auth HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\n\r\n",
+            wrong[2]
+        );
+        abandoning(port, &request, 200, Duration::from_millis(200), seconds);
+        floods.push((
+            "an abandoned-request flood".to_owned(),
+            peak_kib(flood.0.id()),
+        ));
+    }
+    for (what, kib) in &floods {
+        eprintln!(
+            "  {:<40} {:>12.1} MiB peak, {cores} hashing slots",
+            format!("serve under {what}"),
+            *kib as f64 / 1024.0
+        );
+    }
+    Ok((loads, Some((floods, cores))))
 }
 
 /// `scan` of a tree of about 200 MB of text beside ripgrep on the same tree

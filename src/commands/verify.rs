@@ -50,8 +50,14 @@ pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
     };
     match verifier.check_now(&presented, &needs)? {
         Ok(good) => {
-            // Bookkeeping: best effort, never waits on a writer.
-            verifier.record(&good)?;
+            // Bookkeeping: best effort, never waits on a writer. The end
+            // of a grace that could not be written is not lost in silence.
+            let written = verifier.record(&good)?;
+            if !written && good.via == (Via::Current { ends_grace: true }) {
+                ctx.out.note(
+                    "note: this first use of the renewed token could not end the old secret's grace now (the store is busy or read-only); the old secret works until its grace ends or a later check records this",
+                );
+            }
             accept(ctx, &good)
         }
         Err(reason) => reject(ctx, reason),

@@ -55,10 +55,11 @@ impl Store {
     }
 
     /// Whether the connection to the store is gone for good (a PostgreSQL
-    /// server that restarted): a new one must be opened.
+    /// server that restarted, a SQLite file replaced by another): a new one
+    /// must be opened.
     pub fn is_broken(&self) -> bool {
         match &self.engine {
-            Engine::Sqlite(_) => false,
+            Engine::Sqlite(e) => e.is_replaced(),
             Engine::Postgres(e) => e.is_broken(),
         }
     }

@@ -440,6 +440,13 @@ fn verify_head_catches_a_cut_off_tail() {
     history(&env);
     let head = env.ok(&["log", "head"]).trim().to_owned();
     tamper(&env, "DELETE FROM log WHERE id >= 7");
+    if env.pg.is_some() {
+        // PostgreSQL records its newest entry apart (log_head): the cut
+        // shows without a noted head, at the first entry missing.
+        verify_fails_at(&env, &[], 7);
+        verify_fails_at(&env, &["--head", &head], 7);
+        return;
+    }
     // The chain that is left is consistent: only the noted head shows the cut.
     env.ok(&["log", "verify"]);
     verify_fails_at(&env, &["--head", &head], 8);

@@ -16,6 +16,7 @@ mod postgres;
 mod reliability;
 mod serve;
 mod serve_hostile;
+mod serve_store;
 mod shells;
 mod store;
 mod terminal;

@@ -293,3 +293,30 @@ fn a_server_that_never_answers_does_not_hang_a_command() {
     }
     drop(held);
 }
+
+/// The `-wal` decision (issue 19; the README's "Decisions"): every command
+/// closes the store before it exits, and its close moves what it committed
+/// into the database file, so a `-wal` removed while no tokenctl process has
+/// the store open loses nothing. Removing it under a running process (serve)
+/// is outside the guarantee, as removing the database file is.
+#[test]
+fn a_wal_removed_between_commands_loses_nothing() {
+    let env = Env::sqlite();
+    for name in ["a", "b", "c"] {
+        env.new_token(name, &[]);
+        for suffix in ["-wal", "-shm"] {
+            let mut p = env.db.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    let names: Vec<String> = env
+        .json(&["list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    env.ok(&["log", "verify"]);
+}

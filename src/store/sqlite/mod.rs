@@ -24,6 +24,17 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Sqlite {
     conn: Connection,
     read_only: bool,
+    /// The file opened, and which file it was (device and inode): a file
+    /// put in its place later (a restore: `mv restored.db tokenctl.db`) is
+    /// another store, and a long-lived connection must be opened again.
+    path: std::path::PathBuf,
+    opened: Option<(u64, u64)>,
+}
+
+/// The device and inode of the file at `path`.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 fn not_ours(path: &Path, why: &str) -> anyhow::Error {
@@ -159,6 +170,8 @@ impl Sqlite {
             Identity::Current => Ok(Sqlite {
                 conn,
                 read_only: true,
+                path: path.to_owned(),
+                opened: file_identity(path),
             }),
             Identity::Fresh => Err(no_database(path)),
             Identity::Older => Err(Error::storage(format!(
@@ -207,6 +220,8 @@ impl Sqlite {
         Ok(Sqlite {
             conn,
             read_only: false,
+            path: path.to_owned(),
+            opened: file_identity(path),
         })
     }
 
@@ -243,6 +258,12 @@ impl Sqlite {
         let value = f(&mut db)?;
         tx.commit().map_err(sql_error)?;
         Ok(value)
+    }
+
+    /// Whether the file at the path is no longer the one opened (replaced
+    /// or removed).
+    pub fn is_replaced(&self) -> bool {
+        file_identity(&self.path) != self.opened
     }
 
     pub fn write_if_free(&mut self, f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<bool> {

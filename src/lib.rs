@@ -12,6 +12,7 @@ mod complete;
 pub mod error;
 pub mod http;
 pub mod model;
+pub(crate) mod ops;
 pub(crate) mod output;
 pub(crate) mod prompt;
 pub(crate) mod store;

@@ -18,9 +18,9 @@ pub mod verify;
 use crate::cli::{ClipboardFlags, Command};
 use crate::error::{Error, Result};
 use crate::model::Token;
-use crate::store::{Db, Store};
+use crate::store::Db;
 use crate::text::quoted;
-use crate::token::{self, Secret};
+use crate::token;
 use crate::{Ctx, clipboard};
 
 pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
@@ -85,53 +85,6 @@ fn serve(ctx: &Ctx, args: crate::cli::ServeArgs) -> Result<()> {
             quiet: args.quiet,
         },
     )
-}
-
-/// A new secret and the hash of it, made before the transaction that stores
-/// it: argon2 takes ~20 ms and 19 MiB, and must not hold the write lock.
-pub struct Fresh {
-    pub prefix: String,
-    pub secret: Secret,
-    pub hash: String,
-}
-
-/// Make a secret of `kind` and store it with `store_it` in one IMMEDIATE
-/// transaction. `store_it` says `Ok(None)` when the prefix is taken (62^8
-/// prefixes: very unlikely, but not an error): then a new secret is drawn.
-/// Before the commit, stdout must be able to take the secret: a pipe that
-/// nobody reads any more refuses the change instead of losing the secret.
-/// `hash` is the argon2 hashing ([`token::hash`], or `serve`'s in one of
-/// its hashing slots).
-pub fn issue<T>(
-    store: &mut Store,
-    kind: token::Kind,
-    to_stdout: bool,
-    mut hash: impl FnMut(&str) -> Result<String>,
-    mut store_it: impl FnMut(&mut dyn Db, &Fresh) -> Result<Option<T>>,
-) -> Result<(T, Secret)> {
-    loop {
-        let prefix = token::generate_prefix()?;
-        let secret = token::generate_with_prefix(kind, &prefix)?;
-        let hash = hash(&secret)?;
-        let fresh = Fresh {
-            prefix,
-            secret,
-            hash,
-        };
-        let stored = store.write(|tx| {
-            if tx.name_or_prefix_taken(&fresh.prefix)? {
-                return Ok(None);
-            }
-            let stored = store_it(tx, &fresh)?;
-            if to_stdout {
-                crate::output::ensure_stdout_is_read()?;
-            }
-            Ok(stored)
-        })?;
-        if let Some(value) = stored {
-            return Ok((value, fresh.secret));
-        }
-    }
 }
 
 /// Show a secret once (after its commit: a token never stored is never

@@ -2,11 +2,12 @@
 
 use serde_json::json;
 
-use super::{hand_over, issue, pool_id, unknown_pool};
+use super::{hand_over, pool_id, unknown_pool};
 use crate::cli::NewArgs;
 use crate::error::{Error, Result};
 use crate::model::{Access, check_name};
 use crate::model::{Event, Op};
+use crate::ops::issue::issue;
 use crate::store::{NewToken, Open};
 use crate::text::quoted;
 use crate::{Ctx, clipboard, prompt, token, when};
@@ -53,7 +54,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     let (created, secret) = issue(
         &mut store,
         token::Kind::Api,
-        true,
+        &crate::output::ensure_stdout_is_read,
         token::hash,
         |tx, fresh| {
             if tx.token_by_name(&name)?.is_some() {

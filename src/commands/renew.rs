@@ -3,10 +3,11 @@
 
 use serde_json::{Map, Value};
 
-use super::{check_reason, details_with_reason, hand_over, issue, resolve};
+use super::{check_reason, details_with_reason, hand_over, resolve};
 use crate::cli::RenewArgs;
 use crate::error::{Error, Result};
 use crate::model::{Event, Op};
+use crate::ops::issue::issue;
 use crate::store::Open;
 use crate::text::quoted;
 use crate::{Ctx, clipboard, prompt, token, when};
@@ -43,7 +44,7 @@ pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
     let (renewed, secret) = issue(
         &mut store,
         token::Kind::Api,
-        true,
+        &crate::output::ensure_stdout_is_read,
         token::hash,
         |tx, fresh| {
             let now = tx.token_by_prefix(&target.prefix)?;

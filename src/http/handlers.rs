@@ -321,7 +321,7 @@ async fn exchange(
     let issued = state
         .hashing
         .run(move |memory| {
-            crate::commands::exchange::issue_access(
+            crate::ops::issue::access_by_token(
                 &worker.verifier,
                 &good,
                 ttl,

@@ -88,3 +88,74 @@ fn a_grace_ended_while_the_store_is_busy_is_not_lost() {
     let out = env.run_stdin(&["verify"], &format!("{old}\n"));
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `--listen unix:PATH`: a proxy on the same machine asks over a Unix
+/// socket; the `listening on` line names it; a stale socket file left by a
+/// killed serve is replaced; the file goes when serve stops.
+#[test]
+fn serve_listens_on_a_unix_socket() {
+    use std::io::{Read, Write};
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let sock = env.dir.path().join("serve.sock");
+    // A stale socket from a serve that was killed.
+    drop(std::os::unix::net::UnixListener::bind(&sock).unwrap());
+    let listen = format!("unix:{}", sock.display());
+    let (mut child, mut stderr, addr) =
+        crate::serve::start_serve(&env, &["--listen", &listen], &[]);
+    assert_eq!(addr, listen);
+    let ask = |auth: &str| {
+        let mut c = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+        write!(
+            c,
+            "GET /auth HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {auth}\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        c.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    assert!(ask(&t).starts_with("HTTP/1.1 200"));
+    assert!(ask("junk").starts_with("HTTP/1.1 401"));
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&child),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    assert!(child.wait().unwrap().success());
+    let log = stderr.all();
+    assert!(log.contains("from=unix"), "{log}");
+    assert!(!sock.exists(), "the socket file is removed at the stop");
+}
+
+/// `--listen localhost:0` is resolved, and port 0 gives a free port, said
+/// in the `listening on` line; a bad address is a usage error.
+#[test]
+fn serve_resolves_a_name_and_says_the_port_it_got() {
+    let env = Env::new();
+    let (mut child, _stderr, addr) =
+        crate::serve::start_serve(&env, &["--listen", "localhost:0"], &[]);
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    assert!(host == "127.0.0.1" || host == "[::1]", "{addr}");
+    assert_ne!(port, "0");
+    let _ = child.kill();
+    let _ = child.wait();
+    for bad in ["8787", "127.0.0.1:99999", "unix:", "localhost"] {
+        env.fails(&["serve", "--listen", bad], 2);
+    }
+}
+
+/// A service manager's first start: serve creates the store (empty), as a
+/// command that writes would, instead of exiting 3 and restart-looping.
+#[test]
+fn serve_creates_a_missing_store_on_its_first_start() {
+    let env = Env::new();
+    assert!(!env.store_exists());
+    let s = Serve::start(&env, &["--quiet"]);
+    assert_eq!(get(s.port, "/healthz", &[]).status, 200);
+    assert!(env.store_exists());
+    assert_eq!(auth(&s, &crate::forged("tkc1", "AbCdEfGh")), 401);
+    let (status, _) = s.stop();
+    assert!(status.success());
+    assert_eq!(env.json(&["list"]), serde_json::json!([]));
+}

@@ -1,0 +1,5 @@
+//! The account's operations, below both fronts (the command line and
+//! HTTP): they take a store and typed input and return values; they never
+//! print, prompt, or read the environment.
+
+pub mod issue;

@@ -7,12 +7,10 @@
 //! managers' history, and clears it at the deadline only if the clipboard still
 //! holds the secret.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
-use zeroize::Zeroizing;
+use std::time::Duration;
 
 /// How long the copy lives unless `TOKENCTL_CLIP_SECONDS` says otherwise.
 pub const DEFAULT_SECONDS: u64 = 45;
@@ -60,6 +58,10 @@ pub fn copy(secret: &str) -> String {
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
     if !has_display {
         return "No clipboard here (no DISPLAY or WAYLAND_DISPLAY): the token was not copied."
+            .into();
+    }
+    if !cfg!(feature = "clipboard") {
+        return "This tokenctl was built without clipboard support: the token was not copied."
             .into();
     }
     match spawn_holder(secret) {
@@ -114,65 +116,88 @@ fn spawn_holder(secret: &str) -> Result<(), String> {
     // The holder is not waited for: it lives on, detached, until its deadline.
 }
 
-/// The holder itself: `tokenctl __clipboard-holder`. Reads the secret from
-/// stdin, takes the clipboard, says "ok" on stdout, serves the copy until the
-/// deadline or until something else is copied, then clears it if it is still
-/// ours.
+#[cfg(feature = "clipboard")]
+pub use holder::hold;
+
+/// Built without a clipboard: the holder says so and ends.
+#[cfg(not(feature = "clipboard"))]
 pub fn hold() -> anyhow::Result<()> {
-    let mut secret = Zeroizing::new(String::with_capacity(256));
-    std::io::stdin().take(256).read_to_string(&mut secret)?;
-    let secret = Zeroizing::new(secret.trim_end().to_owned());
-    let lifetime = Duration::from_secs(clip_seconds().unwrap_or(DEFAULT_SECONDS));
-    let deadline = Instant::now()
-        .checked_add(lifetime)
-        .unwrap_or_else(|| Instant::now() + Duration::from_secs(DEFAULT_SECONDS));
-    let mut out = std::io::stdout();
-    let mut clipboard = match arboard::Clipboard::new() {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = writeln!(out, "no clipboard ({e})");
-            return Ok(());
+    writeln!(
+        std::io::stdout(),
+        "no clipboard (built without clipboard support)"
+    )?;
+    Ok(())
+}
+
+#[cfg(feature = "clipboard")]
+mod holder {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+
+    use zeroize::Zeroizing;
+
+    use super::{DEFAULT_SECONDS, clip_seconds};
+
+    /// The holder itself: `tokenctl __clipboard-holder`. Reads the secret from
+    /// stdin, takes the clipboard, says "ok" on stdout, serves the copy until the
+    /// deadline or until something else is copied, then clears it if it is still
+    /// ours.
+    pub fn hold() -> anyhow::Result<()> {
+        let mut secret = Zeroizing::new(String::with_capacity(256));
+        std::io::stdin().take(256).read_to_string(&mut secret)?;
+        let secret = Zeroizing::new(secret.trim_end().to_owned());
+        let lifetime = Duration::from_secs(clip_seconds().unwrap_or(DEFAULT_SECONDS));
+        let deadline = Instant::now()
+            .checked_add(lifetime)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(DEFAULT_SECONDS));
+        let mut out = std::io::stdout();
+        let mut clipboard = match arboard::Clipboard::new() {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = writeln!(out, "no clipboard ({e})");
+                return Ok(());
+            }
+        };
+        set(&mut clipboard, &secret, None).inspect_err(|e| {
+            let _ = writeln!(out, "cannot set the clipboard ({e})");
+        })?;
+        writeln!(out, "ok")?;
+        out.flush()?;
+        // Serve until the deadline or until another program takes the clipboard.
+        set(&mut clipboard, &secret, Some(deadline))?;
+        let still_ours = clipboard
+            .get_text()
+            .is_ok_and(|now| Zeroizing::new(now).as_str() == secret.as_str());
+        if still_ours {
+            clipboard.clear()?;
         }
-    };
-    set(&mut clipboard, &secret, None).inspect_err(|e| {
-        let _ = writeln!(out, "cannot set the clipboard ({e})");
-    })?;
-    writeln!(out, "ok")?;
-    out.flush()?;
-    // Serve until the deadline or until another program takes the clipboard.
-    set(&mut clipboard, &secret, Some(deadline))?;
-    let still_ours = clipboard
-        .get_text()
-        .is_ok_and(|now| Zeroizing::new(now).as_str() == secret.as_str());
-    if still_ours {
-        clipboard.clear()?;
+        Ok(())
     }
-    Ok(())
-}
 
-#[cfg(target_os = "linux")]
-fn set(
-    c: &mut arboard::Clipboard,
-    secret: &str,
-    until: Option<Instant>,
-) -> Result<(), arboard::Error> {
-    use arboard::SetExtLinux;
-    let set = c.set().exclude_from_history();
-    match until {
-        Some(deadline) => set.wait_until(deadline).text(secret),
-        None => set.text(secret),
+    #[cfg(target_os = "linux")]
+    fn set(
+        c: &mut arboard::Clipboard,
+        secret: &str,
+        until: Option<Instant>,
+    ) -> Result<(), arboard::Error> {
+        use arboard::SetExtLinux;
+        let set = c.set().exclude_from_history();
+        match until {
+            Some(deadline) => set.wait_until(deadline).text(secret),
+            None => set.text(secret),
+        }
     }
-}
 
-#[cfg(not(target_os = "linux"))]
-fn set(
-    c: &mut arboard::Clipboard,
-    secret: &str,
-    until: Option<Instant>,
-) -> Result<(), arboard::Error> {
-    c.set_text(secret)?;
-    if let Some(deadline) = until {
-        std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+    #[cfg(not(target_os = "linux"))]
+    fn set(
+        c: &mut arboard::Clipboard,
+        secret: &str,
+        until: Option<Instant>,
+    ) -> Result<(), arboard::Error> {
+        c.set_text(secret)?;
+        if let Some(deadline) = until {
+            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+        }
+        Ok(())
     }
-    Ok(())
 }

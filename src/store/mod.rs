@@ -5,6 +5,7 @@
 //! engine's types.
 
 mod location;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
 
@@ -40,6 +41,7 @@ pub struct Store {
 
 enum Engine {
     Sqlite(sqlite::Sqlite),
+    #[cfg(feature = "postgres")]
     Postgres(Box<postgres::Postgres>),
 }
 
@@ -47,8 +49,19 @@ impl Store {
     pub fn open(location: &Location, how: Open) -> Result<Store> {
         let engine = match location {
             Location::Sqlite(path) => Engine::Sqlite(sqlite::Sqlite::open(path, how)?),
+            #[cfg(feature = "postgres")]
             Location::Postgres(url) => {
                 Engine::Postgres(Box::new(postgres::Postgres::open(url, how)?))
+            }
+            #[cfg(not(feature = "postgres"))]
+            Location::Postgres(url) => {
+                let _ = how;
+                return Err(crate::error::Error::usage(format!(
+                    "{} is a PostgreSQL store, and this tokenctl was built without PostgreSQL",
+                    url.shown()
+                ))
+                .hint("build it with the `postgres` feature (on by default), or use a SQLite path")
+                .into());
             }
         };
         Ok(Store { engine })
@@ -60,6 +73,7 @@ impl Store {
     pub fn is_broken(&self) -> bool {
         match &self.engine {
             Engine::Sqlite(e) => e.is_replaced(),
+            #[cfg(feature = "postgres")]
             Engine::Postgres(e) => e.is_broken(),
         }
     }
@@ -69,6 +83,7 @@ impl Store {
     pub fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
         match &mut self.engine {
             Engine::Sqlite(e) => e.read(f),
+            #[cfg(feature = "postgres")]
             Engine::Postgres(e) => e.read(f),
         }
     }
@@ -78,6 +93,7 @@ impl Store {
     pub fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
         match &mut self.engine {
             Engine::Sqlite(e) => e.lookup(f),
+            #[cfg(feature = "postgres")]
             Engine::Postgres(e) => e.lookup(f),
         }
     }
@@ -89,6 +105,7 @@ impl Store {
     pub fn write<T>(&mut self, f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
         match &mut self.engine {
             Engine::Sqlite(e) => e.write(f),
+            #[cfg(feature = "postgres")]
             Engine::Postgres(e) => e.write(f),
         }
     }
@@ -99,6 +116,7 @@ impl Store {
     pub fn write_if_free(&mut self, f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<bool> {
         match &mut self.engine {
             Engine::Sqlite(e) => e.write_if_free(f),
+            #[cfg(feature = "postgres")]
             Engine::Postgres(e) => e.write_if_free(f),
         }
     }

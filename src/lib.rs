@@ -11,6 +11,7 @@ pub(crate) mod commands;
 mod complete;
 pub mod error;
 pub mod http;
+pub mod man;
 pub mod model;
 pub(crate) mod ops;
 pub(crate) mod output;
@@ -86,6 +87,17 @@ pub fn clipboard_holder_requested() -> bool {
     let mut args = std::env::args_os().skip(1);
     args.next()
         .is_some_and(|a| a == clipboard::HOLDER_COMMAND && args.next().is_none())
+}
+
+/// `tokenctl __man-pages DIR` writes every man page into DIR (for
+/// packagers and the drift test). Like the clipboard holder it is not part
+/// of the command surface: no help or completion offers it.
+pub fn man_pages_requested() -> Option<std::path::PathBuf> {
+    let mut args = std::env::args_os().skip(1);
+    let (Some(cmd), Some(dir), None) = (args.next(), args.next(), args.next()) else {
+        return None;
+    };
+    (cmd == man::COMMAND).then(|| dir.into())
 }
 
 /// Run the clipboard holder.

@@ -19,7 +19,7 @@ use super::gate::Failure;
 use super::listen::Peer;
 use super::requirements::requirements;
 use super::respond::{self, Answer};
-use crate::verifier::Step;
+use crate::check::verifier::Step;
 use crate::verify::{self, Accepted, Good, Reason, Requirements};
 use crate::when;
 

@@ -108,7 +108,7 @@ pub fn access_for(
             created_at: now,
             expires_at,
         })?;
-        verify::record_use(tx, good, now)?;
+        crate::check::judge::record_use(tx, good, now)?;
         tx.append_log(Event {
             actor,
             op: Op::Exchange,

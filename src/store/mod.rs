@@ -7,6 +7,7 @@
 mod location;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod rows;
 mod sqlite;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -279,7 +280,23 @@ pub type Each<'f, T> = &'f mut dyn FnMut(T) -> Result<()>;
 /// The store's operations, in the domain's words. Each engine implements
 /// them; lookups go through unique indexes (prefix, name), so their cost
 /// does not grow with the number of tokens.
-pub trait Db {
+/// The rows as stored, for `db copy`: every column, ids included, read and
+/// written whole. Apart from [`Db`] (its supertrait) because it is one
+/// concern: moving a whole store.
+pub trait Copying {
+    /// Whether the store holds nothing: no pool, token or log entry.
+    fn is_empty(&mut self) -> Result<bool>;
+    fn each_pool_row(&mut self, f: Each<'_, PoolRow>) -> Result<()>;
+    fn each_token_row(&mut self, f: Each<'_, TokenRow>) -> Result<()>;
+    fn each_access_row(&mut self, f: Each<'_, AccessRow>) -> Result<()>;
+    fn insert_pool_row(&mut self, row: &PoolRow) -> Result<()>;
+    fn insert_token_row(&mut self, row: &TokenRow) -> Result<()>;
+    fn insert_access_row(&mut self, row: &AccessRow) -> Result<()>;
+    /// After a copy: new ids start above the ones used.
+    fn reserve_ids(&mut self, used: IdsUsed) -> Result<()>;
+}
+
+pub trait Db: Copying {
     fn token_by_name(&mut self, name: &str) -> Result<Option<Token>>;
     fn token_by_prefix(&mut self, prefix: &str) -> Result<Option<Token>>;
     /// Every token (of `pool`, when given), ordered by name, one at a time.
@@ -338,17 +355,6 @@ pub trait Db {
     fn end_access_of(&mut self, token_id: i64) -> Result<usize>;
     /// Drop access tokens that have expired, so the table does not grow.
     fn purge_expired_access(&mut self, now: DateTime<Utc>) -> Result<usize>;
-
-    /// Whether the store holds nothing: no pool, token or log entry.
-    fn is_empty(&mut self) -> Result<bool>;
-    fn each_pool_row(&mut self, f: Each<'_, PoolRow>) -> Result<()>;
-    fn each_token_row(&mut self, f: Each<'_, TokenRow>) -> Result<()>;
-    fn each_access_row(&mut self, f: Each<'_, AccessRow>) -> Result<()>;
-    fn insert_pool_row(&mut self, row: &PoolRow) -> Result<()>;
-    fn insert_token_row(&mut self, row: &TokenRow) -> Result<()>;
-    fn insert_access_row(&mut self, row: &AccessRow) -> Result<()>;
-    /// After a copy: new ids start above the ones used.
-    fn reserve_ids(&mut self, used: IdsUsed) -> Result<()>;
 
     /// Append one entry, chained to the newest, inside the transaction that
     /// makes the change. `at` is the system clock now, at commit: each entry

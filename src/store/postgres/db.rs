@@ -7,15 +7,15 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 
-use crate::chain::{StoredEntry, Unreadable};
-use crate::error::{Error, Result};
+use crate::chain::StoredEntry;
+use crate::error::Result;
 use crate::model::{Access, LogEntry, Op, Pool, Token};
-use crate::store::{
-    AccessRow, Changes, Credential, Db, Each, IdsUsed, LogFilter, MadeWith, NewAccess, NewToken,
-    PoolRow, TokenRow,
+use crate::store::rows::{
+    self, Cell, LOG_COLUMNS, LogCells, Number, TOKEN_COLUMNS, TOKEN_FROM, TokenCells,
 };
+use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken};
 use crate::token::Kind;
-use crate::when::{from_rfc3339, rfc3339};
+use crate::when::rfc3339;
 
 /// A transaction, seen as the store. The newest log entry's id and hash
 /// are kept here and written to `log_head` once, at the end of the
@@ -36,7 +36,7 @@ const LOG_BATCH: usize = 1000;
 
 impl Pg<'_, '_> {
     /// Write the log entries waiting in the batch.
-    fn flush(&mut self) -> Result<()> {
+    pub(super) fn flush(&mut self) -> Result<()> {
         if self.2.is_empty() {
             return Ok(());
         }
@@ -93,101 +93,64 @@ impl Pg<'_, '_> {
     }
 }
 
-const TOKEN_COLUMNS: &str = "t.id, t.name, t.prefix, p.name, t.access, t.owner, t.disabled,
-     t.created_at, t.created_by, t.expires_at, t.last_used, t.renewed_at";
-const TOKEN_FROM: &str = "tokens t LEFT JOIN pools p ON p.id = t.pool_id";
-const LOG_COLUMNS: &str = "id, at, actor, op, token, prefix, details, hash, token_id";
-
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
 fn time(r: &Row, i: usize) -> Result<Option<DateTime<Utc>>> {
-    Ok(r.try_get::<_, Option<String>>(i)?
-        .as_deref()
-        .and_then(from_rfc3339))
+    Ok(rows::time(r.try_get::<_, Option<String>>(i)?.as_deref()))
 }
 
-/// A token row; its access read fail-closed, as on SQLite.
 fn token_from_row(r: &Row) -> Result<Token> {
-    let access: String = r.try_get(4)?;
-    let name: String = r.try_get(1)?;
-    let Some(access) = Access::from_stored(&access) else {
-        return Err(Error::storage(format!(
-            "token {} has an access value tokenctl does not know; it is refused",
-            crate::text::quoted(&name)
-        ))
-        .hint("the database was edited outside tokenctl: check it, then set the access with `tokenctl modify`")
-        .into());
-    };
-    let last_used: Option<String> = r.try_get(10)?;
-    Ok(Token {
+    TokenCells {
         id: r.try_get(0)?,
-        name,
+        name: r.try_get(1)?,
         prefix: r.try_get(2)?,
         pool: r.try_get(3)?,
-        access,
+        access: r.try_get(4)?,
         owner: r.try_get(5)?,
         disabled: r.try_get(6)?,
-        created_at: time(r, 7)?.unwrap_or_default(),
+        created_at: r.try_get(7)?,
         created_by: r.try_get(8)?,
-        expires_at: time(r, 9)?,
-        last_used: last_used.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
-        renewed_at: time(r, 11)?,
-    })
+        expires_at: r.try_get(9)?,
+        last_used: r.try_get(10)?,
+        renewed_at: r.try_get(11)?,
+    }
+    .token()
 }
 
-/// A log row as stored, or why it no longer reads as an entry.
-fn read_log_row(r: &Row) -> StoredEntry {
-    let id: Option<i64> = r.try_get(0).ok();
-    let unreadable = |why: &str| {
-        Err(Unreadable {
-            id,
-            why: why.into(),
-        })
+/// A log row's cells as PostgreSQL holds them (typed columns: a cell that
+/// does not read as its type was changed behind tokenctl's back).
+fn log_cells(r: &Row) -> LogCells {
+    let number = |i: usize| match r.try_get::<_, Option<i64>>(i) {
+        Ok(Some(n)) => Number::Is(n),
+        Ok(None) => Number::Null,
+        Err(_) => Number::Other,
     };
-    let Some(id) = id else {
-        return unreadable("its id is not a whole number");
+    let text = |i: usize| match r.try_get::<_, Option<String>>(i) {
+        Ok(Some(t)) => Cell::Text(t),
+        Ok(None) => Cell::Null,
+        Err(_) => Cell::NotText("not text"),
     };
-    let text = |i: usize| r.try_get::<_, Option<String>>(i).ok().flatten();
-    let (Some(at), Some(actor), Some(op), Some(details), Some(hash)) =
-        (text(1), text(2), text(3), text(6), text(7))
-    else {
-        return unreadable("a column it needs is missing");
-    };
-    let Some(op) = Op::parse(&op) else {
-        return unreadable("its operation is not one tokenctl writes");
-    };
-    let Ok(details) = serde_json::value::RawValue::from_string(details) else {
-        return unreadable("its details are not JSON");
-    };
-    if !crate::chain::is_hash(&hash) {
-        return unreadable("its hash is not 64 lowercase hex digits");
+    LogCells {
+        id: number(0),
+        token_id: number(8),
+        texts: [
+            text(1),
+            text(2),
+            text(3),
+            text(4),
+            text(5),
+            text(6),
+            text(7),
+        ],
     }
-    let token_id: Option<i64> = r.try_get(8).unwrap_or(None);
-    Ok((
-        LogEntry {
-            id,
-            at,
-            actor,
-            op,
-            token: text(4),
-            prefix: text(5),
-            details,
-            hash,
-        },
-        token_id,
-    ))
+}
+
+fn read_log_row(r: &Row) -> StoredEntry {
+    log_cells(r).entry()
 }
 
 fn log_entry_from_row(r: &Row) -> Result<LogEntry> {
-    read_log_row(r).map(|(e, _)| e).map_err(|u| {
-        Error::storage(format!(
-            "log entry {} no longer reads ({}); it was tampered with",
-            u.id.map_or("?".into(), |id| id.to_string()),
-            u.why
-        ))
-        .hint("run `tokenctl log verify`")
-        .into()
-    })
+    log_cells(r).shown_entry()
 }
 
 impl Pg<'_, '_> {
@@ -202,7 +165,7 @@ impl Pg<'_, '_> {
     }
 
     /// Stream the rows of `sql`, one at a time.
-    fn each(
+    pub(super) fn each(
         &mut self,
         sql: &str,
         params: Params<'_>,
@@ -286,13 +249,7 @@ impl Db for Pg<'_, '_> {
             let parent = token_from_row(&r)?;
             let made_by: Option<String> = r.try_get(14)?;
             let old_prefix: Option<String> = r.try_get(15)?;
-            let made_with = match (made_by, old_prefix, time(&r, 16)?) {
-                (Some(m), _, _) if m == parent.prefix => MadeWith::Current,
-                (Some(m), Some(old), Some(grace_until)) if m == old => {
-                    MadeWith::Old { grace_until }
-                }
-                _ => MadeWith::Gone,
-            };
+            let made_with = rows::made_with(&parent, made_by, old_prefix, time(&r, 16)?);
             let hash: String = r.try_get(12)?;
             return Ok(time(&r, 13)?.map(|expires_at| Credential::Access {
                 parent,
@@ -599,154 +556,5 @@ impl Db for Pg<'_, '_> {
             "DELETE FROM access_tokens WHERE expires_at <= $1",
             &[&rfc3339(now)],
         )? as usize)
-    }
-
-    fn is_empty(&mut self) -> Result<bool> {
-        self.flush()?;
-        Ok(self
-            .0
-            .query_one(
-                "SELECT NOT EXISTS (SELECT 1 FROM pools) AND NOT EXISTS (SELECT 1 FROM tokens)
-                    AND NOT EXISTS (SELECT 1 FROM log)",
-                &[],
-            )?
-            .try_get(0)?)
-    }
-
-    fn each_pool_row(&mut self, f: Each<'_, PoolRow>) -> Result<()> {
-        self.each(
-            "SELECT id, name, created_at, created_by FROM pools ORDER BY id",
-            &[],
-            |r| {
-                f(PoolRow {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    created_at: r.try_get(2)?,
-                    created_by: r.try_get(3)?,
-                })?;
-                Ok(true)
-            },
-        )
-    }
-
-    fn each_token_row(&mut self, f: Each<'_, TokenRow>) -> Result<()> {
-        self.each(
-            "SELECT id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
-                    created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until
-             FROM tokens ORDER BY id",
-            &[],
-            |r| {
-                f(TokenRow {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    prefix: r.try_get(2)?,
-                    hash: r.try_get(3)?,
-                    pool_id: r.try_get(4)?,
-                    access: r.try_get(5)?,
-                    owner: r.try_get(6)?,
-                    disabled: r.try_get(7)?,
-                    created_at: r.try_get(8)?,
-                    created_by: r.try_get(9)?,
-                    expires_at: r.try_get(10)?,
-                    last_used: r.try_get(11)?,
-                    renewed_at: r.try_get(12)?,
-                    old_prefix: r.try_get(13)?,
-                    old_hash: r.try_get(14)?,
-                    grace_until: r.try_get(15)?,
-                })?;
-                Ok(true)
-            },
-        )
-    }
-
-    fn each_access_row(&mut self, f: Each<'_, AccessRow>) -> Result<()> {
-        self.each(
-            "SELECT id, prefix, hash, token_id, parent_prefix, created_at, expires_at
-             FROM access_tokens ORDER BY id",
-            &[],
-            |r| {
-                f(AccessRow {
-                    id: r.try_get(0)?,
-                    prefix: r.try_get(1)?,
-                    hash: r.try_get(2)?,
-                    token_id: r.try_get(3)?,
-                    parent_prefix: r.try_get(4)?,
-                    created_at: r.try_get(5)?,
-                    expires_at: r.try_get(6)?,
-                })?;
-                Ok(true)
-            },
-        )
-    }
-
-    fn insert_pool_row(&mut self, p: &PoolRow) -> Result<()> {
-        self.0.execute(
-            "INSERT INTO pools (id, name, created_at, created_by) VALUES ($1, $2, $3, $4)",
-            &[&p.id, &p.name, &p.created_at, &p.created_by],
-        )?;
-        Ok(())
-    }
-
-    fn insert_token_row(&mut self, t: &TokenRow) -> Result<()> {
-        self.0.execute(
-            "INSERT INTO tokens (id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
-                                 created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-            &[
-                &t.id,
-                &t.name,
-                &t.prefix,
-                &t.hash,
-                &t.pool_id,
-                &t.access,
-                &t.owner,
-                &t.disabled,
-                &t.created_at,
-                &t.created_by,
-                &t.expires_at,
-                &t.last_used,
-                &t.renewed_at,
-                &t.old_prefix,
-                &t.old_hash,
-                &t.grace_until,
-            ],
-        )?;
-        Ok(())
-    }
-
-    fn insert_access_row(&mut self, a: &AccessRow) -> Result<()> {
-        self.0.execute(
-            "INSERT INTO access_tokens (id, prefix, hash, token_id, parent_prefix, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                &a.id,
-                &a.prefix,
-                &a.hash,
-                &a.token_id,
-                &a.parent_prefix,
-                &a.created_at,
-                &a.expires_at,
-            ],
-        )?;
-        Ok(())
-    }
-
-    fn reserve_ids(&mut self, used: IdsUsed) -> Result<()> {
-        for (table, id) in [
-            ("pools", used.pool),
-            ("tokens", used.token),
-            ("access_tokens", used.access),
-        ] {
-            if id > 0 {
-                self.0.execute(
-                    &format!(
-                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
-                                       greatest($1, (SELECT coalesce(max(id), 0) FROM {table}), 1))"
-                    ),
-                    &[&id],
-                )?;
-            }
-        }
-        Ok(())
     }
 }

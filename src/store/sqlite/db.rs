@@ -7,20 +7,15 @@ use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, Row, params, params_from_iter};
 
 use super::{optional, sql_error};
-use crate::chain::{StoredEntry, Unreadable};
-use crate::error::{Error, Result};
-use crate::model::{Access, LogEntry, Op, Pool, Token};
-use crate::store::{
-    AccessRow, Changes, Credential, Db, Each, IdsUsed, LogFilter, MadeWith, NewAccess, NewToken,
-    PoolRow, TokenRow,
+use crate::chain::StoredEntry;
+use crate::error::Result;
+use crate::model::{Access, LogEntry, Pool, Token};
+use crate::store::rows::{
+    self, Cell, LOG_COLUMNS, LogCells, Number, TOKEN_COLUMNS, TOKEN_FROM, TokenCells,
 };
+use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken};
 use crate::token::Kind;
-use crate::when::{from_rfc3339, rfc3339};
-
-const TOKEN_COLUMNS: &str = "t.id, t.name, t.prefix, p.name, t.access, t.owner, t.disabled,
-     t.created_at, t.created_by, t.expires_at, t.last_used, t.renewed_at";
-const TOKEN_FROM: &str = "tokens t LEFT JOIN pools p ON p.id = t.pool_id";
-const LOG_COLUMNS: &str = "id, at, actor, op, token, prefix, details, hash, token_id";
+use crate::when::rfc3339;
 
 /// One row of a query whose statement is kept prepared (the lookups a
 /// long-running `serve` makes on every request).
@@ -34,39 +29,25 @@ fn row<T, P: rusqlite::Params>(
 }
 
 fn time(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    Ok(r.get::<_, Option<String>>(i)?
-        .as_deref()
-        .and_then(from_rfc3339))
+    Ok(rows::time(r.get::<_, Option<String>>(i)?.as_deref()))
 }
 
-/// A token row. Its access is read fail-closed: a value we never write is
-/// an error (exit 10), never read-write.
 fn token_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Token>> {
-    let access: String = r.get(4)?;
-    let last_used: Option<String> = r.get(10)?;
-    let name: String = r.get(1)?;
-    let Some(access) = Access::from_stored(&access) else {
-        return Ok(Err(Error::storage(format!(
-            "token {} has an access value tokenctl does not know; it is refused",
-            crate::text::quoted(&name)
-        ))
-        .hint("the database was edited outside tokenctl: check it, then set the access with `tokenctl modify`")
-        .into()));
-    };
-    Ok(Ok(Token {
+    Ok(TokenCells {
         id: r.get(0)?,
-        name,
+        name: r.get(1)?,
         prefix: r.get(2)?,
         pool: r.get(3)?,
-        access,
+        access: r.get(4)?,
         owner: r.get(5)?,
         disabled: r.get(6)?,
-        created_at: time(r, 7)?.unwrap_or_default(),
+        created_at: r.get(7)?,
         created_by: r.get(8)?,
-        expires_at: time(r, 9)?,
-        last_used: last_used.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
-        renewed_at: time(r, 11)?,
-    }))
+        expires_at: r.get(9)?,
+        last_used: r.get(10)?,
+        renewed_at: r.get(11)?,
+    }
+    .token())
 }
 
 fn one_token(conn: &Connection, column: &str, value: &str) -> Result<Option<Token>> {
@@ -79,90 +60,46 @@ fn one_token(conn: &Connection, column: &str, value: &str) -> Result<Option<Toke
     .transpose()
 }
 
-/// A text column, or why it is not one.
-fn text_column(
-    r: &Row<'_>,
-    i: usize,
-    what: &str,
-) -> rusqlite::Result<Result<Option<String>, String>> {
-    Ok(match r.get_ref(i)? {
-        ValueRef::Null => Ok(None),
-        ValueRef::Text(t) => std::str::from_utf8(t)
-            .map(|s| Some(s.to_owned()))
-            .map_err(|_| format!("its {what} is not UTF-8 text")),
-        _ => Err(format!("its {what} is not text")),
+/// A log row's cells as SQLite holds them (any column may hold any type).
+fn log_cells(r: &Row<'_>) -> rusqlite::Result<LogCells> {
+    let number = |i: usize| -> rusqlite::Result<Number> {
+        Ok(match r.get_ref(i)? {
+            ValueRef::Integer(n) => Number::Is(n),
+            ValueRef::Null => Number::Null,
+            _ => Number::Other,
+        })
+    };
+    let text = |i: usize| -> rusqlite::Result<Cell> {
+        Ok(match r.get_ref(i)? {
+            ValueRef::Null => Cell::Null,
+            ValueRef::Text(t) => std::str::from_utf8(t)
+                .map_or(Cell::NotText("not UTF-8 text"), |s| {
+                    Cell::Text(s.to_owned())
+                }),
+            _ => Cell::NotText("not text"),
+        })
+    };
+    Ok(LogCells {
+        id: number(0)?,
+        token_id: number(8)?,
+        texts: [
+            text(1)?,
+            text(2)?,
+            text(3)?,
+            text(4)?,
+            text(5)?,
+            text(6)?,
+            text(7)?,
+        ],
     })
 }
 
-/// A log row as stored, with its token id, or why it no longer reads as an
-/// entry we wrote (a column of the wrong type, an unknown operation, a hash
-/// that is not 64 hex digits, details that are not JSON).
 fn read_log_row(r: &Row<'_>) -> rusqlite::Result<StoredEntry> {
-    let unreadable = |id: Option<i64>, why: String| Ok(Err(Unreadable { id, why }));
-    let ValueRef::Integer(id) = r.get_ref(0)? else {
-        return unreadable(None, "its id is not a whole number".into());
-    };
-    let token_id = match r.get_ref(8)? {
-        ValueRef::Null => None,
-        ValueRef::Integer(n) => Some(n),
-        _ => return unreadable(Some(id), "its token id is not a whole number".into()),
-    };
-    let mut texts = Vec::with_capacity(7);
-    for (i, what, required) in [
-        (1, "time", true),
-        (2, "actor", true),
-        (3, "operation", true),
-        (4, "token", false),
-        (5, "prefix", false),
-        (6, "details", true),
-        (7, "hash", true),
-    ] {
-        match text_column(r, i, what)? {
-            Ok(None) if required => return unreadable(Some(id), format!("its {what} is missing")),
-            Ok(v) => texts.push(v),
-            Err(why) => return unreadable(Some(id), why),
-        }
-    }
-    let mut texts = texts.into_iter();
-    let mut next = || texts.next().flatten().unwrap_or_default();
-    let (at, actor, op, token, prefix, details, hash) =
-        (next(), next(), next(), next(), next(), next(), next());
-    let Some(op) = Op::parse(&op) else {
-        return unreadable(Some(id), "its operation is not one tokenctl writes".into());
-    };
-    let Ok(details) = serde_json::value::RawValue::from_string(details) else {
-        return unreadable(Some(id), "its details are not JSON".into());
-    };
-    if !crate::chain::is_hash(&hash) {
-        return unreadable(Some(id), "its hash is not 64 lowercase hex digits".into());
-    }
-    let some =
-        |s: String, column: usize| (!matches!(r.get_ref(column), Ok(ValueRef::Null))).then_some(s);
-    let entry = LogEntry {
-        id,
-        at,
-        actor,
-        op,
-        token: some(token, 4),
-        prefix: some(prefix, 5),
-        details,
-        hash,
-    };
-    Ok(Ok((entry, token_id)))
+    Ok(log_cells(r)?.entry())
 }
 
-/// A log row for display: one that no longer reads is a failure to read,
-/// pointing at `log verify`.
 fn log_entry_from_row(r: &Row<'_>) -> rusqlite::Result<Result<LogEntry>> {
-    Ok(read_log_row(r)?.map(|(e, _)| e).map_err(|u| {
-        Error::storage(format!(
-            "log entry {} no longer reads ({}); it was tampered with",
-            u.id.map_or("?".into(), |id| id.to_string()),
-            u.why
-        ))
-        .hint("run `tokenctl log verify`")
-        .into()
-    }))
+    Ok(log_cells(r)?.shown_entry())
 }
 
 impl Db for &Connection {
@@ -545,168 +482,6 @@ impl Db for &Connection {
         )
         .map_err(sql_error)
     }
-
-    fn is_empty(&mut self) -> Result<bool> {
-        self.query_row(
-            "SELECT NOT EXISTS (SELECT 1 FROM pools) AND NOT EXISTS (SELECT 1 FROM tokens)
-                AND NOT EXISTS (SELECT 1 FROM log)",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(sql_error)
-    }
-
-    fn each_pool_row(&mut self, f: Each<'_, PoolRow>) -> Result<()> {
-        let mut stmt = self
-            .prepare("SELECT id, name, created_at, created_by FROM pools ORDER BY id")
-            .map_err(sql_error)?;
-        let mut rows = stmt.query([]).map_err(sql_error)?;
-        while let Some(r) = rows.next().map_err(sql_error)? {
-            f(PoolRow {
-                id: r.get(0).map_err(sql_error)?,
-                name: r.get(1).map_err(sql_error)?,
-                created_at: r.get(2).map_err(sql_error)?,
-                created_by: r.get(3).map_err(sql_error)?,
-            })?;
-        }
-        Ok(())
-    }
-
-    fn each_token_row(&mut self, f: Each<'_, TokenRow>) -> Result<()> {
-        let mut stmt = self
-            .prepare(
-                "SELECT id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
-                        created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until
-                 FROM tokens ORDER BY id",
-            )
-            .map_err(sql_error)?;
-        let mut rows = stmt.query([]).map_err(sql_error)?;
-        while let Some(r) = rows.next().map_err(sql_error)? {
-            let row = (|| {
-                Ok::<_, rusqlite::Error>(TokenRow {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    prefix: r.get(2)?,
-                    hash: r.get(3)?,
-                    pool_id: r.get(4)?,
-                    access: r.get(5)?,
-                    owner: r.get(6)?,
-                    disabled: r.get(7)?,
-                    created_at: r.get(8)?,
-                    created_by: r.get(9)?,
-                    expires_at: r.get(10)?,
-                    last_used: r.get(11)?,
-                    renewed_at: r.get(12)?,
-                    old_prefix: r.get(13)?,
-                    old_hash: r.get(14)?,
-                    grace_until: r.get(15)?,
-                })
-            })()
-            .map_err(sql_error)?;
-            f(row)?;
-        }
-        Ok(())
-    }
-
-    fn each_access_row(&mut self, f: Each<'_, AccessRow>) -> Result<()> {
-        let mut stmt = self
-            .prepare(
-                "SELECT id, prefix, hash, token_id, parent_prefix, created_at, expires_at
-                 FROM access_tokens ORDER BY id",
-            )
-            .map_err(sql_error)?;
-        let mut rows = stmt.query([]).map_err(sql_error)?;
-        while let Some(r) = rows.next().map_err(sql_error)? {
-            let row = (|| {
-                Ok::<_, rusqlite::Error>(AccessRow {
-                    id: r.get(0)?,
-                    prefix: r.get(1)?,
-                    hash: r.get(2)?,
-                    token_id: r.get(3)?,
-                    parent_prefix: r.get(4)?,
-                    created_at: r.get(5)?,
-                    expires_at: r.get(6)?,
-                })
-            })()
-            .map_err(sql_error)?;
-            f(row)?;
-        }
-        Ok(())
-    }
-
-    fn insert_pool_row(&mut self, p: &PoolRow) -> Result<()> {
-        self.execute(
-            "INSERT INTO pools (id, name, created_at, created_by) VALUES (?1, ?2, ?3, ?4)",
-            params![p.id, p.name, p.created_at, p.created_by],
-        )
-        .map_err(sql_error)?;
-        Ok(())
-    }
-
-    fn insert_token_row(&mut self, t: &TokenRow) -> Result<()> {
-        self.execute(
-            "INSERT INTO tokens (id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
-                                 created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            params![
-                t.id,
-                t.name,
-                t.prefix,
-                t.hash,
-                t.pool_id,
-                t.access,
-                t.owner,
-                t.disabled,
-                t.created_at,
-                t.created_by,
-                t.expires_at,
-                t.last_used,
-                t.renewed_at,
-                t.old_prefix,
-                t.old_hash,
-                t.grace_until
-            ],
-        )
-        .map_err(sql_error)?;
-        Ok(())
-    }
-
-    fn insert_access_row(&mut self, a: &AccessRow) -> Result<()> {
-        self.execute(
-            "INSERT INTO access_tokens (id, prefix, hash, token_id, parent_prefix, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                a.id,
-                a.prefix,
-                a.hash,
-                a.token_id,
-                a.parent_prefix,
-                a.created_at,
-                a.expires_at
-            ],
-        )
-        .map_err(sql_error)?;
-        Ok(())
-    }
-
-    fn reserve_ids(&mut self, used: IdsUsed) -> Result<()> {
-        // Only `tokens` is AUTOINCREMENT (its ids are never reused); the
-        // other tables' ids are not referenced once their rows are gone.
-        if used.token > 0 {
-            self.execute(
-                "INSERT INTO sqlite_sequence (name, seq) SELECT 'tokens', ?1
-                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'tokens')",
-                [used.token],
-            )
-            .map_err(sql_error)?;
-            self.execute(
-                "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'tokens'",
-                [used.token],
-            )
-            .map_err(sql_error)?;
-        }
-        Ok(())
-    }
 }
 
 fn access_credential(conn: &Connection, prefix: &str) -> Result<Option<Credential>> {
@@ -734,11 +509,7 @@ fn access_credential(conn: &Connection, prefix: &str) -> Result<Option<Credentia
         return Ok(None);
     };
     let parent = parent?;
-    let made_with = match (made_by, old_prefix, grace_until) {
-        (Some(m), _, _) if m == parent.prefix => MadeWith::Current,
-        (Some(m), Some(old), Some(grace_until)) if m == old => MadeWith::Old { grace_until },
-        _ => MadeWith::Gone,
-    };
+    let made_with = rows::made_with(&parent, made_by, old_prefix, grace_until);
     // A row without an expiry was not written by us: nothing to accept.
     Ok(expires_at.map(|expires_at| Credential::Access {
         parent,

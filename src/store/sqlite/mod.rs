@@ -1,6 +1,7 @@
 //! The SQLite engine: opening (and refusing foreign files), pragmas,
 //! migrations, and the IMMEDIATE write transaction. Its SQL is in `db.rs`.
 
+mod copy;
 mod db;
 mod file;
 pub mod schema;

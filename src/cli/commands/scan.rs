@@ -12,11 +12,11 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::check_reason;
-use crate::Ctx;
+use crate::cli::Ctx;
 use crate::cli::ScanArgs;
+use crate::cli::output::Format;
 use crate::error::{Error, Kind, Result};
 use crate::model::Status;
-use crate::output::Format;
 use crate::store::{Credential, Open};
 use crate::token::{self, Kind as TokenKind};
 
@@ -41,7 +41,7 @@ struct Finding {
     live: bool,
 }
 
-impl crate::output::Shown for Finding {
+impl crate::cli::output::Shown for Finding {
     type View<'a> = &'a Finding;
     fn shown(&self, _: chrono::DateTime<chrono::Utc>) -> &Finding {
         self

@@ -3,12 +3,12 @@
 
 use serde::Serialize;
 
-use crate::Ctx;
 use crate::chain::Walk;
+use crate::cli::Ctx;
+use crate::cli::output::Format;
 use crate::cli::{LogArgs, LogCommand};
 use crate::error::{Error, Result};
 use crate::model::{LogEntry, Op};
-use crate::output::Format;
 use crate::store::{LogFilter, Open};
 use crate::when;
 

@@ -4,11 +4,11 @@ use serde_json::Map;
 
 use super::{check_reason, details_with_reason, resolve};
 use crate::cli::DeleteArgs;
+use crate::cli::{Ctx, prompt};
 use crate::error::{Error, Result};
 use crate::model::{Event, Op};
 use crate::store::Open;
 use crate::text::quoted;
-use crate::{Ctx, prompt};
 
 pub fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;

@@ -5,12 +5,13 @@ use serde_json::{Map, Value};
 
 use super::{check_reason, details_with_reason, hand_over, resolve};
 use crate::cli::RenewArgs;
+use crate::cli::{Ctx, clipboard, prompt};
 use crate::error::{Error, Result};
 use crate::model::{Event, Op};
 use crate::ops::issue::issue;
 use crate::store::Open;
 use crate::text::quoted;
-use crate::{Ctx, clipboard, prompt, token, when};
+use crate::{token, when};
 
 pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
     clipboard::clip_seconds()?;
@@ -34,7 +35,7 @@ pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
             match grace_until {
                 Some(g) => format!(
                     "at {} or when the new one is first used",
-                    crate::output::human_time(Some(g))
+                    crate::cli::output::human_time(Some(g))
                 ),
                 None => "at once".into(),
             }
@@ -44,7 +45,7 @@ pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
     let (renewed, secret) = issue(
         &mut store,
         token::Kind::Api,
-        &crate::output::ensure_stdout_is_read,
+        &crate::cli::output::ensure_stdout_is_read,
         token::hash,
         |tx, fresh| {
             let now = tx.token_by_prefix(&target.prefix)?;

@@ -4,13 +4,14 @@ use serde_json::json;
 
 use super::{hand_over, pool_id, unknown_pool};
 use crate::cli::NewArgs;
+use crate::cli::{Ctx, clipboard, prompt};
 use crate::error::{Error, Result};
 use crate::model::{Access, check_name};
 use crate::model::{Event, Op};
 use crate::ops::issue::issue;
 use crate::store::{NewToken, Open};
 use crate::text::quoted;
-use crate::{Ctx, clipboard, prompt, token, when};
+use crate::{token, when};
 
 pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     clipboard::clip_seconds()?;
@@ -54,7 +55,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     let (created, secret) = issue(
         &mut store,
         token::Kind::Api,
-        &crate::output::ensure_stdout_is_read,
+        &crate::cli::output::ensure_stdout_is_read,
         token::hash,
         |tx, fresh| {
             if tx.token_by_name(&name)?.is_some() {

@@ -3,7 +3,7 @@
 use serde_json::Map;
 
 use super::{check_reason, details_with_reason, resolve};
-use crate::Ctx;
+use crate::cli::Ctx;
 use crate::cli::StateArgs;
 use crate::error::Result;
 use crate::model::{Event, Op, Token};

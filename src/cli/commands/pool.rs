@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::unknown_pool;
-use crate::Ctx;
+use crate::cli::Ctx;
 use crate::cli::PoolCommand;
 use crate::error::{Error, Kind, Result};
 use crate::model::check_name;

@@ -6,12 +6,13 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::{check_reason, details_with_reason, pool_id, resolve};
+use crate::cli::Ctx;
 use crate::cli::ModifyArgs;
 use crate::error::{Error, Result};
 use crate::model::{Access, Event, Op, Token, check_name};
 use crate::store::{Changes, Open};
 use crate::text::quoted;
-use crate::{Ctx, when};
+use crate::when;
 
 /// What `modify` was asked to set; `None` leaves a field alone.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -146,7 +147,7 @@ pub fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
         ));
     } else {
         // Say what changed: `access: read-only → read-write`.
-        let what = crate::output::human_details(&Value::Object(shown));
+        let what = crate::cli::output::human_details(&Value::Object(shown));
         ctx.out
             .note(format!("Modified token {}: {what}.", quoted(&t.name)));
     }

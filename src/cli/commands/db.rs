@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::Ctx;
+use crate::cli::Ctx;
 use crate::cli::DbCommand;
 use crate::error::{Error, Result};
 use crate::store::{IdsUsed, Location, Open, Store};

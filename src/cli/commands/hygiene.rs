@@ -7,14 +7,15 @@ use serde::Serialize;
 use serde_json::Map;
 
 use super::{check_reason, details_with_reason, refuse_token_argument};
-use crate::Ctx;
+use crate::cli::Ctx;
+use crate::cli::output::Format;
+use crate::cli::prompt;
 use crate::cli::{CheckArgs, InspectArgs, PruneArgs};
 use crate::error::{Error, Kind, Result};
 use crate::model::{Event, Op, Status, Time, Token, TokenView};
-use crate::output::Format;
 use crate::store::{Credential, Open};
 use crate::text::quoted;
-use crate::{prompt, token, verify, when};
+use crate::{token, verify, when};
 
 /// `WITHIN` or `DURATION` of the hygiene options: a positive duration.
 pub fn span(flag: &str, input: &str) -> Result<chrono::Duration, Error> {
@@ -215,7 +216,7 @@ pub fn check(ctx: &Ctx, args: CheckArgs) -> Result<()> {
             "EXPIRING {} (prefix {}) at {}",
             t.name,
             t.prefix,
-            crate::output::human_time(t.expires_at)
+            crate::cli::output::human_time(t.expires_at)
         ));
     }
     match &reason {

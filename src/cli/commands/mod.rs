@@ -16,12 +16,12 @@ pub mod state;
 pub mod verify;
 
 use crate::cli::{ClipboardFlags, Command};
+use crate::cli::{Ctx, clipboard};
 use crate::error::{Error, Result};
 use crate::model::Token;
 use crate::store::Db;
 use crate::text::quoted;
 use crate::token;
-use crate::{Ctx, clipboard};
 
 pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
     match command {

@@ -1,7 +1,7 @@
 //! `tokenctl list` and `tokenctl show`: reads, on a read-only connection.
 
 use super::{resolve, unknown_pool};
-use crate::Ctx;
+use crate::cli::Ctx;
 use crate::cli::{ListArgs, TokenRef};
 use crate::error::Result;
 use crate::model::Token;

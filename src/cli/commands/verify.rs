@@ -1,11 +1,11 @@
 //! `tokenctl verify`: read a token from stdin and say whether it is good.
 
 use super::{refuse_token_argument, unknown_pool};
-use crate::Ctx;
+use crate::cli::Ctx;
+use crate::cli::output::Format;
 use crate::cli::{Use, VerifyArgs};
 use crate::error::{Error, Result};
 use crate::model::Token;
-use crate::output::Format;
 use crate::text::quoted;
 use crate::verifier::{Options, Verifier};
 use crate::verify::{self, Good, Reason, Requirements, Via};

@@ -10,7 +10,7 @@ use crate::store::{Location, Open, Store};
 fn store() -> Option<Store> {
     let path = match std::env::var_os("TOKENCTL_DB").filter(|p| !p.is_empty()) {
         Some(p) => p.into(),
-        None => crate::default_db_path().ok()?,
+        None => crate::cli::default_db_path().ok()?,
     };
     Store::open(&Location::parse(path), Open::Read).ok()
 }

@@ -6,12 +6,13 @@ use chrono::{DateTime, Utc};
 use super::verify::reject;
 use super::{hand_over, refuse_token_argument};
 use crate::cli::ExchangeArgs;
+use crate::cli::{Ctx, clipboard};
 use crate::error::Result;
 use crate::model::Token;
 use crate::ops::issue::{MAX_TTL_HOURS, access_for};
 use crate::store::Open;
 use crate::verify::{self, Reason, Requirements, Via};
-use crate::{Ctx, clipboard, token, when};
+use crate::{token, when};
 
 pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
     clipboard::clip_seconds()?;
@@ -27,8 +28,8 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
         return reject(ctx, Reason::Malformed);
     };
     let mut store = ctx.open(Open::Change)?;
-    let checked =
-        store.read(|db| verify::check(db, &presented, &Requirements::default(), ctx.now))?;
+    let checked = store
+        .read(|db| crate::check::judge::check(db, &presented, &Requirements::default(), ctx.now))?;
     let good = match checked {
         // An access token is not an API token: it cannot be exchanged again.
         Ok(good) if matches!(good.via, Via::Access { .. }) => return reject(ctx, Reason::Unknown),
@@ -42,7 +43,7 @@ pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
         later,
         &actor,
         ctx.now,
-        &crate::output::ensure_stdout_is_read,
+        &crate::cli::output::ensure_stdout_is_read,
         token::hash,
     )?;
     let (prefix, secret, expires_at) = (issued.prefix, issued.secret, issued.expires_at);

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCandidates;
 
-use crate::complete;
-use crate::output::Format;
+use super::complete;
+use crate::cli::output::Format;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -1,0 +1,292 @@
+//! The decision on a presented token (spec sections 6 and 12): what the
+//! store holds for its prefix, judged against the use asked about, with
+//! the argon2 check as a closure (a long-lived verifier may answer it from
+//! memory). Pure but for [`lookup`] and [`record_use`], which take a `Db`.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::model::{Access, Time, Token, TokenView};
+use crate::store::{Credential, Db, MadeWith};
+use crate::token;
+
+/// Why a token was refused, as the contract names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    Malformed,
+    Unknown,
+    Expired,
+    Disabled,
+    Access,
+    Pool,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Malformed => "malformed",
+            Reason::Unknown => "unknown",
+            Reason::Expired => "expired",
+            Reason::Disabled => "disabled",
+            Reason::Access => "access",
+            Reason::Pool => "pool",
+        }
+    }
+
+    /// For people: what the reason means.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Reason::Malformed => {
+                "not a well-formed token: mistyped, truncated or in an unknown form"
+            }
+            Reason::Unknown => "no such token",
+            Reason::Expired => "the token has expired",
+            Reason::Disabled => "the token is disabled",
+            Reason::Access => "the token is read-only",
+            Reason::Pool => "the token belongs to another device pool",
+        }
+    }
+}
+
+/// A good answer as the contract shows it (`verify --format json`, the
+/// body of `serve`'s answer): `"valid": true`, the token's fields, and how
+/// it matched.
+#[derive(Debug, Clone, Serialize)]
+pub struct Accepted<'a> {
+    pub valid: bool,
+    #[serde(flatten)]
+    pub token: TokenView<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grace_until: Option<Time>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<AccessTokenView<'a>>,
+}
+
+/// The access token that was presented, beside its parent's fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessTokenView<'a> {
+    pub prefix: &'a str,
+    pub expires_at: Time,
+}
+
+impl<'a> Accepted<'a> {
+    /// `token` is the good token's fields as they are to be shown (with
+    /// this check as its last use).
+    pub fn new(token: &'a Token, good: &'a Good, now: DateTime<Utc>) -> Accepted<'a> {
+        Accepted {
+            valid: true,
+            token: token.view(now),
+            grace_until: match good.via {
+                Via::Old { grace_until } => Some(Time(grace_until)),
+                _ => None,
+            },
+            access_token: match &good.via {
+                Via::Access { prefix, expires_at } => Some(AccessTokenView {
+                    prefix,
+                    expires_at: Time(*expires_at),
+                }),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// A refusal as the contract shows it: `{"valid": false, "reason": R}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejected {
+    pub valid: bool,
+    pub reason: Reason,
+}
+
+impl Rejected {
+    pub fn new(reason: Reason) -> Rejected {
+        Rejected {
+            valid: false,
+            reason,
+        }
+    }
+}
+
+/// What the use needs: write access, and/or a given device pool.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Requirements {
+    pub write: bool,
+    pub pool: Option<String>,
+    /// A pool named in a second place (`serve`: the auth URL and a
+    /// header): the token must be in this one too. Requirements only add
+    /// up, so two different pools refuse every token (`pool`).
+    pub also_pool: Option<String>,
+}
+
+impl Requirements {
+    /// Add a pool requirement: the first fills `pool`, a different second
+    /// one `also_pool`; the same pool twice is one requirement.
+    pub fn add_pool(&mut self, pool: String) {
+        match &self.pool {
+            None => self.pool = Some(pool),
+            Some(p) if *p == pool => {}
+            Some(_) => self.also_pool = Some(pool),
+        }
+    }
+}
+
+/// Which secret matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// The token's current secret; `ends_grace` when this first use ends the
+    /// grace of the secret it replaced.
+    Current { ends_grace: bool },
+    /// The secret a renew replaced, still good until `grace_until`.
+    Old { grace_until: DateTime<Utc> },
+    /// An access token from `exchange`, good until `expires_at`.
+    Access {
+        prefix: String,
+        expires_at: DateTime<Utc>,
+    },
+}
+
+/// A token that is good for the use asked about.
+#[derive(Debug, Clone)]
+pub struct Good {
+    /// The API token (for an access token, its parent).
+    pub token: Token,
+    pub via: Via,
+    /// The prefix that was presented.
+    pub prefix: String,
+    /// The argon2 PHC string that the presented token matched.
+    pub(crate) hash: String,
+}
+
+/// Check a token that passed the format check. Does not write: a good
+/// result says what to record ([`record_use`]).
+pub(crate) fn check(
+    db: &mut dyn Db,
+    presented: &str,
+    needs: &Requirements,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<Good, Reason>> {
+    let found = lookup(db, presented)?;
+    Ok(judge(found, presented, needs, now, |hash| {
+        token::matches(presented, hash)
+    }))
+}
+
+/// What the store holds for the presented token's prefix: `None` for a
+/// malformed token (nothing is looked up) or an unknown prefix.
+pub(crate) fn lookup(db: &mut dyn Db, presented: &str) -> Result<Option<Credential>> {
+    let Some(kind) = token::kind_of(presented) else {
+        return Ok(None);
+    };
+    db.credential(kind, token::prefix_of(presented))
+}
+
+/// The decision on what was found, with `matches(hash)` as the argon2 check
+/// of the presented token against the stored hash (a long-lived
+/// [`Verifier`](super::verifier::Verifier) may answer it from memory). One
+/// decision path for `verify`, `serve` and the library.
+pub(crate) fn judge(
+    found: Option<Credential>,
+    presented: &str,
+    needs: &Requirements,
+    now: DateTime<Utc>,
+    matches: impl FnOnce(&str) -> bool,
+) -> std::result::Result<Good, Reason> {
+    if token::kind_of(presented).is_none() {
+        return Err(Reason::Malformed);
+    }
+    let prefix = token::prefix_of(presented).to_owned();
+    // An unknown prefix is answered without argon2 work (spec section 6).
+    let Some(found) = found else {
+        return Err(Reason::Unknown);
+    };
+    let hash = found.hash().to_owned();
+    // The secret first: a wrong secret says "unknown", never that the prefix exists.
+    let (token, via) = match found {
+        Credential::Current {
+            token,
+            grace_pending,
+            ..
+        } => (
+            token,
+            Via::Current {
+                ends_grace: grace_pending,
+            },
+        ),
+        Credential::Old {
+            token, grace_until, ..
+        } => {
+            if grace_until <= now {
+                return Err(Reason::Unknown);
+            }
+            (token, Via::Old { grace_until })
+        }
+        Credential::Access {
+            parent,
+            expires_at,
+            made_with,
+            ..
+        } => {
+            // Made with a secret the parent no longer has (renewed, or its
+            // grace ended): dead, as if deleted.
+            let expires_at = match made_with {
+                MadeWith::Current => expires_at,
+                MadeWith::Old { grace_until } if grace_until > now => expires_at.min(grace_until),
+                MadeWith::Old { .. } | MadeWith::Gone => return Err(Reason::Unknown),
+            };
+            (
+                parent,
+                Via::Access {
+                    prefix: prefix.clone(),
+                    expires_at,
+                },
+            )
+        }
+    };
+    if !matches(&hash) {
+        return Err(Reason::Unknown);
+    }
+    if let Via::Access { expires_at, .. } = &via
+        && *expires_at <= now
+    {
+        return Err(Reason::Expired);
+    }
+    if token.disabled {
+        return Err(Reason::Disabled);
+    }
+    if token.expires_at.is_some_and(|t| t <= now) {
+        return Err(Reason::Expired);
+    }
+    if needs.write && token.access == Access::ReadOnly {
+        return Err(Reason::Access);
+    }
+    for pool in needs.pool.iter().chain(&needs.also_pool) {
+        if token.pool.as_deref() != Some(pool.as_str()) {
+            return Err(Reason::Pool);
+        }
+    }
+    Ok(Good {
+        token,
+        via,
+        prefix,
+        hash,
+    })
+}
+
+/// Whether a good check has something to record: the first use today, or
+/// the first use of a renewed token (which ends the old secret's grace).
+pub(crate) fn needs_recording(good: &Good, now: DateTime<Utc>) -> bool {
+    good.token.last_used != Some(now.date_naive())
+        || good.via == (Via::Current { ends_grace: true })
+}
+
+/// Record a good check: `last_used` becomes today (at most one write a day),
+/// and a renewed token's first use ends the old secret's grace.
+pub(crate) fn record_use(db: &mut dyn Db, good: &Good, now: DateTime<Utc>) -> Result<()> {
+    db.touch(good.token.id, now.date_naive())?;
+    if good.via == (Via::Current { ends_grace: true }) {
+        db.end_grace_if_current(good.token.id, &good.prefix)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! `db copy` for PostgreSQL: the rows as stored, read and written whole.
+
+use super::db::Pg;
+use crate::error::Result;
+use crate::store::{AccessRow, Copying, Each, IdsUsed, PoolRow, TokenRow};
+
+impl Copying for Pg<'_, '_> {
+    fn is_empty(&mut self) -> Result<bool> {
+        self.flush()?;
+        Ok(self
+            .0
+            .query_one(
+                "SELECT NOT EXISTS (SELECT 1 FROM pools) AND NOT EXISTS (SELECT 1 FROM tokens)
+                    AND NOT EXISTS (SELECT 1 FROM log)",
+                &[],
+            )?
+            .try_get(0)?)
+    }
+
+    fn each_pool_row(&mut self, f: Each<'_, PoolRow>) -> Result<()> {
+        self.each(
+            "SELECT id, name, created_at, created_by FROM pools ORDER BY id",
+            &[],
+            |r| {
+                f(PoolRow {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    created_at: r.try_get(2)?,
+                    created_by: r.try_get(3)?,
+                })?;
+                Ok(true)
+            },
+        )
+    }
+
+    fn each_token_row(&mut self, f: Each<'_, TokenRow>) -> Result<()> {
+        self.each(
+            "SELECT id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
+                    created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until
+             FROM tokens ORDER BY id",
+            &[],
+            |r| {
+                f(TokenRow {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    prefix: r.try_get(2)?,
+                    hash: r.try_get(3)?,
+                    pool_id: r.try_get(4)?,
+                    access: r.try_get(5)?,
+                    owner: r.try_get(6)?,
+                    disabled: r.try_get(7)?,
+                    created_at: r.try_get(8)?,
+                    created_by: r.try_get(9)?,
+                    expires_at: r.try_get(10)?,
+                    last_used: r.try_get(11)?,
+                    renewed_at: r.try_get(12)?,
+                    old_prefix: r.try_get(13)?,
+                    old_hash: r.try_get(14)?,
+                    grace_until: r.try_get(15)?,
+                })?;
+                Ok(true)
+            },
+        )
+    }
+
+    fn each_access_row(&mut self, f: Each<'_, AccessRow>) -> Result<()> {
+        self.each(
+            "SELECT id, prefix, hash, token_id, parent_prefix, created_at, expires_at
+             FROM access_tokens ORDER BY id",
+            &[],
+            |r| {
+                f(AccessRow {
+                    id: r.try_get(0)?,
+                    prefix: r.try_get(1)?,
+                    hash: r.try_get(2)?,
+                    token_id: r.try_get(3)?,
+                    parent_prefix: r.try_get(4)?,
+                    created_at: r.try_get(5)?,
+                    expires_at: r.try_get(6)?,
+                })?;
+                Ok(true)
+            },
+        )
+    }
+
+    fn insert_pool_row(&mut self, p: &PoolRow) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO pools (id, name, created_at, created_by) VALUES ($1, $2, $3, $4)",
+            &[&p.id, &p.name, &p.created_at, &p.created_by],
+        )?;
+        Ok(())
+    }
+
+    fn insert_token_row(&mut self, t: &TokenRow) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO tokens (id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
+                                 created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            &[
+                &t.id,
+                &t.name,
+                &t.prefix,
+                &t.hash,
+                &t.pool_id,
+                &t.access,
+                &t.owner,
+                &t.disabled,
+                &t.created_at,
+                &t.created_by,
+                &t.expires_at,
+                &t.last_used,
+                &t.renewed_at,
+                &t.old_prefix,
+                &t.old_hash,
+                &t.grace_until,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_access_row(&mut self, a: &AccessRow) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO access_tokens (id, prefix, hash, token_id, parent_prefix, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &a.id,
+                &a.prefix,
+                &a.hash,
+                &a.token_id,
+                &a.parent_prefix,
+                &a.created_at,
+                &a.expires_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn reserve_ids(&mut self, used: IdsUsed) -> Result<()> {
+        for (table, id) in [
+            ("pools", used.pool),
+            ("tokens", used.token),
+            ("access_tokens", used.access),
+        ] {
+            if id > 0 {
+                self.0.execute(
+                    &format!(
+                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                                       greatest($1, (SELECT coalesce(max(id), 0) FROM {table}), 1))"
+                    ),
+                    &[&id],
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,171 @@
+//! `db copy` for SQLite: the rows as stored, read and written whole.
+
+use rusqlite::{Connection, params};
+
+use super::sql_error;
+use crate::error::Result;
+use crate::store::{AccessRow, Copying, Each, IdsUsed, PoolRow, TokenRow};
+
+impl Copying for &Connection {
+    fn is_empty(&mut self) -> Result<bool> {
+        self.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM pools) AND NOT EXISTS (SELECT 1 FROM tokens)
+                AND NOT EXISTS (SELECT 1 FROM log)",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql_error)
+    }
+
+    fn each_pool_row(&mut self, f: Each<'_, PoolRow>) -> Result<()> {
+        let mut stmt = self
+            .prepare("SELECT id, name, created_at, created_by FROM pools ORDER BY id")
+            .map_err(sql_error)?;
+        let mut rows = stmt.query([]).map_err(sql_error)?;
+        while let Some(r) = rows.next().map_err(sql_error)? {
+            f(PoolRow {
+                id: r.get(0).map_err(sql_error)?,
+                name: r.get(1).map_err(sql_error)?,
+                created_at: r.get(2).map_err(sql_error)?,
+                created_by: r.get(3).map_err(sql_error)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn each_token_row(&mut self, f: Each<'_, TokenRow>) -> Result<()> {
+        let mut stmt = self
+            .prepare(
+                "SELECT id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
+                        created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until
+                 FROM tokens ORDER BY id",
+            )
+            .map_err(sql_error)?;
+        let mut rows = stmt.query([]).map_err(sql_error)?;
+        while let Some(r) = rows.next().map_err(sql_error)? {
+            let row = (|| {
+                Ok::<_, rusqlite::Error>(TokenRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    prefix: r.get(2)?,
+                    hash: r.get(3)?,
+                    pool_id: r.get(4)?,
+                    access: r.get(5)?,
+                    owner: r.get(6)?,
+                    disabled: r.get(7)?,
+                    created_at: r.get(8)?,
+                    created_by: r.get(9)?,
+                    expires_at: r.get(10)?,
+                    last_used: r.get(11)?,
+                    renewed_at: r.get(12)?,
+                    old_prefix: r.get(13)?,
+                    old_hash: r.get(14)?,
+                    grace_until: r.get(15)?,
+                })
+            })()
+            .map_err(sql_error)?;
+            f(row)?;
+        }
+        Ok(())
+    }
+
+    fn each_access_row(&mut self, f: Each<'_, AccessRow>) -> Result<()> {
+        let mut stmt = self
+            .prepare(
+                "SELECT id, prefix, hash, token_id, parent_prefix, created_at, expires_at
+                 FROM access_tokens ORDER BY id",
+            )
+            .map_err(sql_error)?;
+        let mut rows = stmt.query([]).map_err(sql_error)?;
+        while let Some(r) = rows.next().map_err(sql_error)? {
+            let row = (|| {
+                Ok::<_, rusqlite::Error>(AccessRow {
+                    id: r.get(0)?,
+                    prefix: r.get(1)?,
+                    hash: r.get(2)?,
+                    token_id: r.get(3)?,
+                    parent_prefix: r.get(4)?,
+                    created_at: r.get(5)?,
+                    expires_at: r.get(6)?,
+                })
+            })()
+            .map_err(sql_error)?;
+            f(row)?;
+        }
+        Ok(())
+    }
+
+    fn insert_pool_row(&mut self, p: &PoolRow) -> Result<()> {
+        self.execute(
+            "INSERT INTO pools (id, name, created_at, created_by) VALUES (?1, ?2, ?3, ?4)",
+            params![p.id, p.name, p.created_at, p.created_by],
+        )
+        .map_err(sql_error)?;
+        Ok(())
+    }
+
+    fn insert_token_row(&mut self, t: &TokenRow) -> Result<()> {
+        self.execute(
+            "INSERT INTO tokens (id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
+                                 created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            params![
+                t.id,
+                t.name,
+                t.prefix,
+                t.hash,
+                t.pool_id,
+                t.access,
+                t.owner,
+                t.disabled,
+                t.created_at,
+                t.created_by,
+                t.expires_at,
+                t.last_used,
+                t.renewed_at,
+                t.old_prefix,
+                t.old_hash,
+                t.grace_until
+            ],
+        )
+        .map_err(sql_error)?;
+        Ok(())
+    }
+
+    fn insert_access_row(&mut self, a: &AccessRow) -> Result<()> {
+        self.execute(
+            "INSERT INTO access_tokens (id, prefix, hash, token_id, parent_prefix, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                a.id,
+                a.prefix,
+                a.hash,
+                a.token_id,
+                a.parent_prefix,
+                a.created_at,
+                a.expires_at
+            ],
+        )
+        .map_err(sql_error)?;
+        Ok(())
+    }
+
+    fn reserve_ids(&mut self, used: IdsUsed) -> Result<()> {
+        // Only `tokens` is AUTOINCREMENT (its ids are never reused); the
+        // other tables' ids are not referenced once their rows are gone.
+        if used.token > 0 {
+            self.execute(
+                "INSERT INTO sqlite_sequence (name, seq) SELECT 'tokens', ?1
+                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'tokens')",
+                [used.token],
+            )
+            .map_err(sql_error)?;
+            self.execute(
+                "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'tokens'",
+                [used.token],
+            )
+            .map_err(sql_error)?;
+        }
+        Ok(())
+    }
+}

@@ -39,6 +39,20 @@ impl Kind {
     }
 }
 
+/// Which failure of the store an error is, where a caller must know it
+/// (`verify`'s bookkeeping skips a busy or read-only store): typed where
+/// the store makes the error, so that nothing classifies an error by the
+/// text of its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreError {
+    /// Another writer holds the lock past the timeout.
+    Busy,
+    /// The store may not be written here.
+    ReadOnly,
+    /// The disk is full.
+    DiskFull,
+}
+
 /// An error the user caused or must act on: one line, optionally with a
 /// hint. The library's error type too: its [`Kind`] says which of the
 /// contract's cases it is.
@@ -48,6 +62,8 @@ pub struct Error {
     pub kind: Kind,
     pub message: String,
     pub hint: Option<String>,
+    /// Which failure of the store it is, when it is one.
+    pub store: Option<StoreError>,
     /// Already said (help was printed): nothing more to print.
     silent: bool,
 }
@@ -58,6 +74,7 @@ impl Error {
             kind,
             message: message.into(),
             hint: None,
+            store: None,
             silent: false,
         }
     }
@@ -86,6 +103,12 @@ impl Error {
         self.hint = Some(hint.into());
         self
     }
+    /// Which failure of the store it is.
+    pub fn store(mut self, which: StoreError) -> Self {
+        self.store = Some(which);
+        self
+    }
+
     /// Nothing more is to be printed for it.
     pub fn silent(mut self) -> Self {
         self.silent = true;
@@ -123,6 +146,12 @@ pub fn kind_of(err: &anyhow::Error) -> Kind {
         }
     }
     Kind::Storage
+}
+
+/// Which failure of the store an error chain is, if it is one.
+pub fn store_error(err: &anyhow::Error) -> Option<StoreError> {
+    err.chain()
+        .find_map(|c| c.downcast_ref::<Error>().and_then(|e| e.store))
 }
 
 /// True when the error chain says a write to stdout hit a closed pipe:
@@ -178,6 +207,15 @@ mod tests {
     fn foreign_errors_are_system_failures() {
         let err = anyhow::anyhow!("disk on fire");
         assert_eq!(kind_of(&err), Kind::Storage);
+    }
+
+    #[test]
+    fn the_store_failure_is_typed_through_context() {
+        let err = anyhow::Error::new(Error::storage("locked").store(StoreError::Busy))
+            .context("while renewing");
+        assert_eq!(store_error(&err), Some(StoreError::Busy));
+        assert_eq!(kind_of(&err), Kind::Storage);
+        assert_eq!(store_error(&anyhow::anyhow!("the database is locked")), None);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use postgres::{Client, IsolationLevel};
 
 use super::location::PgUrl;
 use super::{Db, Open};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreError};
 
 /// How many times a transaction that failed for a passing reason is run.
 const ATTEMPTS: usize = 5;
@@ -58,6 +58,7 @@ pub(crate) fn in_contract_terms(e: anyhow::Error) -> anyhow::Error {
         Some(db) if *db.code() == SqlState::LOCK_NOT_AVAILABLE => {
             return Error::storage("the database is locked by another writer (waited 5 s)")
                 .hint("try again when the other tokenctl has finished")
+                .store(StoreError::Busy)
                 .into();
         }
         Some(db) => format!("PostgreSQL: {}", db.message()),

@@ -17,7 +17,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 use self::file::Looks;
 use super::{Db, Open};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreError};
 
 /// How long a command waits for another process's write lock before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -66,11 +66,14 @@ pub fn sql_error(e: rusqlite::Error) -> anyhow::Error {
             BUSY_TIMEOUT.as_secs()
         ))
         .hint("try again when the other tokenctl or sqlite3 process has finished")
+        .store(StoreError::Busy)
         .into(),
-        Some(ErrorCode::ReadOnly) => {
-            Error::storage(format!("the database is read-only: {e}")).into()
-        }
-        Some(ErrorCode::DiskFull) => Error::storage("the disk is full; nothing was changed").into(),
+        Some(ErrorCode::ReadOnly) => Error::storage(format!("the database is read-only: {e}"))
+            .store(StoreError::ReadOnly)
+            .into(),
+        Some(ErrorCode::DiskFull) => Error::storage("the disk is full; nothing was changed")
+            .store(StoreError::DiskFull)
+            .into(),
         _ => anyhow::Error::new(e),
     }
 }
@@ -291,8 +294,7 @@ fn skippable(e: &anyhow::Error) -> bool {
                 Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::ReadOnly)
             )
         }) || c.downcast_ref::<Error>().is_some_and(|e| {
-            e.message.starts_with("the database is locked")
-                || e.message.starts_with("the database is read-only")
+            matches!(e.store, Some(StoreError::Busy | StoreError::ReadOnly))
         })
     })
 }

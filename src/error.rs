@@ -20,8 +20,6 @@ pub enum Kind {
     Storage,
     /// Ctrl-C at a question (130, as a shell reports SIGINT).
     Interrupted,
-    /// Help or the version was shown: nothing failed (0).
-    Shown,
 }
 
 impl Kind {
@@ -34,7 +32,6 @@ impl Kind {
             Kind::NotConfirmed => 5,
             Kind::Storage => 10,
             Kind::Interrupted => 130,
-            Kind::Shown => 0,
         }
     }
 }
@@ -215,7 +212,10 @@ mod tests {
             .context("while renewing");
         assert_eq!(store_error(&err), Some(StoreError::Busy));
         assert_eq!(kind_of(&err), Kind::Storage);
-        assert_eq!(store_error(&anyhow::anyhow!("the database is locked")), None);
+        assert_eq!(
+            store_error(&anyhow::anyhow!("the database is locked")),
+            None
+        );
     }
 
     #[test]

@@ -489,16 +489,23 @@ fn refuse_tokens_in_arguments() -> crate::error::Result<(), crate::error::Error>
     Ok(())
 }
 
+/// What the command line asked: a command to run, or help or the version,
+/// which were shown (with the exit code to leave with).
+pub enum Parsed {
+    Run(Box<Cli>),
+    Shown(std::process::ExitCode),
+}
+
 /// The command line, parsed. Help and version are printed as clap prints
 /// them (exit 0, or 2 when shown for a missing subcommand); a usage error
 /// becomes our one `error: …` line with the usage as its hint, exit 2; a
 /// value that holds a token is refused before clap sees it.
-pub fn parse() -> Result<Cli, crate::error::Error> {
+pub fn parse() -> Result<Parsed, crate::error::Error> {
     use crate::error::{Error, Kind};
     use clap::error::ErrorKind;
     refuse_tokens_in_arguments()?;
     let e = match Cli::try_parse() {
-        Ok(cli) => return Ok(cli),
+        Ok(cli) => return Ok(Parsed::Run(Box::new(cli))),
         Err(e) => e,
     };
     if matches!(
@@ -508,12 +515,15 @@ pub fn parse() -> Result<Cli, crate::error::Error> {
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
         let _ = e.print();
-        let kind = if e.use_stderr() {
-            Kind::Usage
-        } else {
-            Kind::Shown
-        };
-        return Err(Error::new(kind, "").silent());
+        // Help shown is an outcome; help instead of a missing subcommand
+        // is a usage error, already said.
+        return Ok(Parsed::Shown(std::process::ExitCode::from(
+            if e.use_stderr() {
+                Kind::Usage.exit_code()
+            } else {
+                0
+            },
+        )));
     }
     let text = e.render().to_string();
     // The first paragraph, on one line: "required arguments were not provided: <TOKEN>".

@@ -93,13 +93,13 @@ pub fn hold_clipboard() -> Result<()> {
     clipboard::hold()
 }
 
-pub fn run(cli: Cli) -> Result<()> {
+pub fn run(cli: Cli) -> Result<std::process::ExitCode> {
     // Any command may hold a clear token (new, renew, exchange print one;
     // verify and the clipboard holder read one): none leaves it in a core dump.
     token::no_core_dumps()?;
     // Commands that need no database return before one is looked for.
     if let Command::Completions { shell } = &cli.command {
-        return commands::completions::run(*shell);
+        return commands::completions::run(*shell).map(|()| std::process::ExitCode::SUCCESS);
     }
     let ctx = Ctx {
         db: Location::parse(match cli.db {

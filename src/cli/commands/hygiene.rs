@@ -2,10 +2,13 @@
 //! and monitoring, `prune` the stale, and the stale-token rules that `list
 //! --expiring` / `--unused-for` share with them.
 
+use std::process::ExitCode;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Map;
 
+use super::outcome;
 use super::{check_reason, details_with_reason, refuse_token_argument};
 use crate::cli::Ctx;
 use crate::cli::output::Format;
@@ -91,7 +94,7 @@ enum Record<'a> {
     None,
 }
 
-pub fn inspect(ctx: &Ctx, args: InspectArgs) -> Result<()> {
+pub fn inspect(ctx: &Ctx, args: InspectArgs) -> Result<ExitCode> {
     refuse_token_argument(&args.stray.stray)?;
     let input = verify::read_input(std::io::stdin().lock())?;
     let Some(presented) = verify::presented(&input) else {
@@ -104,7 +107,7 @@ pub fn inspect(ctx: &Ctx, args: InspectArgs) -> Result<()> {
             },
             "Not a well-formed token: not one of ours, or mistyped, truncated or in an unknown form.",
         )?;
-        return Err(Error::rejected("not a well-formed token").silent().into());
+        return Ok(outcome(Kind::Rejected));
     };
     let kind = token::kind_of(&presented).expect("presented tokens are well-formed");
     let prefix = token::prefix_of(&presented).to_owned();
@@ -164,11 +167,11 @@ pub fn inspect(ctx: &Ctx, args: InspectArgs) -> Result<()> {
         },
         &human,
     )?;
-    if known {
-        Ok(())
+    Ok(if known {
+        ExitCode::SUCCESS
     } else {
-        Err(Error::not_found("not known to this store").silent().into())
-    }
+        outcome(Kind::NotFound)
+    })
 }
 
 /// `check`'s answer for monitoring systems.
@@ -189,7 +192,7 @@ struct LogHealth {
     reason: Option<String>,
 }
 
-pub fn check(ctx: &Ctx, args: CheckArgs) -> Result<()> {
+pub fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
     let within = span("--expiring", &args.expiring)?;
     let until = when::later("--expiring", &args.expiring, ctx.now, within)?;
     let noted = args
@@ -248,11 +251,11 @@ pub fn check(ctx: &Ctx, args: CheckArgs) -> Result<()> {
         },
     };
     ctx.out.record(&health, &lines.join("\n"))?;
-    if ok {
-        Ok(())
+    Ok(if ok {
+        ExitCode::SUCCESS
     } else {
-        Err(Error::rejected("check reported a problem").silent().into())
-    }
+        outcome(Kind::Rejected)
+    })
 }
 
 /// Which tokens a prune takes.

@@ -15,33 +15,39 @@ pub mod scan;
 pub mod state;
 pub mod verify;
 
+use std::process::ExitCode;
+
 use crate::cli::{ClipboardFlags, Command};
 use crate::cli::{Ctx, clipboard};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::model::Token;
 use crate::store::Db;
 use crate::text::quoted;
 use crate::token;
 
-pub fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
+/// Run the command. Its result is an exit code: 0, or a finding that is
+/// no failure (`check` reported a problem, `scan` found a live token,
+/// `inspect` a malformed or unknown token); failures are errors.
+pub fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
+    let done = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     match command {
-        Command::New(args) => new::run(ctx, args),
-        Command::List(args) => read::list(ctx, args),
-        Command::Show(args) => read::show(ctx, args),
-        Command::Modify(args) => modify::run(ctx, args),
-        Command::Delete(args) => delete::run(ctx, args),
-        Command::Renew(args) => renew::run(ctx, args),
-        Command::Disable(args) => state::run(ctx, args, state::Target::Disabled),
-        Command::Enable(args) => state::run(ctx, args, state::Target::Enabled),
-        Command::Pool(cmd) => pool::run(ctx, cmd),
-        Command::Log(args) => log::run(ctx, args),
-        Command::Verify(args) => verify::run(ctx, args),
-        Command::Exchange(args) => exchange::run(ctx, args),
-        Command::Db(cmd) => db::run(ctx, cmd),
-        Command::Serve(args) => serve(ctx, args),
+        Command::New(args) => done(new::run(ctx, args)),
+        Command::List(args) => done(read::list(ctx, args)),
+        Command::Show(args) => done(read::show(ctx, args)),
+        Command::Modify(args) => done(modify::run(ctx, args)),
+        Command::Delete(args) => done(delete::run(ctx, args)),
+        Command::Renew(args) => done(renew::run(ctx, args)),
+        Command::Disable(args) => done(state::run(ctx, args, state::Target::Disabled)),
+        Command::Enable(args) => done(state::run(ctx, args, state::Target::Enabled)),
+        Command::Pool(cmd) => done(pool::run(ctx, cmd)),
+        Command::Log(args) => done(log::run(ctx, args)),
+        Command::Verify(args) => done(verify::run(ctx, args)),
+        Command::Exchange(args) => done(exchange::run(ctx, args)),
+        Command::Db(cmd) => done(db::run(ctx, cmd)),
+        Command::Serve(args) => done(serve(ctx, args)),
         Command::Inspect(args) => hygiene::inspect(ctx, args),
         Command::Check(args) => hygiene::check(ctx, args),
-        Command::Prune(args) => hygiene::prune(ctx, args),
+        Command::Prune(args) => done(hygiene::prune(ctx, args)),
         Command::Scan(args) => scan::run(ctx, args),
         Command::Completions { .. } => {
             unreachable!("handled before the database is opened")
@@ -85,6 +91,11 @@ fn serve(ctx: &Ctx, args: crate::cli::ServeArgs) -> Result<()> {
             quiet: args.quiet,
         },
     )
+}
+
+/// The exit code of an outcome of `kind` (a finding, not a failure).
+pub fn outcome(kind: Kind) -> ExitCode {
+    ExitCode::from(kind.exit_code())
 }
 
 /// Show a secret once (after its commit: a token never stored is never

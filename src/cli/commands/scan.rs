@@ -5,6 +5,8 @@
 //! each candidate by its checksum, so a random look-alike is never
 //! reported. It prints places and prefixes, never a token.
 
+use std::process::ExitCode;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -179,7 +181,7 @@ fn scan_file(path: &Path, re: &regex::bytes::Regex, out: &Mutex<Scanned>, note: 
     scan_bytes(&shown, &bytes, re, out);
 }
 
-pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
     check_reason(args.reason.reason.as_deref())?;
     let re = regex::bytes::Regex::new(r"tk[ca]1[A-Za-z0-9]{46}").expect("the token pattern");
     let out = Mutex::new(Scanned {
@@ -311,11 +313,12 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<()> {
         }
     }
     print(ctx, &findings, store.is_some())?;
-    if findings.iter().any(|f| f.live) {
-        Err(Error::rejected("a live token was found").silent().into())
+    // Found a live token: an outcome with its exit code, not a failure.
+    Ok(if findings.iter().any(|f| f.live) {
+        super::outcome(Kind::Rejected)
     } else {
-        Ok(())
-    }
+        ExitCode::SUCCESS
+    })
 }
 
 /// One `disable` entry per active API token found, the place as the reason.

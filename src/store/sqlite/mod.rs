@@ -293,9 +293,9 @@ fn skippable(e: &anyhow::Error) -> bool {
                 e.sqlite_error_code(),
                 Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::ReadOnly)
             )
-        }) || c.downcast_ref::<Error>().is_some_and(|e| {
-            matches!(e.store, Some(StoreError::Busy | StoreError::ReadOnly))
-        })
+        }) || c
+            .downcast_ref::<Error>()
+            .is_some_and(|e| matches!(e.store, Some(StoreError::Busy | StoreError::ReadOnly)))
     })
 }
 

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{LogEntry, Op};
 
 /// The hash the first entry chains from.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Lowercase hex of a SHA-256 digest.
 type Hex = [u8; 64];
@@ -61,7 +61,7 @@ fn write_sorted(out: &mut Vec<u8>, v: &Value) {
 /// The content the chain covers: every key of the JSON entry but `hash`, as
 /// compact JSON with the keys of every object (also inside `details`) in
 /// sorted order. Written into `out` (cleared first).
-pub fn canonical(out: &mut Vec<u8>, entry: &LogEntry, details: &Value) {
+pub(crate) fn canonical(out: &mut Vec<u8>, entry: &LogEntry, details: &Value) {
     out.clear();
     let s = |out: &mut Vec<u8>, v: &str| {
         let _ = serde_json::to_writer(&mut *out, v);
@@ -100,7 +100,7 @@ fn chained(previous: &[u8], entry: &LogEntry, details: &Value, buf: &mut Vec<u8>
 }
 
 /// The hash of `entry` (with parsed `details`) chained from `previous`.
-pub fn hash_of(previous: &str, entry: &LogEntry, details: &Value) -> String {
+pub(crate) fn hash_of(previous: &str, entry: &LogEntry, details: &Value) -> String {
     let h = chained(previous.as_bytes(), entry, details, &mut Vec::new());
     String::from_utf8(h.to_vec()).expect("hex is ASCII")
 }
@@ -108,7 +108,7 @@ pub fn hash_of(previous: &str, entry: &LogEntry, details: &Value) -> String {
 /// An entry as an engine reads it back, with the one column outside the
 /// JSON (`token_id`), or why the row no longer reads as an entry tokenctl
 /// wrote (a column of the wrong type, say): tampering either way.
-pub type StoredEntry = Result<(LogEntry, Option<i64>), Unreadable>;
+pub(crate) type StoredEntry = Result<(LogEntry, Option<i64>), Unreadable>;
 
 /// A row that no longer reads as an entry: its id as far as it could be
 /// read, and why.
@@ -120,7 +120,7 @@ pub struct Unreadable {
 
 /// Why the chain is broken, at the first entry where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Break {
+pub(crate) enum Break {
     /// The entry's content no longer gives its stored hash (edited), or it
     /// does not chain from the entry before it (one removed or inserted).
     Entry { id: i64, why: String },
@@ -135,7 +135,7 @@ pub enum Break {
 
 impl Break {
     /// The first entry the break concerns.
-    pub fn id(&self) -> i64 {
+    pub(crate) fn id(&self) -> i64 {
         match self {
             Break::Entry { id, .. } | Break::HeadMissing { id } | Break::HeadChanged { id } => *id,
             Break::TailCut { last, recorded } => last.min(recorded) + 1,
@@ -171,7 +171,7 @@ impl std::fmt::Display for Break {
 
 /// The outcome of walking the whole chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
+pub(crate) struct Report {
     pub entries: u64,
     pub head: Option<(i64, String)>,
     pub broken: Option<Break>,
@@ -181,7 +181,7 @@ pub struct Report {
 }
 
 /// How many clock notes a report keeps.
-pub const MAX_NOTED: usize = 10;
+pub(crate) const MAX_NOTED: usize = 10;
 
 /// Which entries belong to one token, from what the chain covers: a `new`
 /// starts a token, a `renew` carries it from its old prefix to its new one,
@@ -240,7 +240,7 @@ impl Tokens {
 /// bad one. With `noted`, the chain must also pass through that exact
 /// `(id, hash)`. Memory does not grow with the number of entries (only with
 /// the number of tokens).
-pub struct Walk<'a> {
+pub(crate) struct Walk<'a> {
     noted: Option<(i64, &'a str)>,
     noted_seen: bool,
     previous: (i64, Hex, String),
@@ -250,7 +250,7 @@ pub struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    pub fn new(noted: Option<(i64, &'a str)>) -> Walk<'a> {
+    pub(crate) fn new(noted: Option<(i64, &'a str)>) -> Walk<'a> {
         let mut genesis = [0u8; 64];
         genesis.copy_from_slice(GENESIS.as_bytes());
         Walk {
@@ -269,7 +269,7 @@ impl<'a> Walk<'a> {
     }
 
     /// Take the next entry; `false` once the chain is known to be broken.
-    pub fn step(&mut self, stored: StoredEntry) -> bool {
+    pub(crate) fn step(&mut self, stored: StoredEntry) -> bool {
         self.report.entries += 1;
         let next_id = self.previous.0 + 1;
         let (e, token_id) = match stored {
@@ -326,7 +326,7 @@ impl<'a> Walk<'a> {
 
     /// What the store recorded as its newest entry, apart from the log
     /// itself: the walk must end there.
-    pub fn ends_at(&mut self, recorded: Option<(i64, String)>) {
+    pub(crate) fn ends_at(&mut self, recorded: Option<(i64, String)>) {
         if self.report.broken.is_some() {
             return;
         }
@@ -341,7 +341,7 @@ impl<'a> Walk<'a> {
         }
     }
 
-    pub fn finish(mut self) -> Report {
+    pub(crate) fn finish(mut self) -> Report {
         if self.report.broken.is_some() {
             return self.report;
         }
@@ -362,7 +362,7 @@ impl<'a> Walk<'a> {
 /// The details as stored: a JSON object whose text is exactly what writing
 /// it back gives. A key twice (which parsing would silently drop) or any
 /// edit of the text shows here.
-pub fn parse_details(text: &str) -> Result<Value, &'static str> {
+pub(crate) fn parse_details(text: &str) -> Result<Value, &'static str> {
     let details: Value = serde_json::from_str(text).map_err(|_| "its details are not JSON")?;
     let rewritten = serde_json::to_string(&details).unwrap_or_default();
     if !details.is_object() || rewritten != text {
@@ -374,7 +374,7 @@ pub fn parse_details(text: &str) -> Result<Value, &'static str> {
 }
 
 /// Check what an engine read for a hash: 64 lowercase hex digits.
-pub fn is_hash(s: &str) -> bool {
+pub(crate) fn is_hash(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 

@@ -5,12 +5,12 @@
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// Runs of this many ASCII letters and digits or more are shortened.
-pub const LONG_RUN: usize = 20;
+pub(crate) const LONG_RUN: usize = 20;
 
 /// Characters that are invisible or move the cursor: control characters,
 /// Unicode format characters (zero-width, bidi overrides) and the line and
 /// paragraph separators.
-pub fn is_hidden(c: char) -> bool {
+pub(crate) fn is_hidden(c: char) -> bool {
     matches!(
         c.general_category(),
         GeneralCategory::Control
@@ -24,7 +24,7 @@ pub fn is_hidden(c: char) -> bool {
 /// and every run of 20 or more ASCII letters and digits shortened to its
 /// first and last three (`Abc…xyz`). Hidden characters inside a run do not
 /// break it: a token with a zero-width space in it is still shortened.
-pub fn shown(text: &str) -> String {
+pub(crate) fn shown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     // The current run: letters and digits, and hidden characters among them.
     let mut run: Vec<char> = Vec::new();
@@ -63,7 +63,7 @@ pub fn shown(text: &str) -> String {
 
 /// A name as messages quote it: in double quotes, with quotes and
 /// backslashes inside escaped (`"a,\"b\""`), and [`shown`].
-pub fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in shown(text).chars() {

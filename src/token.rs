@@ -99,19 +99,34 @@ pub fn is_well_formed(s: &str) -> bool {
     kind_of(s).is_some()
 }
 
-/// Every well-formed token inside `text`, with its byte offset, wherever it
-/// stands (also glued to other letters: a value is refused for holding one
-/// even where a scanner's word boundary would not match).
-pub fn find_all(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.match_indices("tk").filter_map(|(at, _)| {
-        let candidate = text.get(at..at + TOKEN_LEN)?;
-        is_well_formed(candidate).then_some((at, candidate))
+/// The one finder: every well-formed token inside `bytes` (any bytes, not
+/// only text: `scan` reads files as they are), with its byte offset,
+/// wherever it stands (also glued to other letters: a value is refused for
+/// holding one even where a scanner's word boundary would not match). The
+/// marker is found by a regex (a fast literal search); the checksum
+/// confirms. A candidate whose checksum fails is passed over one byte on,
+/// so a real token that starts inside it is still found.
+pub fn find_all(bytes: &[u8]) -> impl Iterator<Item = (usize, &str)> {
+    static SHAPE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r"tk[ca]1[A-Za-z0-9]{46}").expect("the token's shape")
+    });
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while let Some(m) = SHAPE.find_at(bytes, at) {
+            let candidate = std::str::from_utf8(m.as_bytes()).unwrap_or("");
+            if is_well_formed(candidate) {
+                at = m.end();
+                return Some((m.start(), candidate));
+            }
+            at = m.start() + 1;
+        }
+        None
     })
 }
 
 /// True when `text` holds a well-formed token anywhere.
 pub fn contains_token(text: &str) -> bool {
-    find_all(text).next().is_some()
+    find_all(text.as_bytes()).next().is_some()
 }
 
 /// The prefix of a well-formed token: the 8 random characters after the marker.
@@ -364,7 +379,7 @@ mod tests {
         let t = generate_with_prefix(Kind::Api, "abcdEFGH").unwrap();
         let a = generate_with_prefix(Kind::Access, "ijklMNOP").unwrap();
         let text = format!("leaked: {} and x{}y", t.as_str(), a.as_str());
-        let found: Vec<(usize, &str)> = find_all(&text).collect();
+        let found: Vec<(usize, &str)> = find_all(text.as_bytes()).collect();
         assert_eq!(found, vec![(8, t.as_str()), (64, a.as_str())]);
         assert!(contains_token(&text));
         assert!(!contains_token(&text.replace(&t[20..21], "!")[..50]));
@@ -403,7 +418,7 @@ mod tests {
         #[test]
         fn arbitrary_strings_never_panic(s in ".{0,80}") {
             let _ = is_well_formed(&s);
-            let _ = find_all(&s).count();
+            let _ = find_all(s.as_bytes()).count();
         }
 
         #[test]

@@ -7,7 +7,7 @@ use crate::error::Error;
 
 /// A parsed `WHEN`, before we know whether a duration counts forward or back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum When {
+pub(crate) enum When {
     Never,
     In(chrono::Duration),
     At(DateTime<Utc>),
@@ -17,7 +17,7 @@ const HINT: &str = "use never, a duration such as 45s, 90m, 12h, 30d or 2w, a da
 
 /// The latest time tokenctl accepts or stores: `9999-12-31T23:59:59Z`.
 /// Later times do not fit the fixed-width timestamps of the store.
-pub fn latest() -> DateTime<Utc> {
+pub(crate) fn latest() -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(253_402_300_799, 0).expect("9999-12-31T23:59:59Z is a time")
 }
 
@@ -31,7 +31,7 @@ fn too_late(flag: &str, input: &str) -> Error {
 
 /// `now + d` for a flag's value: a time that overflows or falls after
 /// [`latest`] is invalid input, never a panic.
-pub fn later(
+pub(crate) fn later(
     flag: &str,
     input: &str,
     now: DateTime<Utc>,
@@ -42,7 +42,7 @@ pub fn later(
         .ok_or_else(|| too_late(flag, input))
 }
 
-pub fn parse(input: &str) -> Result<When, Error> {
+pub(crate) fn parse(input: &str) -> Result<When, Error> {
     let s = input.trim();
     let bad = || {
         Error::usage(format!(
@@ -80,7 +80,7 @@ pub fn parse(input: &str) -> Result<When, Error> {
 }
 
 /// `--expires WHEN`: `None` for never; a time that is not in the future is refused.
-pub fn expiry(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+pub(crate) fn expiry(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
     let t = match parse(input)? {
         When::Never => return Ok(None),
         When::In(d) => later("--expires", input, now, d)?,
@@ -99,7 +99,11 @@ pub fn expiry(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, 
 }
 
 /// `log --since/--until WHEN`: a duration counts back from now; `never` is not a time.
-pub fn past_bound(flag: &str, input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+pub(crate) fn past_bound(
+    flag: &str,
+    input: &str,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, Error> {
     match parse(input)? {
         When::Never => Err(Error::usage(format!("{flag} needs a time, not \"never\"")).hint(HINT)),
         When::In(d) => now.checked_sub_signed(d).ok_or_else(|| {
@@ -115,7 +119,7 @@ pub fn past_bound(flag: &str, input: &str, now: DateTime<Utc>) -> Result<DateTim
 
 /// A positive duration, for `--ttl` and `--grace`; with `at_most`, no
 /// longer than that.
-pub fn duration(
+pub(crate) fn duration(
     flag: &str,
     input: &str,
     at_most: Option<(chrono::Duration, &str)>,
@@ -142,12 +146,12 @@ pub fn duration(
 
 /// The one timestamp form we write: RFC 3339, UTC, whole seconds, `Z`.
 /// Fixed width, so text order is time order in the database.
-pub fn rfc3339(t: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Read back a timestamp we wrote.
-pub fn from_rfc3339(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn from_rfc3339(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))

@@ -41,11 +41,7 @@ fn main() -> Result<()> {
         let mut t = String::new();
         std::io::stdin().read_line(&mut t)?;
         let phc = std::env::var("BENCH_PHC")?;
-        std::process::exit(if token::matches(t.trim_end(), &phc) {
-            0
-        } else {
-            1
-        });
+        std::process::exit(i32::from(!token::matches(t.trim_end(), &phc)));
     }
     let quick = args.iter().any(|a| a == "--quick");
     // `--only-serve`: the floor and the serve section alone.

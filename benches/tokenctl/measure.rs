@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-pub struct Bench {
+pub(crate) struct Bench {
     pub dir: PathBuf,
     pub runs: usize,
     pub rows: Vec<Row>,
@@ -23,28 +23,28 @@ pub struct Bench {
 }
 
 /// A timed command: name, size, and the times of its runs.
-pub struct Row {
+pub(crate) struct Row {
     pub what: String,
     pub size: String,
     pub times: Vec<Duration>,
 }
 
 impl Row {
-    pub fn median(&self) -> f64 {
+    pub(crate) fn median(&self) -> f64 {
         ms(self.sorted()[self.times.len() / 2])
     }
-    pub fn sorted(&self) -> Vec<Duration> {
+    pub(crate) fn sorted(&self) -> Vec<Duration> {
         let mut t = self.times.clone();
         t.sort();
         t
     }
 }
 
-pub fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-pub fn have(program: &str) -> bool {
+pub(crate) fn have(program: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {program}")])
         .stdout(Stdio::null())
@@ -53,7 +53,7 @@ pub fn have(program: &str) -> bool {
 }
 
 /// tokenctl on the database `db`, quiet, as the benchmark's actor.
-pub fn tokenctl(bin: &Path, db: &Path) -> Command {
+pub(crate) fn tokenctl(bin: &Path, db: &Path) -> Command {
     let mut c = Command::new(bin);
     c.env("TOKENCTL_DB", db)
         .env("TOKENCTL_ACTOR", "bench")
@@ -65,7 +65,7 @@ pub fn tokenctl(bin: &Path, db: &Path) -> Command {
 }
 
 /// `sh -c script` (for the baselines that are pipelines), quiet.
-pub fn shell(script: &str) -> Command {
+pub(crate) fn shell(script: &str) -> Command {
     let mut c = Command::new("sh");
     c.args(["-c", script])
         .stdout(Stdio::null())
@@ -75,8 +75,8 @@ pub fn shell(script: &str) -> Command {
 
 /// The `--rss` wrapper: run the command after `--`, wait, and print the
 /// child's peak resident memory in KiB. With one child only,
-/// RUSAGE_CHILDREN's maximum is that child's.
-pub fn rss_wrapper(args: &[String]) -> Result<()> {
+/// `RUSAGE_CHILDREN`'s maximum is that child's.
+pub(crate) fn rss_wrapper(args: &[String]) -> Result<()> {
     let (program, rest) = args.split_first().context("--rss needs a command")?;
     let status = Command::new(program)
         .args(rest)
@@ -86,7 +86,7 @@ pub fn rss_wrapper(args: &[String]) -> Result<()> {
         .status()?;
     // SAFETY: getrusage only writes the struct it is given.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &raw mut usage) };
     if rc != 0 {
         bail!("getrusage failed");
     }
@@ -96,7 +96,7 @@ pub fn rss_wrapper(args: &[String]) -> Result<()> {
 
 impl Bench {
     /// Time `runs` whole processes made by `make(i)`, each fed `stdin`.
-    pub fn time(
+    pub(crate) fn time(
         &mut self,
         what: &str,
         size: &str,
@@ -135,7 +135,7 @@ impl Bench {
     }
 
     /// The peak memory of one run of `cmd` (no stdin), in KiB.
-    pub fn peak(&mut self, what: &str, size: &str, cmd: &Command) -> Result<()> {
+    pub(crate) fn peak(&mut self, what: &str, size: &str, cmd: &Command) -> Result<()> {
         let mut w = Command::new(&self.exe);
         w.arg("--rss").arg(cmd.get_program()).args(cmd.get_args());
         for (k, v) in cmd.get_envs() {
@@ -163,7 +163,7 @@ impl Bench {
     }
 
     /// Count the instructions of one run of `cmd` under callgrind.
-    pub fn count(
+    pub(crate) fn count(
         &mut self,
         what: &str,
         size: &str,
@@ -206,14 +206,14 @@ impl Bench {
         Ok(())
     }
 
-    pub fn instructions_of(&self, what: &str, size: &str) -> Option<f64> {
+    pub(crate) fn instructions_of(&self, what: &str, size: &str) -> Option<f64> {
         self.instructions
             .iter()
             .find(|(w, s, _)| w == what && s == size)
             .map(|(_, _, n)| *n as f64)
     }
 
-    pub fn median_of(&self, what: &str, size: &str) -> Option<f64> {
+    pub(crate) fn median_of(&self, what: &str, size: &str) -> Option<f64> {
         self.rows
             .iter()
             .find(|r| r.what == what && r.size == size)

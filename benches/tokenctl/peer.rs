@@ -10,7 +10,7 @@ use crate::SIZES;
 use crate::measure::{Bench, ms};
 
 /// htpasswd with bcrypt at the cost whose hash time is closest to argon2's.
-pub fn peer(b: &mut Bench) -> Result<()> {
+pub(crate) fn peer(b: &mut Bench) -> Result<()> {
     let argon = b
         .median_of("argon2id hash (in-process)", "-")
         .unwrap_or(20.0);

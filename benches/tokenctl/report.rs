@@ -4,7 +4,7 @@
 use crate::measure::{Bench, ms};
 use crate::{LOG_ENTRIES, SIZES};
 
-pub fn report(b: &Bench) {
+pub(crate) fn report(b: &Bench) {
     if !b.instructions.is_empty() {
         println!("| what | tokens/log | instructions (callgrind) |");
         println!("|---|---|---:|");
@@ -165,7 +165,7 @@ pub fn report(b: &Bench) {
 }
 
 /// The serve section: its loads beside the ceiling, the peer and the floor.
-pub fn serve(b: &Bench, loads: &[crate::serve::Load], flood: crate::serve::Flood) {
+pub(crate) fn serve(b: &Bench, loads: &[crate::serve::Load], floods: crate::serve::Flood) {
     if loads.is_empty() {
         return;
     }
@@ -176,7 +176,7 @@ pub fn serve(b: &Bench, loads: &[crate::serve::Load], flood: crate::serve::Flood
         println!("| {} | {:.0} |", l.what, l.rps);
     }
     let rps = |what: &str| loads.iter().find(|l| l.what == what).map(|l| l.rps);
-    let cores = flood.as_ref().map_or(2, |(_, c)| *c) as f64;
+    let cores = floods.as_ref().map_or(2, |(_, c)| *c) as f64;
     let floor = b
         .median_of("argon2id verify (in-process)", "-")
         .map(|ms| cores * 1000.0 / ms);
@@ -221,7 +221,7 @@ pub fn serve(b: &Bench, loads: &[crate::serve::Load], flood: crate::serve::Flood
             "| (for comparison) every check argon2 / argon2 alone on every core at once | {v:.3} | - |"
         );
     }
-    if let Some((floods, slots)) = flood {
+    if let Some((floods, slots)) = floods {
         let limit = 64.0 + 20.0 * slots as f64;
         for (what, kib) in floods {
             goal(

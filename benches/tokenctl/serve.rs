@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use crate::measure::{Bench, have, tokenctl};
 
 /// What one wrk run reached, in requests per second.
-pub struct Load {
+pub(crate) struct Load {
     pub what: String,
     pub rps: f64,
 }
@@ -123,7 +123,7 @@ fn nginx(dir: &Path, port: u16, server: &str) -> Result<Running> {
 }
 
 /// The load row of argon2 alone on every core (not through HTTP).
-pub const ARGON2_ALONE: &str = "argon2 alone, every core at once (no HTTP)";
+pub(crate) const ARGON2_ALONE: &str = "argon2 alone, every core at once (no HTTP)";
 
 /// Verifications per second with `cores` threads verifying at once, each
 /// in its own warm working memory, for `seconds`.
@@ -163,7 +163,7 @@ fn peak_kib(pid: u32) -> u64 {
 }
 
 /// Serve's peak memory under each flood (what, KiB), and its hashing slots.
-pub type Flood = Option<(Vec<(String, u64)>, usize)>;
+pub(crate) type Flood = Option<(Vec<(String, u64)>, usize)>;
 
 /// `tokenctl serve` on port 0, and the port its `listening on` line gives.
 fn start_serve(bin: &Path, db: &Path, extra: &[&str]) -> Result<(Running, u16)> {
@@ -214,7 +214,7 @@ fn abandoning(port: u16, request: &str, n: usize, patience: Duration, seconds: u
 }
 
 /// The whole serve section; returns the loads and the memory under a flood.
-pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
+pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
     if !(have("wrk") && have("nginx") && have("htpasswd")) {
         eprintln!(
             "serve skipped: needs wrk, nginx and htpasswd (apt-get install wrk nginx apache2-utils)"
@@ -247,7 +247,7 @@ pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let (server, serve_port) = start_serve(bin, &db, &[])?;
     let nginx_port = free_port()?;
-    let _nginx = nginx(&dir, nginx_port, &serve_port.to_string())?;
+    let proxy = nginx(&dir, nginx_port, &serve_port.to_string())?;
     let seconds = if b.runs < 21 { 3 } else { 6 };
     let mut loads = Vec::new();
     let run =
@@ -282,9 +282,9 @@ pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
     )?;
     // Cold: a fresh serve that remembers nothing, every request another token.
     drop(server);
-    drop(_nginx);
+    drop(proxy);
     let (cold, serve_port) = start_serve(bin, &db, &["--cache-ttl", "0s"])?;
-    let _nginx = nginx(&dir, nginx_port, &serve_port.to_string())?;
+    let _proxy = nginx(&dir, nginx_port, &serve_port.to_string())?;
     // What the machine allows: argon2 alone on every core at once, in
     // warm memory, no HTTP (cores share caches and memory bandwidth).
     let alone = all_cores(&tokens[0], cores, seconds)?;
@@ -372,7 +372,7 @@ pub fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
 /// `scan` of a tree of about 200 MB of text beside ripgrep on the same tree
 /// with the token's pattern (same walker and matcher, plus a checksum per
 /// candidate). Medians in ms: (tokenctl, rg).
-pub fn scan(b: &mut Bench, bin: &Path) -> Result<()> {
+pub(crate) fn scan(b: &mut Bench, bin: &Path) -> Result<()> {
     if !have("rg") {
         eprintln!("scan skipped: ripgrep not found (apt-get install ripgrep)");
         return Ok(());

@@ -61,7 +61,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            cache_ttl: Duration::from_secs(60),
+            cache_ttl: Duration::from_mins(1),
             max_hashing: std::thread::available_parallelism().map_or(2, usize::from),
             db_connections: DEFAULT_CONNECTIONS,
         }
@@ -78,7 +78,7 @@ pub const CONNECTION_WAIT: Duration = Duration::from_secs(5);
 const CONNECT_REST: Duration = Duration::from_secs(1);
 
 /// How long an idle store connection is kept before it is closed.
-const IDLE_CLOSE: Duration = Duration::from_secs(60);
+const IDLE_CLOSE: Duration = Duration::from_mins(1);
 
 /// What a remembered token stands for.
 struct Remembered {
@@ -106,16 +106,25 @@ struct Slots {
 
 impl Slots {
     fn run<T>(&self, f: impl FnOnce(&mut token::Memory) -> T) -> T {
-        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        let mut free = self
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         while free.0 == 0 {
-            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+            free = self
+                .freed
+                .wait(free)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
         free.0 -= 1;
         let memory = free.1.pop();
         drop(free);
         let mut memory = memory.unwrap_or_default();
         let value = f(&mut memory);
-        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        let mut free = self
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         free.0 += 1;
         free.1.push(memory);
         drop(free);
@@ -252,7 +261,10 @@ impl Verifier {
     fn take(&self, wait: bool) -> AnyResult<Option<Store>> {
         let c = &self.connections;
         let deadline = Instant::now() + CONNECTION_WAIT;
-        let mut pool = c.pool.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pool = c
+            .pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         loop {
             // The most recently used first; the ones idle too long, and
             // those whose store is gone (a SQLite file replaced by a
@@ -266,7 +278,10 @@ impl Verifier {
                 return Ok(Some(store));
             }
             if pool.1 < c.max {
-                if let Some((until, why)) = &*c.resting.lock().unwrap_or_else(|e| e.into_inner())
+                if let Some((until, why)) = &*c
+                    .resting
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
                     && now < *until
                 {
                     return Err(Error::storage(why.clone()).into());
@@ -276,7 +291,9 @@ impl Verifier {
                 return match Store::open(&self.location, Open::Check) {
                     Ok(store) => Ok(Some(store)),
                     Err(e) => {
-                        *c.resting.lock().unwrap_or_else(|e| e.into_inner()) = Some((
+                        *c.resting
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((
                             Instant::now() + CONNECT_REST,
                             crate::error::one_line(&format!("{e:#}")),
                         ));
@@ -301,7 +318,7 @@ impl Verifier {
             pool = c
                 .freed
                 .wait_timeout(pool, left)
-                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .0;
         }
     }
@@ -312,7 +329,7 @@ impl Verifier {
             .connections
             .pool
             .lock()
-            .unwrap_or_else(|e| e.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match store {
             Some(s) => pool.0.push((s, Instant::now())),
             None => pool.1 -= 1,
@@ -326,7 +343,7 @@ impl Verifier {
             .connections
             .pool
             .lock()
-            .unwrap_or_else(|e| e.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let idle = pool.0.len();
         pool.0.clear();
         pool.1 -= idle;
@@ -339,7 +356,7 @@ impl Verifier {
             .connections
             .pool
             .lock()
-            .unwrap_or_else(|e| e.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         let (keep, close): (Vec<_>, Vec<_>) = std::mem::take(&mut pool.0)
             .into_iter()
@@ -355,7 +372,7 @@ impl Verifier {
         self.connections
             .pool
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .1
     }
 
@@ -467,7 +484,7 @@ impl Verifier {
                     && self
                         .grace_ended
                         .lock()
-                        .unwrap_or_else(|e| e.into_inner())
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .get(&good.token.id)
                         .is_some_and(|new| new.prefix == good.token.prefix) =>
             {
@@ -478,7 +495,10 @@ impl Verifier {
     }
 
     fn remembers(&self, key: &[u8; 32], token_id: i64, phc: &str) -> bool {
-        let map = self.remembered.lock().unwrap_or_else(|e| e.into_inner());
+        let map = self
+            .remembered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         map.get(key)
             .is_some_and(|r| r.token_id == token_id && r.phc == phc && r.until > Instant::now())
     }
@@ -487,7 +507,10 @@ impl Verifier {
         if self.options.cache_ttl.is_zero() {
             return;
         }
-        let mut map = self.remembered.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self
+            .remembered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if map.len() >= MAX_REMEMBERED {
             let now = Instant::now();
             map.retain(|_, r| r.until > now);
@@ -515,7 +538,7 @@ impl Verifier {
         let known = self
             .recorded
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&good.token.id)
             == Some(&today);
         ends_grace || (!known && judge::needs_recording(good, now))
@@ -537,13 +560,13 @@ impl Verifier {
         if good.via == (Via::Current { ends_grace: true }) {
             self.grace_ended
                 .lock()
-                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .insert(good.token.id, good.clone());
         }
         let pending: Vec<Good> = self
             .grace_ended
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .values()
             .cloned()
             .collect();
@@ -559,14 +582,17 @@ impl Verifier {
             })
             .map_err(|e| Error::from_chain(&e))?;
         if written {
-            let mut ended = self.grace_ended.lock().unwrap_or_else(|e| e.into_inner());
+            let mut ended = self
+                .grace_ended
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             for other in &pending {
                 ended.remove(&other.token.id);
             }
             drop(ended);
             self.recorded
                 .lock()
-                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .insert(good.token.id, now.date_naive());
         }
         Ok(written)

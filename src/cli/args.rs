@@ -1,5 +1,8 @@
 //! The whole command surface (clap derive), and nothing else.
 
+// The doc comments here are the help text people read: prose, not code.
+#![allow(clippy::doc_markdown)]
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -13,21 +13,21 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// How long the copy lives unless `TOKENCTL_CLIP_SECONDS` says otherwise.
-pub const DEFAULT_SECONDS: u64 = 45;
+pub(crate) const DEFAULT_SECONDS: u64 = 45;
 
 /// The hidden subcommand the holder runs as.
-pub const HOLDER_COMMAND: &str = "__clipboard-holder";
+pub(crate) const HOLDER_COMMAND: &str = "__clipboard-holder";
 
 /// How long we wait for the holder to say it owns the clipboard.
 const HOLDER_READY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The longest a copy may live: a day.
-pub const MAX_SECONDS: u64 = 24 * 60 * 60;
+pub(crate) const MAX_SECONDS: u64 = 24 * 60 * 60;
 
 /// `TOKENCTL_CLIP_SECONDS`, checked: a whole number from 1 to a day. A
 /// setting out of range is invalid input (exit 2), checked by the commands
 /// that copy before they change anything.
-pub fn clip_seconds() -> Result<u64, crate::error::Error> {
+pub(crate) fn clip_seconds() -> Result<u64, crate::error::Error> {
     let Some(raw) = std::env::var_os("TOKENCTL_CLIP_SECONDS") else {
         return Ok(DEFAULT_SECONDS);
     };
@@ -45,14 +45,14 @@ pub fn clip_seconds() -> Result<u64, crate::error::Error> {
 
 /// Whether to copy: asked for with `--clipboard`, or by default when stdout
 /// is a terminal; never with `--no-clipboard` or `TOKENCTL_NO_CLIPBOARD=1`.
-pub fn wanted(clipboard: bool, no_clipboard: bool, stdout_tty: bool) -> bool {
+pub(crate) fn wanted(clipboard: bool, no_clipboard: bool, stdout_tty: bool) -> bool {
     let disabled_by_env = std::env::var("TOKENCTL_NO_CLIPBOARD").is_ok_and(|v| v == "1");
     !no_clipboard && !disabled_by_env && (clipboard || stdout_tty)
 }
 
 /// Copy `secret` and return the one-line note for stderr. Never fails the
 /// command: without a clipboard the token is still shown.
-pub fn copy(secret: &str) -> String {
+pub(crate) fn copy(secret: &str) -> String {
     let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
@@ -117,11 +117,11 @@ fn spawn_holder(secret: &str) -> Result<(), String> {
 }
 
 #[cfg(feature = "clipboard")]
-pub use holder::hold;
+pub(crate) use holder::hold;
 
 /// Built without a clipboard: the holder says so and ends.
 #[cfg(not(feature = "clipboard"))]
-pub fn hold() -> anyhow::Result<()> {
+pub(crate) fn hold() -> anyhow::Result<()> {
     writeln!(
         std::io::stdout(),
         "no clipboard (built without clipboard support)"
@@ -142,7 +142,7 @@ mod holder {
     /// stdin, takes the clipboard, says "ok" on stdout, serves the copy until the
     /// deadline or until something else is copied, then clears it if it is still
     /// ours.
-    pub fn hold() -> anyhow::Result<()> {
+    pub(crate) fn hold() -> anyhow::Result<()> {
         let mut secret = Zeroizing::new(String::with_capacity(256));
         std::io::stdin().take(256).read_to_string(&mut secret)?;
         let secret = Zeroizing::new(secret.trim_end().to_owned());

@@ -1,5 +1,5 @@
 //! Dynamic completion: token and pool names from the store, for
-//! clap_complete's `COMPLETE` protocol.
+//! `clap_complete`'s `COMPLETE` protocol.
 
 use clap_complete::CompletionCandidate;
 
@@ -15,11 +15,11 @@ fn store() -> Option<Store> {
     Store::open(&Location::parse(path), Open::Read).ok()
 }
 
-/// The shell that asked (`COMPLETE`), read before clap_complete takes the
+/// The shell that asked (`COMPLETE`), read before `clap_complete` takes the
 /// variable out of the environment.
 static SHELL: std::sync::OnceLock<Option<std::ffi::OsString>> = std::sync::OnceLock::new();
 
-pub fn when_asked() {
+pub(super) fn when_asked() {
     SHELL.get_or_init(|| std::env::var_os("COMPLETE"));
     clap_complete::CompleteEnv::with_factory(<crate::cli::Cli as clap::CommandFactory>::command)
         .complete();
@@ -46,7 +46,7 @@ fn for_shell(name: String) -> String {
     escaped
 }
 
-pub fn token_names() -> Vec<CompletionCandidate> {
+pub(super) fn token_names() -> Vec<CompletionCandidate> {
     let mut found = Vec::new();
     if let Some(mut store) = store() {
         let _ = store.read(|db| {
@@ -62,7 +62,7 @@ pub fn token_names() -> Vec<CompletionCandidate> {
     found
 }
 
-pub fn pool_names() -> Vec<CompletionCandidate> {
+pub(super) fn pool_names() -> Vec<CompletionCandidate> {
     store()
         .and_then(|mut s| s.read(|db| db.pool_names()).ok())
         .unwrap_or_default()

@@ -10,7 +10,7 @@ use dialoguer::{Confirm, Input, Select};
 use crate::error::{Error, Result};
 
 /// A person can answer: stdin and stderr (where dialoguer draws) are terminals.
-pub fn interactive() -> bool {
+pub(crate) fn interactive() -> bool {
     io::stdin().is_terminal() && io::stderr().is_terminal()
 }
 
@@ -72,7 +72,7 @@ fn no_answer(e: dialoguer::Error) -> Error {
 
 /// Ask "yes or no", default No. `--yes` skips the question; without a
 /// terminal to ask on, refuse (exit 5) rather than guess.
-pub fn confirm(question: &str, yes: bool) -> Result<()> {
+pub(crate) fn confirm(question: &str, yes: bool) -> Result<()> {
     if yes {
         return Ok(());
     }
@@ -102,7 +102,7 @@ pub fn confirm(question: &str, yes: bool) -> Result<()> {
 
 /// Ask for a value, with an answer taken on Enter (`default`), asking
 /// again at once while `valid` says what is wrong with it.
-pub fn ask_valid(
+pub(crate) fn ask_valid(
     question: &str,
     default: Option<&str>,
     valid: impl FnMut(&String) -> std::result::Result<(), String> + 'static,
@@ -120,7 +120,7 @@ pub fn ask_valid(
 }
 
 /// Offer a choice among `options` with a first "none" entry (the default).
-pub fn choose(question: &str, none: &str, options: &[String]) -> Result<Option<String>> {
+pub(crate) fn choose(question: &str, none: &str, options: &[String]) -> Result<Option<String>> {
     let _asking = Asking::start();
     let mut items = vec![none.to_owned()];
     items.extend(options.iter().cloned());

@@ -79,12 +79,15 @@ impl Hashing {
         drop(queued);
         let memories = Arc::clone(&self.memories);
         tokio::task::spawn_blocking(move || {
-            let memory = memories.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let memory = memories
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .pop();
             let mut memory = memory.unwrap_or_default();
             let value = f(&mut memory);
             memories
                 .lock()
-                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .push(memory);
             drop(permit);
             value
@@ -113,7 +116,7 @@ impl Drop for Admitted {
             .connections
             .open
             .lock()
-            .unwrap_or_else(|e| e.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         open.0 -= 1;
         if let Some(n) = open.1.get_mut(&self.peer) {
             *n -= 1;
@@ -136,7 +139,10 @@ impl Connections {
     /// A place for a new connection from `peer`, or `None` when serve or
     /// that peer is at its limit (the connection is then closed at once).
     pub(crate) fn admit(self: &Arc<Self>, peer: Peer) -> Option<Admitted> {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let from_peer = open.1.get(&peer).copied().unwrap_or(0);
         if open.0 >= self.max_total || from_peer >= self.max_per_peer {
             return None;

@@ -191,18 +191,17 @@ async fn verified(
     } else {
         None
     };
-    let step = match local {
-        Some(step) => step,
-        None => {
-            let worker = Arc::clone(state);
-            tokio::task::spawn_blocking(move || {
-                worker
-                    .verifier
-                    .with_store(|s| worker.verifier.first(s, &input, &needs))
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("the check stopped: {e}"))??
-        }
+    let step = if let Some(step) = local {
+        step
+    } else {
+        let worker = Arc::clone(state);
+        tokio::task::spawn_blocking(move || {
+            worker
+                .verifier
+                .with_store(|s| worker.verifier.first(s, &input, &needs))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("the check stopped: {e}"))??
     };
     let outcome = match step {
         Step::Done(outcome) => outcome,

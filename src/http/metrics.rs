@@ -26,7 +26,7 @@ impl Metrics {
         *self
             .by_outcome
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry((status.as_u16(), reason.unwrap_or("")))
             .or_default() += 1;
         let seconds = micros as f64 / 1e6;
@@ -48,7 +48,7 @@ impl Metrics {
         for ((status, reason), n) in self
             .by_outcome
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
         {
             out.push_str(&format!(

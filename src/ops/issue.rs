@@ -15,11 +15,11 @@ use crate::verify::{self, Via};
 use crate::when;
 
 /// The longest an access token may live.
-pub const MAX_TTL_HOURS: i64 = 24;
+pub(crate) const MAX_TTL_HOURS: i64 = 24;
 
 /// A new secret and the hash of it, made before the transaction that stores
 /// it: argon2 takes ~20 ms and 19 MiB, and must not hold the write lock.
-pub struct Fresh {
+pub(crate) struct Fresh {
     pub prefix: String,
     pub secret: Secret,
     pub hash: String,
@@ -32,7 +32,7 @@ pub struct Fresh {
 /// (the command line: stdout has a reader), else the change is refused
 /// instead of losing the secret. `hash` is the argon2 hashing
 /// ([`token::hash`], or `serve`'s in one of its hashing slots).
-pub fn issue<T>(
+pub(crate) fn issue<T>(
     store: &mut Store,
     kind: token::Kind,
     ready: &dyn Fn() -> Result<()>,
@@ -63,7 +63,7 @@ pub fn issue<T>(
 }
 
 /// An access token just made: shown once, then gone.
-pub struct Issued {
+pub(crate) struct Issued {
     pub prefix: String,
     pub secret: crate::token::Secret,
     pub expires_at: DateTime<Utc>,
@@ -74,7 +74,7 @@ pub struct Issued {
 /// that was presented; logged as `exchange` by `actor`, in one transaction
 /// that first makes sure the secret presented is still good. `ready` and
 /// `hash` are [`issue`]'s.
-pub fn access_for(
+pub(crate) fn access_for(
     store: &mut Store,
     good: &verify::Good,
     until: DateTime<Utc>,
@@ -132,7 +132,7 @@ pub fn access_for(
 
 /// A token's own exchange (`serve`): logged with the actor `token:NAME`,
 /// the new secret hashed in `memory` (one of serve's hashing slots).
-pub fn access_by_token(
+pub(crate) fn access_by_token(
     verifier: &crate::verifier::Verifier,
     good: &verify::Good,
     ttl: chrono::Duration,

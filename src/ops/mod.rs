@@ -2,4 +2,4 @@
 //! HTTP): they take a store and typed input and return values; they never
 //! print, prompt, or read the environment.
 
-pub mod issue;
+pub(crate) mod issue;

@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::model::{Access, Event, LogEntry, Op, Pool, Token};
 use crate::token::Kind;
 
-pub use location::Location;
+pub(crate) use location::Location;
 #[doc(hidden)]
 pub use sqlite::schema;
 
@@ -275,7 +275,7 @@ pub struct IdsUsed {
 }
 
 /// A callback over streamed rows.
-pub type Each<'f, T> = &'f mut dyn FnMut(T) -> Result<()>;
+pub(crate) type Each<'f, T> = &'f mut dyn FnMut(T) -> Result<()>;
 
 /// The store's operations, in the domain's words. Each engine implements
 /// them; lookups go through unique indexes (prefix, name), so their cost

@@ -44,7 +44,7 @@ pub(super) struct TokenCells {
 impl TokenCells {
     /// The token. Its access is read fail-closed: a value we never write
     /// is an error (exit 10), never read-write.
-    pub fn token(self) -> Result<Token> {
+    pub(super) fn token(self) -> Result<Token> {
         let Some(access) = Access::from_stored(&self.access) else {
             return Err(Error::storage(format!(
                 "token {} has an access value tokenctl does not know; it is refused",
@@ -101,7 +101,7 @@ impl LogCells {
     /// The entry with its token id, or why it no longer reads as an entry
     /// we wrote (a column of the wrong type, an unknown operation, a hash
     /// that is not 64 hex digits, details that are not JSON).
-    pub fn entry(self) -> StoredEntry {
+    pub(super) fn entry(self) -> StoredEntry {
         let Number::Is(id) = self.id else {
             return Err(Unreadable {
                 id: None,
@@ -167,7 +167,7 @@ impl LogCells {
 
     /// The entry for display: one that no longer reads is a failure to
     /// read, pointing at `log verify`.
-    pub fn shown_entry(self) -> Result<LogEntry> {
+    pub(super) fn shown_entry(self) -> Result<LogEntry> {
         self.entry().map(|(e, _)| e).map_err(|u| {
             Error::storage(format!(
                 "log entry {} no longer reads ({}); it was tampered with",

@@ -1,7 +1,7 @@
 //! The clipboard under a real X server (Xvfb): the copy outlives tokenctl,
 //! is cleared at the deadline only if still ours, and never blocks `$(…)`.
 //! Without Xvfb and xclip these tests say so and skip, unless
-//! TOKENCTL_REQUIRE_XVFB=1 (as in CI), where they fail instead.
+//! `TOKENCTL_REQUIRE_XVFB=1` (as in CI), where they fail instead.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

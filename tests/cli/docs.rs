@@ -137,7 +137,7 @@ fn man_pages_match_the_cli() {
     );
 }
 
-/// Every subcommand path, e.g. ["pool", "add"], without hidden ones.
+/// Every subcommand path, e.g. `["pool", "add"]`, without hidden ones.
 fn subcommands(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<Vec<String>>) {
     // clap's own `help` subcommand is not ours to document.
     for sub in cmd

@@ -578,7 +578,7 @@ fn a_read_only_database_serves_every_command_that_only_reads() {
     let head = env.ok(&["log", "head"]);
     let dir = env.db.parent().unwrap().to_owned();
     let before = snapshot(&dir);
-    let _ro = ReadOnly::make(&dir);
+    let read_only = ReadOnly::make(&dir);
     for args in [
         &["list"][..],
         &["show", "ci"],
@@ -603,7 +603,7 @@ fn a_read_only_database_serves_every_command_that_only_reads() {
     );
     // A write says so, and changes nothing.
     env.fails(&["disable", "ci"], 10);
-    drop(_ro);
+    drop(read_only);
     assert_eq!(snapshot(&dir), before, "nothing changed");
     assert_eq!(env.token("ci")["last_used"], Value::Null);
 }

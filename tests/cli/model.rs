@@ -208,7 +208,11 @@ impl Model {
 }
 
 fn args(op: &Op) -> Vec<String> {
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let s = |v: &[&str]| {
+        v.iter()
+            .map(std::string::ToString::to_string)
+            .collect::<Vec<_>>()
+    };
     match op {
         Op::New {
             name,

@@ -1,5 +1,5 @@
 //! Output rules of spec section 8: clean stdout, no colour when piped or
-//! with NO_COLOR, one error line.
+//! with `NO_COLOR`, one error line.
 
 use crate::Env;
 

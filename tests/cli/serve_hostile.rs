@@ -259,7 +259,7 @@ fn bound_kib(max_hashing: u64) -> u64 {
     (64 + 20 * max_hashing) * 1024
 }
 
-/// serve's peak resident memory (VmHWM), in KiB.
+/// serve's peak resident memory (`VmHWM`), in KiB.
 fn peak_kib(s: &Serve) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{}/status", s.pid())).unwrap();
     status

@@ -1,5 +1,5 @@
 //! Completions through the real shells, where they are installed (CI
-//! installs bash-completion, zsh and fish, and sets TOKENCTL_REQUIRE_SHELLS
+//! installs bash-completion, zsh and fish, and sets `TOKENCTL_REQUIRE_SHELLS`
 //! so that a missing one fails instead of skipping): the committed static
 //! scripts and the dynamic ones (`COMPLETE=SHELL tokenctl`), typed into an
 //! interactive shell on a pseudo-terminal with a real Tab.
@@ -27,7 +27,7 @@ fn tokens() -> Env {
 }
 
 /// `program` with `tokenctl` first on its PATH, the test's store in
-/// TOKENCTL_DB, and a home of its own (no start-up files of the user's).
+/// `TOKENCTL_DB`, and a home of its own (no start-up files of the user's).
 fn with_tokenctl(env: &Env, program: &str) -> std::process::Command {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_tokenctl")).parent().unwrap();
     let path = std::env::var("PATH").unwrap_or_default();
@@ -38,7 +38,7 @@ fn with_tokenctl(env: &Env, program: &str) -> std::process::Command {
 }
 
 /// An interactive `program` on a pty, with `tokenctl` on its PATH and the
-/// test's store in TOKENCTL_DB, no start-up files of the user's.
+/// test's store in `TOKENCTL_DB`, no start-up files of the user's.
 fn interactive(env: &Env, program: &str, args: &[&str]) -> PtySession {
     let mut cmd = with_tokenctl(env, program);
     cmd.args(args)

@@ -37,7 +37,7 @@ fn random_bytes_are_refused() {
     let env = Env::sqlite();
     std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
     let junk: Vec<u8> = (0..4096u32)
-        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     std::fs::write(&env.db, junk).unwrap();
     untouched_after_every_command(&env, "not a tokenctl database");
@@ -159,12 +159,10 @@ fn a_held_write_lock_is_waited_for() {
     // next), then let it wait a moment before the lock is released.
     let start = std::time::Instant::now();
     let has_db_open = || {
-        std::fs::read_dir(format!("/proc/{}/fd", child.id()))
-            .map(|fds| {
-                fds.flatten()
-                    .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|p| p == env.db))
-            })
-            .unwrap_or(false)
+        std::fs::read_dir(format!("/proc/{}/fd", child.id())).is_ok_and(|fds| {
+            fds.flatten()
+                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|p| p == env.db))
+        })
     };
     while !has_db_open() && start.elapsed() < std::time::Duration::from_secs(10) {
         std::thread::sleep(std::time::Duration::from_millis(10));

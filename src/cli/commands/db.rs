@@ -10,7 +10,7 @@ use crate::cli::DbCommand;
 use crate::error::{Error, Result};
 use crate::store::{IdsUsed, Location, Open, Store};
 
-pub fn run(ctx: &Ctx, cmd: DbCommand) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, cmd: DbCommand) -> Result<()> {
     let DbCommand::Copy { to } = cmd;
     let target_location = Location::parse(to);
     if target_location == ctx.db {

@@ -10,7 +10,7 @@ use crate::model::{Event, Op};
 use crate::store::Open;
 use crate::text::quoted;
 
-pub fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;
     let actor = ctx.actor()?;
     let mut store = ctx.open(Open::Change)?;

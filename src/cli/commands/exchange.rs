@@ -14,7 +14,7 @@ use crate::store::Open;
 use crate::verify::{self, Reason, Requirements, Via};
 use crate::{token, when};
 
-pub fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
     clipboard::clip_seconds()?;
     refuse_token_argument(&args.stray.stray)?;
     let ttl = when::duration(

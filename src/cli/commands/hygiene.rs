@@ -21,7 +21,7 @@ use crate::text::quoted;
 use crate::{token, verify, when};
 
 /// `WITHIN` or `DURATION` of the hygiene options: a positive duration.
-pub fn span(flag: &str, input: &str) -> Result<chrono::Duration, Error> {
+pub(crate) fn span(flag: &str, input: &str) -> Result<chrono::Duration, Error> {
     when::duration(flag, input, None)
 }
 
@@ -37,12 +37,12 @@ fn before(
 }
 
 /// Active and expiring by `until`.
-pub fn expiring_by(t: &Token, now: DateTime<Utc>, until: DateTime<Utc>) -> bool {
+pub(crate) fn expiring_by(t: &Token, now: DateTime<Utc>, until: DateTime<Utc>) -> bool {
     t.status(now) == Status::Active && t.expires_at.is_some_and(|e| e <= until)
 }
 
 /// Not used since `since`: never used ones count from their creation.
-pub fn unused_since(t: &Token, since: DateTime<Utc>) -> bool {
+pub(crate) fn unused_since(t: &Token, since: DateTime<Utc>) -> bool {
     match t.last_used {
         // Used some time that day: unused since only if the whole day is before `since`.
         Some(day) => day < since.date_naive(),
@@ -51,7 +51,7 @@ pub fn unused_since(t: &Token, since: DateTime<Utc>) -> bool {
 }
 
 /// `list --expiring WITHIN` / `--unused-for DURATION`, as one predicate.
-pub fn list_filter(
+pub(crate) fn list_filter(
     ctx: &Ctx,
     expiring: Option<&str>,
     unused_for: Option<&str>,
@@ -94,7 +94,7 @@ enum Record<'a> {
     None,
 }
 
-pub fn inspect(ctx: &Ctx, args: InspectArgs) -> Result<ExitCode> {
+pub(crate) fn inspect(ctx: &Ctx, args: InspectArgs) -> Result<ExitCode> {
     refuse_token_argument(&args.stray.stray)?;
     let input = verify::read_input(std::io::stdin().lock())?;
     let Some(presented) = verify::presented(&input) else {
@@ -192,7 +192,7 @@ struct LogHealth {
     reason: Option<String>,
 }
 
-pub fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
+pub(crate) fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
     let within = span("--expiring", &args.expiring)?;
     let until = when::later("--expiring", &args.expiring, ctx.now, within)?;
     let noted = args
@@ -261,7 +261,7 @@ pub fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
 /// Which tokens a prune takes.
 type Rule = Box<dyn Fn(&Token) -> bool>;
 
-pub fn prune(ctx: &Ctx, args: PruneArgs) -> Result<()> {
+pub(crate) fn prune(ctx: &Ctx, args: PruneArgs) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;
     let (rule, matches): (String, Rule) = match (&args.unused_for, &args.expired_for) {
         (Some(d), _) => {

@@ -12,7 +12,7 @@ use crate::model::{LogEntry, Op};
 use crate::store::{LogFilter, Open};
 use crate::when;
 
-pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     match args.action {
         Some(LogCommand::Head) => head(ctx),
         Some(LogCommand::Verify { head }) => check_chain(ctx, head.as_deref()),

@@ -1,19 +1,19 @@
 //! One module a verb: read the arguments, call the store, hand a value to output.
 
-pub mod completions;
-pub mod db;
-pub mod delete;
-pub mod exchange;
-pub mod hygiene;
-pub mod log;
-pub mod modify;
-pub mod new;
-pub mod pool;
-pub mod read;
-pub mod renew;
-pub mod scan;
-pub mod state;
-pub mod verify;
+pub(crate) mod completions;
+pub(crate) mod db;
+pub(crate) mod delete;
+pub(crate) mod exchange;
+pub(crate) mod hygiene;
+pub(crate) mod log;
+pub(crate) mod modify;
+pub(crate) mod new;
+pub(crate) mod pool;
+pub(crate) mod read;
+pub(crate) mod renew;
+pub(crate) mod scan;
+pub(crate) mod state;
+pub(crate) mod verify;
 
 use std::process::ExitCode;
 
@@ -28,7 +28,7 @@ use crate::token;
 /// Run the command. Its result is an exit code: 0, or a finding that is
 /// no failure (`check` reported a problem, `scan` found a live token,
 /// `inspect` a malformed or unknown token); failures are errors.
-pub fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
+pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
     let done = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     match command {
         Command::New(args) => done(new::run(ctx, args)),
@@ -94,7 +94,7 @@ fn serve(ctx: &Ctx, args: crate::cli::ServeArgs) -> Result<()> {
 }
 
 /// The exit code of an outcome of `kind` (a finding, not a failure).
-pub fn outcome(kind: Kind) -> ExitCode {
+pub(crate) fn outcome(kind: Kind) -> ExitCode {
     ExitCode::from(kind.exit_code())
 }
 
@@ -102,7 +102,7 @@ pub fn outcome(kind: Kind) -> ExitCode {
 /// shown) and copy it to the clipboard as asked. A secret that could not be
 /// written (the reader went away, a full disk) is never a silent success:
 /// the command fails and says which token changed and what to do.
-pub fn hand_over(
+pub(crate) fn hand_over(
     ctx: &Ctx,
     shown: &Token,
     secret: &str,
@@ -132,7 +132,7 @@ pub fn hand_over(
 /// Find a token by name or prefix (exact). Names and prefixes are each
 /// unique, but a name may equal another token's prefix: then the reference
 /// is ambiguous and refused, so that no command acts on the wrong token.
-pub fn resolve(db: &mut dyn Db, reference: &str) -> Result<Token> {
+pub(crate) fn resolve(db: &mut dyn Db, reference: &str) -> Result<Token> {
     refuse_whole_token(reference)?;
     let by_name = db.token_by_name(reference)?;
     let by_prefix = db.token_by_prefix(reference)?;
@@ -179,7 +179,7 @@ fn refuse_whole_token(reference: &str) -> Result<()> {
 
 /// `verify` and `exchange` read the token from stdin only: one given as an
 /// argument is refused, and not echoed.
-pub fn refuse_token_argument(stray: &[String]) -> Result<()> {
+pub(crate) fn refuse_token_argument(stray: &[String]) -> Result<()> {
     if stray.is_empty() {
         return Ok(());
     }
@@ -191,7 +191,7 @@ pub fn refuse_token_argument(stray: &[String]) -> Result<()> {
 }
 
 /// The most similar candidate, if any is close enough to be a likely typo.
-pub fn closest<'a>(wanted: &str, candidates: &'a [String]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(wanted: &str, candidates: &'a [String]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| (strsim::jaro_winkler(wanted, c), c))
@@ -201,7 +201,7 @@ pub fn closest<'a>(wanted: &str, candidates: &'a [String]) -> Option<&'a str> {
 }
 
 /// The id of a registered pool; an unknown one is refused with the known ones listed.
-pub fn pool_id(db: &mut dyn Db, name: &str) -> Result<i64> {
+pub(crate) fn pool_id(db: &mut dyn Db, name: &str) -> Result<i64> {
     if let Some(id) = db.pool_id(name)? {
         return Ok(id);
     }
@@ -209,7 +209,7 @@ pub fn pool_id(db: &mut dyn Db, name: &str) -> Result<i64> {
 }
 
 /// An unknown pool given as an argument: a usage error listing the known ones.
-pub fn unknown_pool(known: &[String], name: &str) -> Error {
+pub(crate) fn unknown_pool(known: &[String], name: &str) -> Error {
     let err = Error::usage(format!("no pool named {}", quoted(name)));
     if known.is_empty() {
         err.hint("no pools are registered; add one with `tokenctl pool add NAME`")
@@ -219,7 +219,7 @@ pub fn unknown_pool(known: &[String], name: &str) -> Error {
 }
 
 /// The `details` object of a log entry, with `reason` when one was given.
-pub fn details_with_reason(
+pub(crate) fn details_with_reason(
     mut details: serde_json::Map<String, serde_json::Value>,
     reason: Option<&str>,
 ) -> serde_json::Value {
@@ -231,7 +231,7 @@ pub fn details_with_reason(
 
 /// `--reason` is free text, but one line: it lands in the log and in
 /// tables. It never holds a token: the log keeps it for ever.
-pub fn check_reason(reason: Option<&str>) -> Result<()> {
+pub(crate) fn check_reason(reason: Option<&str>) -> Result<()> {
     if reason.is_some_and(token::contains_token) {
         return Err(Error::usage(
             "the reason holds a whole token; it was refused and is not shown",

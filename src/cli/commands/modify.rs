@@ -16,7 +16,7 @@ use crate::when;
 
 /// What `modify` was asked to set; `None` leaves a field alone.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Wanted {
+pub(crate) struct Wanted {
     pub name: Option<String>,
     /// A pool by name and id, or `Some(None)` for no pool.
     pub pool: Option<Option<(String, i64)>>,
@@ -27,7 +27,7 @@ pub struct Wanted {
 
 /// The fields that really change: for the store, and for the log as
 /// `{field: [old, new]}`. Values the token already has are no change.
-pub fn diff(t: &Token, wanted: &Wanted) -> (Changes, Map<String, Value>) {
+pub(crate) fn diff(t: &Token, wanted: &Wanted) -> (Changes, Map<String, Value>) {
     let mut changes = Changes::default();
     let mut shown = Map::new();
     let mut note = |field: &str, old: Value, new: Value| {
@@ -67,7 +67,7 @@ pub fn diff(t: &Token, wanted: &Wanted) -> (Changes, Map<String, Value>) {
     (changes, shown)
 }
 
-pub fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
     let nothing = args.new_name.is_none()
         && args.pool.is_none()
         && !args.no_pool

@@ -13,7 +13,7 @@ use crate::store::{NewToken, Open};
 use crate::text::quoted;
 use crate::{token, when};
 
-pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     clipboard::clip_seconds()?;
     // Everything that needs no database is checked before one is touched.
     let asked = match &args.name {
@@ -160,17 +160,16 @@ fn ask_all(ctx: &Ctx, args: &NewArgs) -> Result<Asked> {
             Some(_) => Access::ReadWrite,
         }
     };
-    let expires = match &args.expires {
-        Some(e) => Some(e.clone()),
-        None => {
-            let now = ctx.now;
-            let answer = prompt::ask_valid(
-                "Expires (never, 30d, 2w, YYYY-MM-DD)",
-                Some("90d"),
-                move |w: &String| when::expiry(w, now).map(|_| ()).map_err(|e| e.to_string()),
-            )?;
-            Some(answer)
-        }
+    let expires = if let Some(e) = &args.expires {
+        Some(e.clone())
+    } else {
+        let now = ctx.now;
+        let answer = prompt::ask_valid(
+            "Expires (never, 30d, 2w, YYYY-MM-DD)",
+            Some("90d"),
+            move |w: &String| when::expiry(w, now).map(|_| ()).map_err(|e| e.to_string()),
+        )?;
+        Some(answer)
     };
     Ok(Asked {
         name,

@@ -11,7 +11,7 @@ use crate::model::{Event, Op};
 use crate::store::Open;
 use crate::text::quoted;
 
-pub fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
     match cmd {
         PoolCommand::List => {
             let pools = ctx.open(Open::Read)?.read(|db| db.pools())?;

@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::model::Token;
 use crate::store::Open;
 
-pub fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
+pub(crate) fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let status = args.status.map(crate::model::Status::from);
     let stale =
         super::hygiene::list_filter(ctx, args.expiring.as_deref(), args.unused_for.as_deref())?;
@@ -32,7 +32,7 @@ pub fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
     })
 }
 
-pub fn show(ctx: &Ctx, args: TokenRef) -> Result<()> {
+pub(crate) fn show(ctx: &Ctx, args: TokenRef) -> Result<()> {
     let t = ctx.open(Open::Read)?.read(|db| resolve(db, &args.token))?;
     ctx.out.token(&t, ctx.now)
 }

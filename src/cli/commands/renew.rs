@@ -13,7 +13,7 @@ use crate::store::Open;
 use crate::text::quoted;
 use crate::{token, when};
 
-pub fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
     clipboard::clip_seconds()?;
     check_reason(args.reason.reason.as_deref())?;
     let grace_until = args

@@ -68,24 +68,6 @@ fn path_shown(path: &str) -> String {
     .into_owned()
 }
 
-/// Every well-formed token in `bytes`: (offset, token). A candidate whose
-/// checksum fails is passed over one byte on, so a real token that starts
-/// inside it is still found.
-fn tokens_in(bytes: &[u8], re: &regex::bytes::Regex) -> Vec<(usize, String)> {
-    let mut found = Vec::new();
-    let mut at = 0;
-    while let Some(m) = re.find_at(bytes, at) {
-        let candidate = std::str::from_utf8(m.as_bytes()).unwrap_or("");
-        if token::is_well_formed(candidate) {
-            found.push((m.start(), candidate.to_owned()));
-            at = m.end();
-        } else {
-            at = m.start() + 1;
-        }
-    }
-    found
-}
-
 /// 1-based line and column (in bytes) of `offset`.
 fn place(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset];
@@ -104,19 +86,21 @@ struct Scanned {
     read_any: bool,
 }
 
-fn scan_bytes(name: &str, bytes: &[u8], re: &regex::bytes::Regex, out: &Mutex<Scanned>) {
-    let found = tokens_in(bytes, re);
-    let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+fn scan_bytes(name: &str, bytes: &[u8], out: &Mutex<Scanned>) {
+    let found: Vec<(usize, &str)> = token::find_all(bytes).collect();
+    let mut out = out
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     out.read_any = true;
     for (offset, t) in found {
         let (line, column) = place(bytes, offset);
-        let kind = token::kind_of(&t).expect("well-formed");
+        let kind = token::kind_of(t).expect("well-formed");
         out.findings.push((
             path_shown(name),
             line,
             column,
             kind,
-            token::prefix_of(&t).to_owned(),
+            token::prefix_of(t).to_owned(),
         ));
     }
 }
@@ -156,14 +140,14 @@ fn read_at_most(mut file: std::fs::File, size_hint: u64) -> std::io::Result<Opti
     }
 }
 
-fn scan_file(path: &Path, re: &regex::bytes::Regex, out: &Mutex<Scanned>, note: &dyn Fn(String)) {
+fn scan_file(path: &Path, out: &Mutex<Scanned>, note: &dyn Fn(String)) {
     let shown = path_shown(&path.display().to_string());
     let file = match open_regular(path) {
         Ok(f) => f,
         Err(e) => return note(format!("note: cannot read {shown}: {e}")),
     };
     let shown = path_shown(&shown);
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let len = file.metadata().map_or(0, |m| m.len());
     if len > MAX_FILE {
         return note(format!("note: skipped {shown}: over 10 MiB"));
     }
@@ -175,15 +159,16 @@ fn scan_file(path: &Path, re: &regex::bytes::Regex, out: &Mutex<Scanned>, note: 
         Err(e) => return note(format!("note: cannot read {shown}: {e}")),
     };
     if bytes[..bytes.len().min(8192)].contains(&0) {
-        out.lock().unwrap_or_else(|e| e.into_inner()).read_any = true;
+        out.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .read_any = true;
         return note(format!("note: skipped {shown}: a binary file"));
     }
-    scan_bytes(&shown, &bytes, re, out);
+    scan_bytes(&shown, &bytes, out);
 }
 
-pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
     check_reason(args.reason.reason.as_deref())?;
-    let re = regex::bytes::Regex::new(r"tk[ca]1[A-Za-z0-9]{46}").expect("the token pattern");
     let out = Mutex::new(Scanned {
         findings: Vec::new(),
         read_any: false,
@@ -203,9 +188,9 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
                 .read_to_end(&mut bytes)
             {
                 Ok(_) if bytes.len() as u64 > MAX_FILE => {
-                    note("note: skipped stdin: over 10 MiB".into())
+                    note("note: skipped stdin: over 10 MiB".into());
                 }
-                Ok(_) => scan_bytes("-", &bytes, &re, &out),
+                Ok(_) => scan_bytes("-", &bytes, &out),
                 Err(e) => note(format!("note: cannot read stdin: {e}")),
             }
             continue;
@@ -229,7 +214,7 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
             Box::new(|entry| {
                 match entry {
                     Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                        scan_file(e.path(), &re, &out, &note)
+                        scan_file(e.path(), &out, &note);
                     }
                     Ok(_) => {}
                     Err(err) => note(format!("note: {err}")),
@@ -238,7 +223,9 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
             })
         });
     }
-    let scanned = out.into_inner().unwrap_or_else(|e| e.into_inner());
+    let scanned = out
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !scanned.read_any {
         return Err(Error::storage("nothing could be read")
             .hint("check the paths and their permissions")
@@ -416,7 +403,6 @@ mod tests {
 
     #[test]
     fn look_alikes_are_passed_over_and_real_tokens_found_inside_them() {
-        let re = regex::bytes::Regex::new(r"tk[ca]1[A-Za-z0-9]{46}").unwrap();
         let real = token::generate_with_prefix(TokenKind::Api, "AbCdEfGh").unwrap();
         let fake = format!("tkc1{}", "A".repeat(46));
         let text = format!(
@@ -424,9 +410,9 @@ mod tests {
             real.as_str(),
             real.as_str()
         );
-        let found = tokens_in(text.as_bytes(), &re);
+        let found: Vec<(usize, &str)> = token::find_all(text.as_bytes()).collect();
         assert_eq!(found.len(), 2, "{found:?}");
-        assert!(found.iter().all(|(_, t)| t == real.as_str()));
+        assert!(found.iter().all(|(_, t)| *t == real.as_str()));
         assert_eq!(place(text.as_bytes(), found[1].0), (3, 3));
     }
 }

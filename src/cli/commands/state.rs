@@ -12,7 +12,7 @@ use crate::text::quoted;
 
 /// The state a command puts a token in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     Disabled,
     Enabled,
 }
@@ -60,7 +60,7 @@ pub(super) fn put(
     Ok(())
 }
 
-pub fn run(ctx: &Ctx, args: StateArgs, target: Target) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, args: StateArgs, target: Target) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;
     let actor = ctx.actor()?;
     let mut store = ctx.open(Open::Change)?;

@@ -11,7 +11,7 @@ use crate::verifier::{Options, Verifier};
 use crate::verify::{self, Good, Reason, Requirements, Via};
 use crate::when::rfc3339;
 
-pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
     refuse_token_argument(&args.stray.stray)?;
     let input = verify::read_input(std::io::stdin().lock())?;
     // A mistyped, truncated or unknown-form token is refused before the
@@ -96,7 +96,7 @@ fn accept(ctx: &Ctx, good: &Good) -> Result<()> {
 }
 
 /// Exit 1 with the reason: JSON and CSV say it on stdout too.
-pub fn reject(ctx: &Ctx, reason: Reason) -> Result<()> {
+pub(crate) fn reject(ctx: &Ctx, reason: Reason) -> Result<()> {
     if ctx.out.format != Format::Table {
         ctx.out.record(&verify::Rejected::new(reason), "")?;
     }

@@ -4,7 +4,7 @@
 //! structs' `Serialize` (model.rs): one definition of the contract.
 
 mod stream;
-pub mod table;
+pub(crate) mod table;
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 
@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-pub use self::stream::Shown;
+pub(crate) use self::stream::Shown;
 use self::stream::{csv_rows, json_array, write_csv_row};
 use self::table::{ALWAYS, Column};
 use crate::error::Result;
@@ -38,7 +38,7 @@ pub struct Output {
 
 /// A stream of rows: called with a sink, it feeds every row to it. Tables
 /// call it twice (measure, then print).
-pub type Feed<'a, T> = &'a mut dyn FnMut(&mut dyn FnMut(&T) -> Result<()>) -> Result<()>;
+pub(crate) type Feed<'a, T> = &'a mut dyn FnMut(&mut dyn FnMut(&T) -> Result<()>) -> Result<()>;
 
 /// The token list's columns, by how long they stay on a narrowing terminal.
 const TOKEN_COLUMNS: [Column; 8] = [
@@ -145,6 +145,8 @@ impl Output {
     }
 
     /// A note for the person at the terminal: always stderr, never data.
+    /// A method, so that every message to a person goes through `Output`.
+    #[allow(clippy::unused_self)]
     pub fn note(&self, message: impl AsRef<str>) {
         eprintln!("{}", message.as_ref());
     }
@@ -411,14 +413,14 @@ impl Output {
 }
 
 /// A time for people: `2026-12-23 00:37 UTC`, or `never`.
-pub fn human_time(t: Option<DateTime<Utc>>) -> String {
+pub(crate) fn human_time(t: Option<DateTime<Utc>>) -> String {
     t.map_or("never".into(), |t| {
         t.format("%Y-%m-%d %H:%M UTC").to_string()
     })
 }
 
 /// Details for people: `access: read-write → read-only; reason: rotation`.
-pub fn human_details(details: &Value) -> String {
+pub(crate) fn human_details(details: &Value) -> String {
     let Value::Object(m) = details else {
         return details.to_string();
     };
@@ -460,7 +462,7 @@ fn print_secret_lines(before: &str, secret: &str, after: &str) -> Result<()> {
 /// Before a secret is committed: stdout must still have a reader. A pipe
 /// whose reader has gone would lose the secret after the change, so the
 /// change is refused instead (spec section 5).
-pub fn ensure_stdout_is_read() -> Result<()> {
+pub(crate) fn ensure_stdout_is_read() -> Result<()> {
     use rustix::event::{PollFd, PollFlags, Timespec, poll};
     use std::os::fd::AsFd;
     let stdout = io::stdout();

@@ -137,7 +137,7 @@ pub(super) fn write_csv_row<T: Serialize + ?Sized>(
 /// A CSV field as spreadsheets may open it: one that begins with `=`, `+`,
 /// `-`, `@`, a tab or a carriage return gets a leading `'`, so that it is
 /// shown as text and never run as a formula (OWASP's rule).
-pub fn spreadsheet_safe(field: &[u8]) -> Cow<'_, [u8]> {
+pub(super) fn spreadsheet_safe(field: &[u8]) -> Cow<'_, [u8]> {
     match field.first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => {
             let mut guarded = Vec::with_capacity(field.len() + 1);

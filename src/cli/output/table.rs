@@ -14,7 +14,7 @@ use crate::error::Result;
 
 /// A column of a streamed table.
 #[derive(Debug, Clone, Copy)]
-pub struct Column {
+pub(crate) struct Column {
     pub header: &'static str,
     /// Higher stays longer as the terminal narrows; [`ALWAYS`] never goes.
     pub keep: u8,
@@ -23,10 +23,10 @@ pub struct Column {
 }
 
 /// A column that is never left out.
-pub const ALWAYS: u8 = u8::MAX;
+pub(crate) const ALWAYS: u8 = u8::MAX;
 
 /// One cell: its text and, on a colour terminal, its colour.
-pub type Row = Vec<(String, Option<Color>)>;
+pub(crate) type Row = Vec<(String, Option<Color>)>;
 
 /// Rows printed per comfy-table chunk.
 const CHUNK: usize = 256;
@@ -36,7 +36,11 @@ const MIN_WRAP: usize = 8;
 
 /// Which columns to show, and how wide, for the measured content widths
 /// and the terminal's width (`None`: not a terminal, everything shows).
-pub fn layout(columns: &[Column], widths: &[usize], terminal: Option<usize>) -> Vec<Option<usize>> {
+pub(crate) fn layout(
+    columns: &[Column],
+    widths: &[usize],
+    terminal: Option<usize>,
+) -> Vec<Option<usize>> {
     let mut shown: Vec<Option<usize>> = widths.iter().copied().map(Some).collect();
     let Some(limit) = terminal else {
         return shown;
@@ -69,7 +73,7 @@ pub fn layout(columns: &[Column], widths: &[usize], terminal: Option<usize>) -> 
 
 /// The terminal's width when stdout is one: `COLUMNS` when set, else what
 /// the terminal says.
-pub fn terminal_width(stdout_tty: bool) -> Option<usize> {
+pub(crate) fn terminal_width(stdout_tty: bool) -> Option<usize> {
     if !stdout_tty {
         return None;
     }
@@ -82,7 +86,7 @@ pub fn terminal_width(stdout_tty: bool) -> Option<usize> {
 
 /// Print a table of the rows `feed` yields (it is called twice: measure,
 /// then print). `false` when there were no rows (nothing is printed).
-pub fn stream<T>(
+pub(crate) fn stream<T>(
     out: &mut dyn Write,
     columns: &[Column],
     color: bool,

@@ -24,7 +24,7 @@ use crate::when::rfc3339;
 /// versions.
 /// Log entries are also written in batches (one statement for many rows:
 /// a copy of a million entries is not a million round trips).
-pub struct Pg<'a, 'b>(
+pub(super) struct Pg<'a, 'b>(
     pub &'a mut Transaction<'b>,
     pub Option<(i64, String)>,
     pub Vec<(LogEntry, Option<i64>)>,
@@ -81,7 +81,7 @@ impl Pg<'_, '_> {
     }
 
     /// Write what waits: the batched log entries and the new head.
-    pub fn finish(&mut self) -> Result<()> {
+    pub(super) fn finish(&mut self) -> Result<()> {
         self.flush()?;
         if let Some((id, hash)) = self.1.take() {
             self.0.execute(

@@ -39,7 +39,7 @@ const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a writer waits for another's lock (as SQLite's busy timeout).
 const LOCK_TIMEOUT: &str = "5s";
 
-pub struct Postgres {
+pub(super) struct Postgres {
     client: Client,
     url: PgUrl,
 }
@@ -48,7 +48,9 @@ pub struct Postgres {
 /// 10), said without the URL's password (the driver never echoes it).
 /// Errors of our own kinds pass through.
 pub(crate) fn in_contract_terms(e: anyhow::Error) -> anyhow::Error {
-    if e.chain().any(|c| c.is::<Error>()) {
+    if e.chain()
+        .any(<dyn std::error::Error + 'static>::is::<Error>)
+    {
         return e;
     }
     let Some(pg) = e.chain().find_map(|c| c.downcast_ref::<postgres::Error>()) else {
@@ -89,7 +91,7 @@ fn transient(e: &anyhow::Error) -> bool {
 }
 
 impl Postgres {
-    pub fn open(url: &PgUrl, how: Open) -> Result<Postgres> {
+    pub(super) fn open(url: &PgUrl, how: Open) -> Result<Postgres> {
         let client = connect(url)?;
         let mut pg = Postgres {
             client,
@@ -114,7 +116,7 @@ impl Postgres {
     }
 
     /// Whether the connection is gone (the server restarted or went away).
-    pub fn is_broken(&self) -> bool {
+    pub(super) fn is_broken(&self) -> bool {
         self.client.is_closed()
     }
 
@@ -124,7 +126,7 @@ impl Postgres {
     }
 
     /// `f` on one snapshot (a repeatable-read, read-only transaction).
-    pub fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+    pub(super) fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
         let mut tx = self
             .client
             .build_transaction()
@@ -139,7 +141,7 @@ impl Postgres {
 
     /// `f` in a plain transaction (one round trip to begin it, none to set
     /// it up): for a single lookup.
-    pub fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+    pub(super) fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
         let mut tx = self
             .client
             .transaction()
@@ -152,7 +154,7 @@ impl Postgres {
     /// `f` in one transaction that first takes the `log_head` lock, so
     /// writers run one at a time, as on SQLite; retried a bounded number of
     /// times when it fails for a passing reason before its commit.
-    pub fn write<T>(&mut self, mut f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
+    pub(super) fn write<T>(&mut self, mut f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -190,7 +192,10 @@ impl Postgres {
 
     /// Bookkeeping that may be skipped: only when the lock is free at once
     /// and the database takes the change.
-    pub fn write_if_free(&mut self, mut f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<bool> {
+    pub(super) fn write_if_free(
+        &mut self,
+        mut f: impl FnMut(&mut dyn Db) -> Result<()>,
+    ) -> Result<bool> {
         match self.write_once(&mut f, true).map(|()| true) {
             Err(e)
                 if matches!(
@@ -243,17 +248,16 @@ fn connect(url: &PgUrl) -> Result<Client> {
     connected.map_err(|e| {
         // What the server or the network said; the driver never repeats the
         // password, and the URL is shown without it.
-        let cause = match e.as_db_error() {
-            Some(db) => db.message().to_owned(),
-            None => {
-                let mut cause = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(s) = source {
-                    cause.push_str(&format!(": {s}"));
-                    source = s.source();
-                }
-                cause
+        let cause = if let Some(db) = e.as_db_error() {
+            db.message().to_owned()
+        } else {
+            let mut cause = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                cause.push_str(&format!(": {s}"));
+                source = s.source();
             }
+            cause
         };
         Error::storage(format!("cannot connect to {}: {cause}", url.shown()))
             .hint("check the URL in --db or TOKENCTL_DB, the server, and its sslmode")

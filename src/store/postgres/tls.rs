@@ -37,7 +37,7 @@ enum Mode {
 }
 
 /// The driver's settings and the TLS connector for `url`.
-pub fn config(url: &PgUrl) -> Result<(postgres::Config, MakeRustlsConnect)> {
+pub(super) fn config(url: &PgUrl) -> Result<(postgres::Config, MakeRustlsConnect)> {
     let raw = url.secret_url();
     let (base, query) = raw.split_once('?').unwrap_or((raw, ""));
     let mut sslmode = std::env::var("PGSSLMODE").ok();
@@ -238,9 +238,9 @@ impl ServerCertVerifier for ChainOnly {
             .0
             .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
         {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName))
-            | Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::NotValidForNameContext { .. },
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName
+                | rustls::CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
             other => other,
         }

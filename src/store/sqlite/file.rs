@@ -17,7 +17,7 @@ const HEADER_LEN: usize = 100;
 
 /// What the bytes say.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Looks {
+pub(super) enum Looks {
     /// No bytes at all: a file we (or someone) created for a new database.
     Empty,
     /// An SQLite database with no schema yet and no application id: ours to set up.
@@ -50,7 +50,7 @@ fn header(page: &[u8]) -> Option<Header> {
 /// Open for reading without ever blocking: a FIFO opened without
 /// `O_NONBLOCK` waits for a writer for ever. Anything but a regular file is
 /// refused by the caller.
-pub fn open_nonblocking(path: &Path) -> io::Result<File> {
+pub(super) fn open_nonblocking(path: &Path) -> io::Result<File> {
     fs::OpenOptions::new()
         .read(true)
         .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
@@ -58,14 +58,14 @@ pub fn open_nonblocking(path: &Path) -> io::Result<File> {
 }
 
 /// `path` + suffix (`-wal`, `-shm`, `-journal`).
-pub fn beside(path: &Path, suffix: &str) -> PathBuf {
+pub(super) fn beside(path: &Path, suffix: &str) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
     p.push(suffix);
     PathBuf::from(p)
 }
 
 /// Read what the file is. `file` is the already opened, regular main file.
-pub fn inspect(path: &Path, file: &mut File) -> io::Result<Looks> {
+pub(super) fn inspect(path: &Path, file: &mut File) -> io::Result<Looks> {
     let mut first = Vec::with_capacity(HEADER_LEN);
     file.take(HEADER_LEN as u64).read_to_end(&mut first)?;
     if first.is_empty() {

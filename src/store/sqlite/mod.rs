@@ -20,9 +20,9 @@ use super::{Db, Open};
 use crate::error::{Error, Result, StoreError};
 
 /// How long a command waits for another process's write lock before failing.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub struct Sqlite {
+pub(super) struct Sqlite {
     conn: Connection,
     read_only: bool,
     /// The file opened, and which file it was (device and inode): a file
@@ -59,7 +59,7 @@ fn newer(path: &Path, version: i64) -> anyhow::Error {
 
 /// Turn a SQLite failure into the contract's terms: a lock held past the
 /// timeout is said plainly; everything else is a storage failure (exit 10).
-pub fn sql_error(e: rusqlite::Error) -> anyhow::Error {
+pub(super) fn sql_error(e: rusqlite::Error) -> anyhow::Error {
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::storage(format!(
             "the database is locked by another process (waited {} s)",
@@ -125,7 +125,7 @@ fn writable(path: &Path) -> bool {
 }
 
 impl Sqlite {
-    pub fn open(path: &Path, mode: Open) -> Result<Sqlite> {
+    pub(super) fn open(path: &Path, mode: Open) -> Result<Sqlite> {
         let latest = schema::latest_version();
         let looks = look(path)?;
         match (looks, mode) {
@@ -231,7 +231,7 @@ impl Sqlite {
 
     /// `f` on one snapshot: a read transaction, so that two passes over
     /// the same rows (a table's widths, then its rows) see the same rows.
-    pub fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+    pub(super) fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
@@ -245,7 +245,7 @@ impl Sqlite {
 
     /// `f` on the connection as it is, in autocommit: each statement is
     /// its own snapshot.
-    pub fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+    pub(super) fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
         let mut db: &Connection = &self.conn;
         f(&mut db)
     }
@@ -253,7 +253,7 @@ impl Sqlite {
     /// `f` in one IMMEDIATE transaction: the write lock is taken at once
     /// (waiting up to the busy timeout), so the change and its log entry both
     /// happen or neither does.
-    pub fn write<T>(&mut self, mut f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
+    pub(super) fn write<T>(&mut self, mut f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -266,11 +266,14 @@ impl Sqlite {
 
     /// Whether the file at the path is no longer the one opened (replaced
     /// or removed).
-    pub fn is_replaced(&self) -> bool {
+    pub(super) fn is_replaced(&self) -> bool {
         file_identity(&self.path) != self.opened
     }
 
-    pub fn write_if_free(&mut self, f: impl FnMut(&mut dyn Db) -> Result<()>) -> Result<bool> {
+    pub(super) fn write_if_free(
+        &mut self,
+        f: impl FnMut(&mut dyn Db) -> Result<()>,
+    ) -> Result<bool> {
         if self.read_only {
             return Ok(false);
         }

@@ -10,7 +10,7 @@ use crate::error::Result;
 /// `PRAGMA application_id`: "tkCL". A file with another id is not ours.
 pub const APPLICATION_ID: i32 = 0x746b_434c;
 
-const V1: &str = r#"
+const V1: &str = r"
 PRAGMA application_id = 1953186636;
 
 CREATE TABLE pools (
@@ -66,10 +66,10 @@ CREATE TRIGGER log_no_update BEFORE UPDATE ON log
 BEGIN SELECT RAISE(ABORT, 'the account log is append-only'); END;
 CREATE TRIGGER log_no_delete BEFORE DELETE ON log
 BEGIN SELECT RAISE(ABORT, 'the account log is append-only'); END;
-"#;
+";
 
 /// Renew with a grace period, and short-lived access tokens (`exchange`).
-const V2: &str = r#"
+const V2: &str = r"
 -- During a renew's grace the old secret still works, until grace_until or
 -- the new token's first use, whichever comes first.
 ALTER TABLE tokens ADD COLUMN old_prefix TEXT;
@@ -89,17 +89,17 @@ CREATE TABLE access_tokens (
 );
 CREATE INDEX access_tokens_token ON access_tokens(token_id);
 CREATE INDEX access_tokens_expires ON access_tokens(expires_at);
-"#;
+";
 
 /// Tokens of 50 characters with a marker, and access tokens tied to the
 /// secret that made them.
-const V3: &str = r#"
+const V3: &str = r"
 -- The parent's prefix that was presented to `exchange`: an access token made
 -- with the old secret during a renew's grace dies when that grace ends.
 ALTER TABLE access_tokens ADD COLUMN parent_prefix TEXT;
 -- Access tokens of the earlier 46-character format can no longer be presented.
 DELETE FROM access_tokens;
-"#;
+";
 
 /// One step per schema version, counted from 1. Never edit a step that has
 /// shipped: add the next one.

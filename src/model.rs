@@ -272,6 +272,33 @@ pub struct Event<'a> {
     pub details: serde_json::Value,
 }
 
+impl<'a> Event<'a> {
+    /// An entry about token `t` (its id, name and prefix), by `actor`: the
+    /// one constructor; an entry that names another prefix or name (a
+    /// renew's new prefix, a rename) says so with `..Event::about(…)`.
+    pub fn about(actor: &'a str, op: Op, t: &'a Token, details: serde_json::Value) -> Event<'a> {
+        Event {
+            actor,
+            op,
+            token_id: Some(t.id),
+            token: Some(&t.name),
+            prefix: Some(&t.prefix),
+            details,
+        }
+    }
+}
+
+/// The `details` object of a log entry, with `reason` when one was given.
+pub fn details_with_reason(
+    mut details: serde_json::Map<String, serde_json::Value>,
+    reason: Option<&str>,
+) -> serde_json::Value {
+    if let Some(r) = reason {
+        details.insert("reason".into(), r.into());
+    }
+    serde_json::Value::Object(details)
+}
+
 pub const NAME_MAX: usize = 64;
 
 /// Names of tokens and pools, owners and actors (spec section 2): 1–64

@@ -109,17 +109,14 @@ pub(crate) fn access_for(
             expires_at,
         })?;
         crate::check::judge::record_use(tx, good, now)?;
+        let details = json!({
+            "access_prefix": fresh.prefix,
+            "expires_at": when::rfc3339(expires_at),
+        });
         tx.append_log(Event {
-            actor,
-            op: Op::Exchange,
-            token_id: Some(good.token.id),
-            token: Some(&good.token.name),
             // The prefix presented: during a grace, the old one.
             prefix: Some(&good.prefix),
-            details: json!({
-                "access_prefix": fresh.prefix,
-                "expires_at": when::rfc3339(expires_at),
-            }),
+            ..Event::about(actor, Op::Exchange, &good.token, details)
         })?;
         Ok(Some(fresh.prefix.clone()))
     })?;

@@ -2,4 +2,5 @@
 //! HTTP): they take a store and typed input and return values; they never
 //! print, prompt, or read the environment.
 
+pub(crate) mod change;
 pub(crate) mod issue;

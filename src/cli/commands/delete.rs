@@ -1,12 +1,9 @@
 //! `tokenctl delete`: remove a token after confirmation.
 
-use serde_json::Map;
-
-use super::{check_reason, details_with_reason, resolve};
+use super::{check_reason, resolve};
 use crate::cli::DeleteArgs;
 use crate::cli::{Ctx, prompt};
 use crate::error::{Error, Result};
-use crate::model::{Event, Op};
 use crate::store::Open;
 use crate::text::quoted;
 
@@ -25,24 +22,14 @@ pub(crate) fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
     )?;
     store.write(|tx| {
         // The token confirmed is the token deleted: not one renamed or renewed meanwhile.
-        let now = tx.token_by_prefix(&target.prefix)?;
-        if now.as_ref().map(|t| t.id) != Some(target.id) {
+        if crate::ops::change::still(tx, &target)?.is_none() {
             return Err(Error::not_found(format!(
                 "token {} changed or was deleted while you were asked; nothing was deleted",
                 quoted(&target.name)
             ))
             .into());
         }
-        tx.delete_token(target.id)?;
-        tx.append_log(Event {
-            actor: &actor,
-            op: Op::Delete,
-            token_id: Some(target.id),
-            token: Some(&target.name),
-            prefix: Some(&target.prefix),
-            details: details_with_reason(Map::new(), args.reason.reason.as_deref()),
-        })?;
-        Ok(())
+        crate::ops::change::delete(tx, &actor, &target, args.reason.reason.as_deref())
     })?;
     ctx.out.note(format!(
         "Deleted token {} (prefix {}).",

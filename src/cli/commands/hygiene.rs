@@ -6,16 +6,15 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Map;
 
 use super::outcome;
-use super::{check_reason, details_with_reason, refuse_token_argument};
+use super::{check_reason, refuse_token_argument};
 use crate::cli::Ctx;
 use crate::cli::output::Format;
 use crate::cli::prompt;
 use crate::cli::{CheckArgs, InspectArgs, PruneArgs};
 use crate::error::{Error, Kind, Result};
-use crate::model::{Event, Op, Status, Time, Token, TokenView};
+use crate::model::{Status, Time, Token, TokenView};
 use crate::store::{Credential, Open};
 use crate::text::quoted;
 use crate::{token, verify, when};
@@ -336,25 +335,14 @@ pub(crate) fn prune(ctx: &Ctx, args: PruneArgs) -> Result<()> {
     // All or nothing, in one transaction; each token still as it was listed.
     store.write(|tx| {
         for t in &stale {
-            if tx
-                .token_by_prefix(&t.prefix)?
-                .is_none_or(|now| now.id != t.id || !matches(&now))
-            {
+            if crate::ops::change::still(tx, t)?.is_none_or(|now| !matches(&now)) {
                 return Err(Error::not_found(format!(
                     "token {} changed or was deleted meanwhile; nothing was pruned",
                     quoted(&t.name)
                 ))
                 .into());
             }
-            tx.delete_token(t.id)?;
-            tx.append_log(Event {
-                actor: &actor,
-                op: Op::Delete,
-                token_id: Some(t.id),
-                token: Some(&t.name),
-                prefix: Some(&t.prefix),
-                details: details_with_reason(Map::new(), Some(&reason)),
-            })?;
+            crate::ops::change::delete(tx, &actor, t, Some(&reason))?;
         }
         Ok(())
     })?;

@@ -218,16 +218,7 @@ pub(crate) fn unknown_pool(known: &[String], name: &str) -> Error {
     }
 }
 
-/// The `details` object of a log entry, with `reason` when one was given.
-pub(crate) fn details_with_reason(
-    mut details: serde_json::Map<String, serde_json::Value>,
-    reason: Option<&str>,
-) -> serde_json::Value {
-    if let Some(r) = reason {
-        details.insert("reason".into(), r.into());
-    }
-    serde_json::Value::Object(details)
-}
+pub(crate) use crate::model::details_with_reason;
 
 /// `--reason` is free text, but one line: it lands in the log and in
 /// tables. It never holds a token: the log keeps it for ever.

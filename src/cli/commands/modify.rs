@@ -130,13 +130,11 @@ pub(crate) fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
             );
         }
         tx.update_token(t.id, &changes)?;
+        let details = details_with_reason(shown.clone(), args.reason.reason.as_deref());
         tx.append_log(Event {
-            actor: &actor,
-            op: Op::Modify,
-            token_id: Some(t.id),
+            // A rename is logged under the new name.
             token: Some(changes.name.as_deref().unwrap_or(&t.name)),
-            prefix: Some(&t.prefix),
-            details: details_with_reason(shown.clone(), args.reason.reason.as_deref()),
+            ..Event::about(&actor, Op::Modify, &t, details)
         })?;
         Ok((tx.token_by_prefix(&t.prefix)?.unwrap_or(t), shown))
     })?;

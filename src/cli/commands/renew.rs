@@ -48,8 +48,7 @@ pub(crate) fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
         &crate::cli::output::ensure_stdout_is_read,
         token::hash,
         |tx, fresh| {
-            let now = tx.token_by_prefix(&target.prefix)?;
-            if now.as_ref().map(|t| t.id) != Some(target.id) {
+            if crate::ops::change::still(tx, &target)?.is_none() {
                 return Err(Error::not_found(format!(
                     "token {} changed or was deleted while you were asked; nothing was renewed",
                     quoted(&target.name)
@@ -65,13 +64,11 @@ pub(crate) fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
             if let Some(g) = grace_until {
                 details.insert("grace_until".into(), Value::from(when::rfc3339(g)));
             }
+            let details = details_with_reason(details.clone(), args.reason.reason.as_deref());
             tx.append_log(Event {
-                actor: &actor,
-                op: Op::Renew,
-                token_id: Some(target.id),
-                token: Some(&target.name),
+                // Logged under the new prefix.
                 prefix: Some(&fresh.prefix),
-                details: details_with_reason(details.clone(), args.reason.reason.as_deref()),
+                ..Event::about(&actor, Op::Renew, &target, details)
             })?;
             tx.token_by_prefix(&fresh.prefix)
         },

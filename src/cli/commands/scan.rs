@@ -340,11 +340,11 @@ fn disable_found(
             if t.disabled {
                 return Ok(None);
             }
-            super::state::put(
+            crate::ops::change::set_state(
                 tx,
                 &actor,
                 &t,
-                super::state::Target::Disabled,
+                crate::ops::change::State::Disabled,
                 Some(&reason),
             )?;
             Ok(Some(t.name))

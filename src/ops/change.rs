@@ -1,0 +1,77 @@
+//! Changes to a token that several commands make: disabling or enabling
+//! it, deleting it, and the re-check that the token acted on is still the
+//! one that was shown or listed.
+
+use serde_json::Map;
+
+use crate::error::Result;
+use crate::model::{Event, Op, Token, details_with_reason};
+use crate::store::Db;
+
+/// The token as the store holds it now, if it is still `t`: the same id
+/// under the same prefix (not renewed, deleted, or its prefix taken by
+/// another meanwhile). A rename keeps it the same token.
+pub(crate) fn still(tx: &mut dyn Db, t: &Token) -> Result<Option<Token>> {
+    Ok(tx.token_by_prefix(&t.prefix)?.filter(|now| now.id == t.id))
+}
+
+/// The state a change puts a token in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    Disabled,
+    Enabled,
+}
+
+impl State {
+    pub(crate) fn disabled(self) -> bool {
+        self == State::Disabled
+    }
+
+    pub(crate) fn word(self) -> &'static str {
+        match self {
+            State::Disabled => "disabled",
+            State::Enabled => "enabled",
+        }
+    }
+}
+
+/// Put `t` (not yet in that state) in `state`, and log it: the one way a
+/// token is disabled or enabled (`disable`, `enable`, `scan --disable`). A
+/// disabled token's access tokens end at once, and so does the grace of a
+/// renew's old secret: neither comes back on enable.
+pub(crate) fn set_state(
+    tx: &mut dyn Db,
+    actor: &str,
+    t: &Token,
+    state: State,
+    reason: Option<&str>,
+) -> Result<()> {
+    tx.set_disabled(t.id, state.disabled())?;
+    if state == State::Disabled {
+        tx.end_access_of(t.id)?;
+        tx.end_grace_if_current(t.id, &t.prefix)?;
+    }
+    let op = match state {
+        State::Disabled => Op::Disable,
+        State::Enabled => Op::Enable,
+    };
+    tx.append_log(Event::about(
+        actor,
+        op,
+        t,
+        details_with_reason(Map::new(), reason),
+    ))?;
+    Ok(())
+}
+
+/// Delete `t` and log it (`delete`, `prune`).
+pub(crate) fn delete(tx: &mut dyn Db, actor: &str, t: &Token, reason: Option<&str>) -> Result<()> {
+    tx.delete_token(t.id)?;
+    tx.append_log(Event::about(
+        actor,
+        Op::Delete,
+        t,
+        details_with_reason(Map::new(), reason),
+    ))?;
+    Ok(())
+}

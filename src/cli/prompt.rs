@@ -95,7 +95,7 @@ pub(crate) fn confirm(question: &str, yes: bool) -> Result<()> {
         Ok(())
     } else {
         // A deliberate No is no error: said plainly, still exit 5.
-        eprintln!("Cancelled; nothing was changed.");
+        super::output::note("Cancelled; nothing was changed.");
         Err(Error::not_confirmed("cancelled").silent().into())
     }
 }

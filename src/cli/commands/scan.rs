@@ -173,7 +173,8 @@ pub(crate) fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
         findings: Vec::new(),
         read_any: false,
     });
-    let note = |n: String| eprintln!("{}", crate::error::one_line(&n));
+    // From the walker's threads too: one line each, as every message.
+    let note = |n: String| crate::cli::output::note(&crate::error::one_line(&n));
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from("-")]
     } else {

@@ -148,7 +148,7 @@ impl Output {
     /// A method, so that every message to a person goes through `Output`.
     #[allow(clippy::unused_self)]
     pub fn note(&self, message: impl AsRef<str>) {
-        eprintln!("{}", message.as_ref());
+        note(message.as_ref());
     }
 
     fn status_color(status: Status) -> Option<Color> {
@@ -457,6 +457,12 @@ fn print_secret_lines(before: &str, secret: &str, after: &str) -> Result<()> {
     out.write_all(b"\n")?;
     out.flush()?;
     Ok(())
+}
+
+/// The one writer of messages for people (notes, warnings, what a prompt
+/// answers): stderr, never data. Errors leave through `error::report`.
+pub(crate) fn note(message: &str) {
+    eprintln!("{message}");
 }
 
 /// Before a secret is committed: stdout must still have a reader. A pipe

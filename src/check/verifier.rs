@@ -135,15 +135,40 @@ impl Slots {
 
 /// The store connections: a bounded pool that shrinks when idle.
 struct Connections {
-    /// Idle connections with when each was last given back, and how many
-    /// are open in all (idle or in use).
-    pool: Mutex<(Vec<(Store, Instant)>, usize)>,
+    pool: Mutex<Pool>,
     /// Until when no new connection is tried, after one failed: a server
     /// that does not answer is not asked again by every request (each try
     /// of a silent server holds a thread until it answers).
     resting: Mutex<Option<(Instant, String)>>,
     freed: Condvar,
     max: usize,
+}
+
+/// Idle connections with when each was last given back, and how many are
+/// open in all (idle or in use).
+struct Pool {
+    idle: Vec<(Store, Instant)>,
+    open: usize,
+}
+
+impl Pool {
+    /// Take out the idle connections that `pick` picks and count them as
+    /// closed; the caller drops them (outside the lock where it can).
+    fn close(&mut self, pick: impl Fn(&Store, Instant) -> bool) -> Vec<Store> {
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.idle)
+            .into_iter()
+            .partition(|(s, at)| pick(s, *at));
+        self.idle = kept;
+        self.open -= gone.len();
+        gone.into_iter().map(|(s, _)| s).collect()
+    }
+}
+
+/// Whether an idle connection is to be closed: idle too long, or its store
+/// gone (a SQLite file replaced by a restore, a connection the server
+/// closed).
+fn stale(store: &Store, at: Instant, now: Instant) -> bool {
+    now.duration_since(at) >= IDLE_CLOSE || store.is_broken()
 }
 
 /// A check that needs argon2 work: what was found, waiting for a hashing
@@ -203,7 +228,10 @@ impl Verifier {
         Ok(Verifier {
             location,
             connections: Connections {
-                pool: Mutex::new((vec![(store, Instant::now())], 1)),
+                pool: Mutex::new(Pool {
+                    idle: vec![(store, Instant::now())],
+                    open: 1,
+                }),
                 resting: Mutex::new(None),
                 freed: Condvar::new(),
                 max: options.db_connections.max(1),
@@ -266,18 +294,13 @@ impl Verifier {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         loop {
-            // The most recently used first; the ones idle too long, and
-            // those whose store is gone (a SQLite file replaced by a
-            // restore, a connection the server closed), are closed.
+            // The most recently used first; stale ones are closed.
             let now = Instant::now();
-            let before = pool.0.len();
-            pool.0
-                .retain(|(s, at)| now.duration_since(*at) < IDLE_CLOSE && !s.is_broken());
-            pool.1 -= before - pool.0.len();
-            if let Some((store, _)) = pool.0.pop() {
+            drop(pool.close(|s, at| stale(s, at, now)));
+            if let Some((store, _)) = pool.idle.pop() {
                 return Ok(Some(store));
             }
-            if pool.1 < c.max {
+            if pool.open < c.max {
                 if let Some((until, why)) = &*c
                     .resting
                     .lock()
@@ -286,7 +309,7 @@ impl Verifier {
                 {
                     return Err(Error::storage(why.clone()).into());
                 }
-                pool.1 += 1;
+                pool.open += 1;
                 drop(pool);
                 return match Store::open(&self.location, Open::Check) {
                     Ok(store) => Ok(Some(store)),
@@ -331,49 +354,35 @@ impl Verifier {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match store {
-            Some(s) => pool.0.push((s, Instant::now())),
-            None => pool.1 -= 1,
+            Some(s) => pool.idle.push((s, Instant::now())),
+            None => pool.open -= 1,
         }
         drop(pool);
         self.connections.freed.notify_one();
     }
 
-    fn forget_idle(&self) {
-        let mut pool = self
+    /// Close idle connections: those `pick` picks, dropped outside the
+    /// lock.
+    fn close_idle_where(&self, pick: impl Fn(&Store, Instant) -> bool) {
+        let gone = self
             .connections
-            .pool
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let idle = pool.0.len();
-        pool.0.clear();
-        pool.1 -= idle;
-    }
-
-    /// Close the connections idle for longer than a minute (`serve` calls
-    /// it now and then: the pool shrinks when the load is gone).
-    pub fn close_idle(&self) {
-        let mut pool = self
-            .connections
-            .pool
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = Instant::now();
-        let (keep, close): (Vec<_>, Vec<_>) = std::mem::take(&mut pool.0)
-            .into_iter()
-            .partition(|(_, at)| now.duration_since(*at) < IDLE_CLOSE);
-        pool.0 = keep;
-        pool.1 -= close.len();
-        drop(pool);
-        drop(close);
-    }
-
-    /// How many store connections are open (idle or in use).
-    pub fn open_connections(&self) -> usize {
-        self.connections
             .pool
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .1
+            .close(pick);
+        drop(gone);
+    }
+
+    fn forget_idle(&self) {
+        self.close_idle_where(|_, _| true);
+    }
+
+    /// Close the stale idle connections: idle for longer than a minute, or
+    /// their store gone (`serve` calls it now and then: the pool shrinks
+    /// when the load is gone).
+    pub fn close_idle(&self) {
+        let now = Instant::now();
+        self.close_idle_where(|s, at| stale(s, at, now));
     }
 
     /// Whether the store answers (`/healthz`).

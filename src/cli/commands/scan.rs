@@ -56,8 +56,10 @@ impl crate::cli::output::Shown for Finding {
 /// *name* is never printed nor written into the append-only log. Other
 /// long names are left as they are.
 fn path_shown(path: &str) -> String {
-    let run = regex::Regex::new(r"[A-Za-z0-9]{20,}").expect("the run pattern");
-    run.replace_all(path, |m: &regex::Captures<'_>| {
+    static RUN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[A-Za-z0-9]{20,}").expect("the run pattern")
+    });
+    RUN.replace_all(path, |m: &regex::Captures<'_>| {
         let r = &m[0];
         if r.contains("tkc1") || r.contains("tka1") {
             format!("{}…{}", &r[..3], &r[r.len() - 3..])
@@ -86,6 +88,7 @@ struct Scanned {
     read_any: bool,
 }
 
+/// The tokens in `bytes`, found under `name` (already as scan shows it).
 fn scan_bytes(name: &str, bytes: &[u8], out: &Mutex<Scanned>) {
     let found: Vec<(usize, &str)> = token::find_all(bytes).collect();
     let mut out = out
@@ -96,7 +99,7 @@ fn scan_bytes(name: &str, bytes: &[u8], out: &Mutex<Scanned>) {
         let (line, column) = place(bytes, offset);
         let kind = token::kind_of(t).expect("well-formed");
         out.findings.push((
-            path_shown(name),
+            name.to_owned(),
             line,
             column,
             kind,
@@ -146,7 +149,6 @@ fn scan_file(path: &Path, out: &Mutex<Scanned>, note: &dyn Fn(String)) {
         Ok(f) => f,
         Err(e) => return note(format!("note: cannot read {shown}: {e}")),
     };
-    let shown = path_shown(&shown);
     let len = file.metadata().map_or(0, |m| m.len());
     if len > MAX_FILE {
         return note(format!("note: skipped {shown}: over 10 MiB"));

@@ -165,7 +165,7 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// escaped and long runs of letters and digits shortened (spec section 8),
 /// so that no error can carry a token or drive the terminal.
 pub fn one_line(message: &str) -> String {
-    crate::text::shown(&message.replace(['\n', '\r'], " "))
+    crate::domain::text::shown(&message.replace(['\n', '\r'], " "))
 }
 
 /// End the process at once, from a signal handler (Ctrl-C at a question):

@@ -5,22 +5,20 @@
 //! long-running service, and [`token`] is the token format; everything else
 //! is the tool's own. The layers, arrows pointing down only: [`cli`] and
 //! [`http`] (the two fronts) over `ops` (the account's operations) over the
-//! check (`verify`, `verifier`) over `store` over the domain (`model`,
-//! `token`, `chain`, `when`, `text`).
+//! check (`verify`, `verifier`) over `store` over the [`domain`] (`model`,
+//! `token`, `chain`, `when`, `text`: no I/O).
 
-pub(crate) mod chain;
 pub mod check;
 pub mod cli;
+pub mod domain;
 pub mod error;
 pub mod http;
-pub mod model;
 pub(crate) mod ops;
 pub(crate) mod store;
-pub(crate) mod text;
-pub mod token;
 pub mod verifier;
 pub mod verify;
-pub(crate) mod when;
+
+pub use domain::{model, token};
 
 #[doc(hidden)]
 pub use store::schema;
@@ -38,9 +36,9 @@ pub mod bench_support {
     use serde_json::json;
 
     use crate::error::Result;
-    use crate::model::{Access, Event, Op};
+    use crate::domain::model::{Access, Event, Op};
     use crate::store::{NewToken, Open, Store};
-    use crate::token;
+    use crate::domain::token;
 
     /// A store with `n` tokens (one shared argon2 hash: filling 100k tokens
     /// must not take 100k hashes) and their `new` entries, padded with

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::model::{Access, Time, Token, TokenView};
+use crate::domain::model::{Access, Time, Token, TokenView};
 use crate::store::{Credential, Db, MadeWith};
-use crate::token;
+use crate::domain::token;
 
 /// Why a token was refused, as the contract names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -6,7 +6,7 @@ use std::io::BufRead;
 
 use zeroize::Zeroizing;
 
-use crate::token;
+use crate::domain::token;
 
 /// The most we read of the input: a credential is one short line.
 pub const MAX_INPUT: u64 = 64 * 1024;

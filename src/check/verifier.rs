@@ -42,7 +42,7 @@ use super::judge::{self, Good, Reason, Requirements, Via};
 use super::presented;
 use crate::error::{Error, Result as AnyResult};
 use crate::store::{Credential, Location, Open, Store};
-use crate::token;
+use crate::domain::token;
 
 /// How a [`Verifier`] behaves.
 #[derive(Debug, Clone)]

@@ -49,12 +49,12 @@ pub enum StatusArg {
     Expired,
 }
 
-impl From<StatusArg> for crate::model::Status {
+impl From<StatusArg> for crate::domain::model::Status {
     fn from(s: StatusArg) -> Self {
         match s {
-            StatusArg::Active => crate::model::Status::Active,
-            StatusArg::Disabled => crate::model::Status::Disabled,
-            StatusArg::Expired => crate::model::Status::Expired,
+            StatusArg::Active => crate::domain::model::Status::Active,
+            StatusArg::Disabled => crate::domain::model::Status::Disabled,
+            StatusArg::Expired => crate::domain::model::Status::Expired,
         }
     }
 }
@@ -451,7 +451,7 @@ pub struct LogArgs {
 /// `--op` takes the log's operations: checked, listed in help and completed.
 fn op_parser() -> impl clap::builder::TypedValueParser<Value = String> {
     use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(crate::model::Op::ALL.map(crate::model::Op::as_str))
+    clap::builder::PossibleValuesParser::new(crate::domain::model::Op::ALL.map(crate::domain::model::Op::as_str))
         .map(String::from)
 }
 
@@ -482,7 +482,7 @@ fn refuse_tokens_in_arguments() -> crate::error::Result<(), crate::error::Error>
     let holds_token = std::env::args_os()
         .skip(1)
         .chain(settings)
-        .any(|a| crate::token::contains_token(&a.to_string_lossy()));
+        .any(|a| crate::domain::token::contains_token(&a.to_string_lossy()));
     if holds_token {
         return Err(crate::error::Error::usage(
             "an argument holds a whole token; it was refused and is not shown (nothing was changed)",

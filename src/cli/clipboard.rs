@@ -37,7 +37,7 @@ pub(crate) fn clip_seconds() -> Result<u64, crate::error::Error> {
         .ok_or_else(|| {
             crate::error::Error::usage(format!(
                 "TOKENCTL_CLIP_SECONDS is {}, not a number of seconds from 1 to {MAX_SECONDS}",
-                crate::text::quoted(&raw.to_string_lossy())
+                crate::domain::text::quoted(&raw.to_string_lossy())
             ))
             .hint("unset it for the default of 45 s")
         })

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use self::output::Output;
 use crate::error::{Error, Result};
 use crate::store::{Location, Open, Store};
-use crate::{model, token};
+use crate::domain::{model, token};
 
 /// What every command gets: where the database is, who acts, how to print,
 /// and one "now" for the whole command.

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
 use super::listen::Peer;
-use crate::token::Memory;
+use crate::domain::token::Memory;
 
 /// Why a request could not be served now.
 pub(crate) enum Failure {

@@ -21,7 +21,7 @@ use super::requirements::requirements;
 use super::respond::{self, Answer};
 use crate::check::verifier::Step;
 use crate::verify::{self, Accepted, Good, Reason, Requirements};
-use crate::when;
+use crate::domain::when;
 
 /// The largest request body read (a form with one token is far smaller).
 const MAX_BODY: usize = 16 * 1024;
@@ -54,7 +54,7 @@ pub(super) async fn handle(state: Arc<State>, req: Request<Incoming>, peer: Peer
         eprintln!(
             "{} {method} {} {} reason={} prefix={} from={peer} {micros}us",
             when::rfc3339(chrono::Utc::now()),
-            crate::text::shown(&path),
+            crate::domain::text::shown(&path),
             response.status().as_u16(),
             line.reason.unwrap_or("-"),
             line.prefix.as_deref().unwrap_or("-"),
@@ -157,7 +157,7 @@ fn authorization(headers: &HeaderMap) -> Option<Zeroizing<String>> {
 /// The prefix of the token presented, for the access log (prefixes are
 /// not secret; the token never is logged).
 fn presented_prefix(input: &str) -> Option<String> {
-    verify::presented(input).map(|t| crate::token::prefix_of(&t).to_owned())
+    verify::presented(input).map(|t| crate::domain::token::prefix_of(&t).to_owned())
 }
 
 /// The answer to a request that could not be served now.

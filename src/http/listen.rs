@@ -35,7 +35,7 @@ impl std::str::FromStr for Listen {
         if port.parse::<u16>().is_err() {
             return Err(format!(
                 "{} is not a port (0 to 65535; 0 picks a free one)",
-                crate::text::quoted(port)
+                crate::domain::text::quoted(port)
             ));
         }
         Ok(Listen::Tcp(s.to_owned()))
@@ -73,7 +73,7 @@ impl Bound {
             anyhow::Error::from(
                 Error::storage(format!(
                     "cannot listen on {}: {e}",
-                    crate::text::quoted(what)
+                    crate::domain::text::quoted(what)
                 ))
                 .hint("choose another --listen HOST:PORT or unix:PATH"),
             )

@@ -24,7 +24,7 @@ impl Access {
             "auto" => Ok(Access::Auto),
             _ => Err(format!(
                 "{where_} access={} is not understood: it is exactly read, write or auto",
-                crate::text::quoted(v)
+                crate::domain::text::quoted(v)
             )),
         }
     }

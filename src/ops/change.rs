@@ -5,7 +5,7 @@
 use serde_json::Map;
 
 use crate::error::Result;
-use crate::model::{Event, Op, Token, details_with_reason};
+use crate::domain::model::{Event, Op, Token, details_with_reason};
 use crate::store::Db;
 
 /// The token as the store holds it now, if it is still `t`: the same id

@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::model::{Event, Op};
+use crate::domain::model::{Event, Op};
 use crate::store::{Credential, Db, NewAccess, Store};
-use crate::token::{self, Secret};
+use crate::domain::token::{self, Secret};
 use crate::verify::{self, Via};
-use crate::when;
+use crate::domain::when;
 
 /// The longest an access token may live.
 pub(crate) const MAX_TTL_HOURS: i64 = 24;
@@ -65,7 +65,7 @@ pub(crate) fn issue<T>(
 /// An access token just made: shown once, then gone.
 pub(crate) struct Issued {
     pub prefix: String,
-    pub secret: crate::token::Secret,
+    pub secret: crate::domain::token::Secret,
     pub expires_at: DateTime<Utc>,
 }
 

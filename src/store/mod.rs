@@ -12,10 +12,10 @@ mod sqlite;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::chain::{self, GENESIS, StoredEntry};
+use crate::domain::chain::{self, GENESIS, StoredEntry};
 use crate::error::Result;
-use crate::model::{Access, Event, LogEntry, Op, Pool, Token};
-use crate::token::Kind;
+use crate::domain::model::{Access, Event, LogEntry, Op, Pool, Token};
+use crate::domain::token::Kind;
 
 pub(crate) use location::Location;
 #[doc(hidden)]
@@ -366,7 +366,7 @@ pub trait Db: Copying {
         let details_text = serde_json::to_string(&event.details)?;
         let mut entry = LogEntry {
             id: previous_id + 1,
-            at: crate::when::rfc3339(Utc::now()),
+            at: crate::domain::when::rfc3339(Utc::now()),
             actor: event.actor.to_owned(),
             op: event.op,
             token: event.token.map(str::to_owned),

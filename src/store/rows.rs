@@ -6,11 +6,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::chain::{StoredEntry, Unreadable};
+use crate::domain::chain::{StoredEntry, Unreadable};
 use crate::error::{Error, Result};
-use crate::model::{Access, LogEntry, Op, Token};
+use crate::domain::model::{Access, LogEntry, Op, Token};
 use crate::store::MadeWith;
-use crate::when::from_rfc3339;
+use crate::domain::when::from_rfc3339;
 
 /// A token's columns, in the order [`TokenCells`] takes them.
 pub(super) const TOKEN_COLUMNS: &str =
@@ -48,7 +48,7 @@ impl TokenCells {
         let Some(access) = Access::from_stored(&self.access) else {
             return Err(Error::storage(format!(
                 "token {} has an access value tokenctl does not know; it is refused",
-                crate::text::quoted(&self.name)
+                crate::domain::text::quoted(&self.name)
             ))
             .hint("the database was edited outside tokenctl: check it, then set the access with `tokenctl modify`")
             .into());
@@ -147,7 +147,7 @@ impl LogCells {
         let Ok(details) = serde_json::value::RawValue::from_string(details) else {
             return unreadable("its details are not JSON".into());
         };
-        if !crate::chain::is_hash(&hash) {
+        if !crate::domain::chain::is_hash(&hash) {
             return unreadable("its hash is not 64 lowercase hex digits".into());
         }
         Ok((

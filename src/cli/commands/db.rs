@@ -84,7 +84,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: DbCommand) -> Result<()> {
             let (recorded, copied) = (src.log_tail()?, dst.log_tail()?);
             if recorded != copied {
                 let id = |t: &Option<(i64, String)>| t.as_ref().map_or(0, |(id, _)| *id);
-                let cut = crate::chain::Break::TailCut {
+                let cut = crate::domain::chain::Break::TailCut {
                     last: id(&copied),
                     recorded: id(&recorded),
                 };

@@ -5,7 +5,7 @@ use crate::cli::DeleteArgs;
 use crate::cli::{Ctx, prompt};
 use crate::error::{Error, Result};
 use crate::store::Open;
-use crate::text::quoted;
+use crate::domain::text::quoted;
 
 pub(crate) fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;

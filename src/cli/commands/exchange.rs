@@ -8,11 +8,11 @@ use super::{hand_over, refuse_token_argument};
 use crate::cli::ExchangeArgs;
 use crate::cli::{Ctx, clipboard};
 use crate::error::Result;
-use crate::model::Token;
+use crate::domain::model::Token;
 use crate::ops::issue::{MAX_TTL_HOURS, access_for};
 use crate::store::Open;
 use crate::verify::{self, Reason, Requirements, Via};
-use crate::{token, when};
+use crate::domain::{token, when};
 
 pub(crate) fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
     clipboard::clip_seconds()?;

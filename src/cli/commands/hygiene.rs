@@ -14,10 +14,11 @@ use crate::cli::output::Format;
 use crate::cli::prompt;
 use crate::cli::{CheckArgs, InspectArgs, PruneArgs};
 use crate::error::{Error, Kind, Result};
-use crate::model::{Status, Time, Token, TokenView};
+use crate::domain::model::{Status, Time, Token, TokenView};
 use crate::store::{Credential, Open};
-use crate::text::quoted;
-use crate::{token, verify, when};
+use crate::domain::text::quoted;
+use crate::domain::{token, when};
+use crate::verify;
 
 /// `WITHIN` or `DURATION` of the hygiene options: a positive duration.
 pub(crate) fn span(flag: &str, input: &str) -> Result<chrono::Duration, Error> {

@@ -3,14 +3,14 @@
 
 use serde::Serialize;
 
-use crate::chain::Walk;
+use crate::domain::chain::Walk;
 use crate::cli::Ctx;
 use crate::cli::output::Format;
 use crate::cli::{LogArgs, LogCommand};
 use crate::error::{Error, Result};
-use crate::model::{LogEntry, Op};
+use crate::domain::model::{LogEntry, Op};
 use crate::store::{LogFilter, Open};
-use crate::when;
+use crate::domain::when;
 
 pub(crate) fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     match args.action {
@@ -110,7 +110,7 @@ pub(crate) fn parse_head(s: &str) -> Result<(i64, String)> {
 pub(crate) fn walk_log(
     db: &mut dyn crate::store::Db,
     noted: Option<&(i64, String)>,
-) -> Result<crate::chain::Report> {
+) -> Result<crate::domain::chain::Report> {
     let mut walk = Walk::new(noted.map(|(id, h)| (*id, h.as_str())));
     db.each_stored_entry(&mut |entry| walk.step(entry))?;
     walk.ends_at(db.log_tail()?);

@@ -20,10 +20,10 @@ use std::process::ExitCode;
 use crate::cli::{ClipboardFlags, Command};
 use crate::cli::{Ctx, clipboard};
 use crate::error::{Error, Kind, Result};
-use crate::model::Token;
+use crate::domain::model::Token;
 use crate::store::Db;
-use crate::text::quoted;
-use crate::token;
+use crate::domain::text::quoted;
+use crate::domain::token;
 
 /// Run the command. Its result is an exit code: 0, or a finding that is
 /// no failure (`check` reported a problem, `scan` found a live token,
@@ -57,8 +57,8 @@ pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
 
 /// `tokenctl serve`: its settings checked here, the service in serve.rs.
 fn serve(ctx: &Ctx, args: crate::cli::ServeArgs) -> Result<()> {
-    let cache_ttl = match crate::when::parse(&args.cache_ttl)? {
-        crate::when::When::In(d)
+    let cache_ttl = match crate::domain::when::parse(&args.cache_ttl)? {
+        crate::domain::when::When::In(d)
             if d >= chrono::Duration::zero() && d <= chrono::Duration::days(1) =>
         {
             d.to_std().unwrap_or_default()
@@ -66,7 +66,7 @@ fn serve(ctx: &Ctx, args: crate::cli::ServeArgs) -> Result<()> {
         _ => {
             return Err(Error::usage(format!(
                 "--cache-ttl {} is not a duration from 0s to 1d",
-                crate::text::quoted(&args.cache_ttl)
+                crate::domain::text::quoted(&args.cache_ttl)
             ))
             .into());
         }
@@ -117,7 +117,7 @@ pub(crate) fn hand_over(
             .map_or_else(|| e.to_string(), |io| io.kind().to_string());
         return Err(Error::storage(format!(
             "{what} token {} (prefix {}), but the token could not be written to stdout ({cause}), and it cannot be shown again",
-            crate::text::quoted(&shown.name),
+            crate::domain::text::quoted(&shown.name),
             shown.prefix,
         ))
         .hint(remedy.to_owned())
@@ -218,7 +218,7 @@ pub(crate) fn unknown_pool(known: &[String], name: &str) -> Error {
     }
 }
 
-pub(crate) use crate::model::details_with_reason;
+pub(crate) use crate::domain::model::details_with_reason;
 
 /// `--reason` is free text, but one line: it lands in the log and in
 /// tables. It never holds a token: the log keeps it for ever.
@@ -233,7 +233,7 @@ pub(crate) fn check_reason(reason: Option<&str>) -> Result<()> {
     match reason {
         Some(r)
             if r.trim().is_empty()
-                || r.chars().any(crate::text::is_hidden)
+                || r.chars().any(crate::domain::text::is_hidden)
                 || r.chars().count() > 1000 =>
         {
             Err(Error::usage("the reason must be one line of 1-1000 printable characters").into())

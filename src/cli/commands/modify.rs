@@ -9,10 +9,10 @@ use super::{check_reason, details_with_reason, pool_id, resolve};
 use crate::cli::Ctx;
 use crate::cli::ModifyArgs;
 use crate::error::{Error, Result};
-use crate::model::{Access, Event, Op, Token, check_name};
+use crate::domain::model::{Access, Event, Op, Token, check_name};
 use crate::store::{Changes, Open};
-use crate::text::quoted;
-use crate::when;
+use crate::domain::text::quoted;
+use crate::domain::when;
 
 /// What `modify` was asked to set; `None` leaves a field alone.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -6,12 +6,12 @@ use super::{hand_over, pool_id, unknown_pool};
 use crate::cli::NewArgs;
 use crate::cli::{Ctx, clipboard, prompt};
 use crate::error::{Error, Result};
-use crate::model::{Access, check_name};
-use crate::model::{Event, Op};
+use crate::domain::model::{Access, check_name};
+use crate::domain::model::{Event, Op};
 use crate::ops::issue::issue;
 use crate::store::{NewToken, Open};
-use crate::text::quoted;
-use crate::{token, when};
+use crate::domain::text::quoted;
+use crate::domain::{token, when};
 
 pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     clipboard::clip_seconds()?;

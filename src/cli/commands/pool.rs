@@ -6,10 +6,10 @@ use super::unknown_pool;
 use crate::cli::Ctx;
 use crate::cli::PoolCommand;
 use crate::error::{Error, Kind, Result};
-use crate::model::check_name;
-use crate::model::{Event, Op};
+use crate::domain::model::check_name;
+use crate::domain::model::{Event, Op};
 use crate::store::Open;
-use crate::text::quoted;
+use crate::domain::text::quoted;
 
 pub(crate) fn run(ctx: &Ctx, cmd: PoolCommand) -> Result<()> {
     match cmd {

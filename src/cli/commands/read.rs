@@ -4,11 +4,11 @@ use super::{resolve, unknown_pool};
 use crate::cli::Ctx;
 use crate::cli::{ListArgs, TokenRef};
 use crate::error::Result;
-use crate::model::Token;
+use crate::domain::model::Token;
 use crate::store::Open;
 
 pub(crate) fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
-    let status = args.status.map(crate::model::Status::from);
+    let status = args.status.map(crate::domain::model::Status::from);
     let stale =
         super::hygiene::list_filter(ctx, args.expiring.as_deref(), args.unused_for.as_deref())?;
     ctx.open(Open::Read)?.read(|db| {

@@ -7,11 +7,11 @@ use super::{check_reason, details_with_reason, hand_over, resolve};
 use crate::cli::RenewArgs;
 use crate::cli::{Ctx, clipboard, prompt};
 use crate::error::{Error, Result};
-use crate::model::{Event, Op};
+use crate::domain::model::{Event, Op};
 use crate::ops::issue::issue;
 use crate::store::Open;
-use crate::text::quoted;
-use crate::{token, when};
+use crate::domain::text::quoted;
+use crate::domain::{token, when};
 
 pub(crate) fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
     clipboard::clip_seconds()?;

@@ -18,9 +18,9 @@ use crate::cli::Ctx;
 use crate::cli::ScanArgs;
 use crate::cli::output::Format;
 use crate::error::{Error, Kind, Result};
-use crate::model::Status;
+use crate::domain::model::Status;
 use crate::store::{Credential, Open};
-use crate::token::{self, Kind as TokenKind};
+use crate::domain::token::{self, Kind as TokenKind};
 
 /// Files larger than this are skipped with a note.
 const MAX_FILE: u64 = 10 * 1024 * 1024;
@@ -357,12 +357,12 @@ fn disable_found(
                 done.insert(*id);
                 ctx.out.note(format!(
                     "Disabled token {} ({reason}).",
-                    crate::text::quoted(&name)
+                    crate::domain::text::quoted(&name)
                 ));
             }
             None => ctx.out.note(format!(
                 "note: token {} was renewed, deleted or disabled meanwhile; not disabled by this scan",
-                crate::text::quoted(f.token.as_deref().unwrap_or(prefix))
+                crate::domain::text::quoted(f.token.as_deref().unwrap_or(prefix))
             )),
         }
     }
@@ -376,13 +376,13 @@ fn print(ctx: &Ctx, findings: &[Finding], with_store: bool) -> Result<()> {
     let mut text = String::new();
     for f in findings {
         let who = match (&f.token, f.status) {
-            (Some(name), Some(status)) => format!("{} {status}", crate::text::quoted(name)),
+            (Some(name), Some(status)) => format!("{} {status}", crate::domain::text::quoted(name)),
             _ if with_store => "unknown to this store".into(),
             _ => "well-formed (no store to ask)".into(),
         };
         text.push_str(&format!(
             "{}:{}:{}: {} token, prefix {}, {who}\n",
-            crate::text::shown(&f.file),
+            crate::domain::text::shown(&f.file),
             f.line,
             f.column,
             f.kind,

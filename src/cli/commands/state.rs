@@ -6,7 +6,7 @@ use crate::cli::StateArgs;
 use crate::error::Result;
 use crate::ops::change::set_state;
 use crate::store::Open;
-use crate::text::quoted;
+use crate::domain::text::quoted;
 
 pub(crate) use crate::ops::change::State as Target;
 

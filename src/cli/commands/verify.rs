@@ -5,11 +5,11 @@ use crate::cli::Ctx;
 use crate::cli::output::Format;
 use crate::cli::{Use, VerifyArgs};
 use crate::error::{Error, Result};
-use crate::model::Token;
-use crate::text::quoted;
+use crate::domain::model::Token;
+use crate::domain::text::quoted;
 use crate::verifier::{Options, Verifier};
 use crate::verify::{self, Good, Reason, Requirements, Via};
-use crate::when::rfc3339;
+use crate::domain::when::rfc3339;
 
 pub(crate) fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
     refuse_token_argument(&args.stray.stray)?;

@@ -18,7 +18,7 @@ pub(crate) use self::stream::Shown;
 use self::stream::{csv_rows, json_array, write_csv_row};
 use self::table::{ALWAYS, Column};
 use crate::error::Result;
-use crate::model::{LogEntry, Pool, Status, Token, TokenView};
+use crate::domain::model::{LogEntry, Pool, Status, Token, TokenView};
 
 /// How output is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -203,7 +203,7 @@ impl Output {
             }
             let status = t.status(now);
             cells.extend([
-                (crate::model::API.to_owned(), None),
+                (crate::domain::model::API.to_owned(), None),
                 (t.access.as_str().to_owned(), None),
                 (human_time(t.expires_at), None),
                 (t.last_used.map_or("never".into(), |d| d.to_string()), None),
@@ -264,7 +264,7 @@ impl Output {
                         "Device Pool",
                         t.pool.clone().unwrap_or_else(|| "none".into()),
                     ),
-                    ("API", crate::model::API.into()),
+                    ("API", crate::domain::model::API.into()),
                     ("Access", t.access.as_str().into()),
                     ("Owner", t.owner.clone().unwrap_or_else(|| "none".into())),
                     (
@@ -300,7 +300,7 @@ impl Output {
     pub fn secret(&self, t: &Token, secret: &str, what: &str, now: DateTime<Utc>) -> Result<()> {
         let summary = format!(
             "{what} token {} (prefix {}, {}{}, expires {}).",
-            crate::text::quoted(&t.name),
+            crate::domain::text::quoted(&t.name),
             t.prefix,
             t.access.as_str(),
             t.pool

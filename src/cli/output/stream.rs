@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::Feed;
 use crate::error::Result;
-use crate::model::{LogEntry, Pool, Token, TokenView};
+use crate::domain::model::{LogEntry, Pool, Token, TokenView};
 
 /// How a row is shown to scripts: its JSON object and CSV row.
 pub trait Shown {

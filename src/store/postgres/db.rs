@@ -7,15 +7,15 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 
-use crate::chain::StoredEntry;
+use crate::domain::chain::StoredEntry;
 use crate::error::Result;
-use crate::model::{Access, LogEntry, Op, Pool, Token};
+use crate::domain::model::{Access, LogEntry, Op, Pool, Token};
 use crate::store::rows::{
     self, Cell, LOG_COLUMNS, LogCells, Number, TOKEN_COLUMNS, TOKEN_FROM, TokenCells,
 };
 use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken};
-use crate::token::Kind;
-use crate::when::rfc3339;
+use crate::domain::token::Kind;
+use crate::domain::when::rfc3339;
 
 /// A transaction, seen as the store. The newest log entry's id and hash
 /// are kept here and written to `log_head` once, at the end of the

@@ -7,7 +7,7 @@ use postgres::Client;
 use postgres::error::SqlState;
 
 use super::in_contract_terms;
-use crate::chain::GENESIS;
+use crate::domain::chain::GENESIS;
 use crate::error::{Error, Result};
 use crate::store::location::PgUrl;
 

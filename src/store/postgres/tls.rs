@@ -76,7 +76,7 @@ pub(super) fn config(url: &PgUrl) -> Result<(postgres::Config, MakeRustlsConnect
         other => {
             return Err(bad_url(format!(
                 "sslmode {} is not one of disable, allow, prefer, require, verify-ca, verify-full",
-                crate::text::quoted(other)
+                crate::domain::text::quoted(other)
             ))
             .into());
         }

@@ -7,15 +7,15 @@ use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, Row, params, params_from_iter};
 
 use super::{optional, sql_error};
-use crate::chain::StoredEntry;
+use crate::domain::chain::StoredEntry;
 use crate::error::Result;
-use crate::model::{Access, LogEntry, Pool, Token};
+use crate::domain::model::{Access, LogEntry, Pool, Token};
 use crate::store::rows::{
     self, Cell, LOG_COLUMNS, LogCells, Number, TOKEN_COLUMNS, TOKEN_FROM, TokenCells,
 };
 use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken};
-use crate::token::Kind;
-use crate::when::rfc3339;
+use crate::domain::token::Kind;
+use crate::domain::when::rfc3339;
 
 /// One row of a query whose statement is kept prepared (the lookups a
 /// long-running `serve` makes on every request).

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::error::Error;
-use crate::when::rfc3339;
+use crate::domain::when::rfc3339;
 
 /// The one API type for now.
 pub const API: &str = "DataMailbox";
@@ -308,7 +308,7 @@ pub const NAME_MAX: usize = 64;
 /// followed by a zero-width space can therefore not both exist.
 pub fn check_name(what: &str, name: &str) -> Result<(), Error> {
     let hint = "use 1-64 characters that start with a letter or digit, without control or invisible characters";
-    if crate::token::contains_token(name) {
+    if crate::domain::token::contains_token(name) {
         return Err(Error::usage(format!(
             "the {what} holds a whole token; it was refused and is not shown"
         ))
@@ -324,8 +324,8 @@ pub fn check_name(what: &str, name: &str) -> Result<(), Error> {
         ))
         .hint(hint));
     }
-    let shown = crate::text::quoted(name);
-    if name.chars().any(crate::text::is_hidden) {
+    let shown = crate::domain::text::quoted(name);
+    if name.chars().any(crate::domain::text::is_hidden) {
         return Err(Error::usage(format!(
             "the {what} {shown} has a control or invisible character"
         ))

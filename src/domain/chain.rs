@@ -7,7 +7,7 @@ use std::io::Write;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::model::{LogEntry, Op};
+use crate::domain::model::{LogEntry, Op};
 
 /// The hash the first entry chains from.
 pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

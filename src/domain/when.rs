@@ -24,7 +24,7 @@ pub(crate) fn latest() -> DateTime<Utc> {
 fn too_late(flag: &str, input: &str) -> Error {
     Error::usage(format!(
         "{flag} {} is after 9999-12-31T23:59:59Z",
-        crate::text::quoted(input)
+        crate::domain::text::quoted(input)
     ))
     .hint("give an earlier time, or never")
 }
@@ -47,7 +47,7 @@ pub(crate) fn parse(input: &str) -> Result<When, Error> {
     let bad = || {
         Error::usage(format!(
             "cannot read {} as a time",
-            crate::text::quoted(input)
+            crate::domain::text::quoted(input)
         ))
         .hint(HINT)
     };
@@ -91,7 +91,7 @@ pub(crate) fn expiry(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<
     } else {
         Err(Error::usage(format!(
             "--expires {} is in the past ({})",
-            crate::text::quoted(input),
+            crate::domain::text::quoted(input),
             rfc3339(t)
         ))
         .hint("give a later time, or never"))
@@ -109,7 +109,7 @@ pub(crate) fn past_bound(
         When::In(d) => now.checked_sub_signed(d).ok_or_else(|| {
             Error::usage(format!(
                 "{flag} {} is too far back",
-                crate::text::quoted(input)
+                crate::domain::text::quoted(input)
             ))
             .hint(HINT)
         }),
@@ -131,14 +131,14 @@ pub(crate) fn duration(
         Ok(When::In(d)) => match at_most {
             Some((max, shown)) if d > max => Err(Error::usage(format!(
                 "{flag} {} is longer than {shown}",
-                crate::text::quoted(input)
+                crate::domain::text::quoted(input)
             ))
             .hint(format!("give at most {shown}"))),
             _ => Ok(d),
         },
         _ => Err(Error::usage(format!(
             "cannot read {} as a duration",
-            crate::text::quoted(input)
+            crate::domain::text::quoted(input)
         ))
         .hint("use a duration such as 45s, 90m, 12h, 30d or 2w")),
     }

@@ -1,0 +1,8 @@
+//! The domain: the token format, the account's records, times, the log's
+//! hash chain and the words shown to people. No I/O, no store, no front.
+
+pub(crate) mod chain;
+pub mod model;
+pub(crate) mod text;
+pub mod token;
+pub(crate) mod when;

@@ -35,10 +35,10 @@ pub mod bench_support {
     use chrono::Utc;
     use serde_json::json;
 
-    use crate::error::Result;
     use crate::domain::model::{Access, Event, Op};
-    use crate::store::{NewToken, Open, Store};
     use crate::domain::token;
+    use crate::error::Result;
+    use crate::store::{NewToken, Open, Store};
 
     /// A store with `n` tokens (one shared argon2 hash: filling 100k tokens
     /// must not take 100k hashes) and their `new` entries, padded with

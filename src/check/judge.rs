@@ -6,10 +6,11 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::check::presented::Presented;
 use crate::domain::model::{Access, Time, Token, TokenView};
-use crate::store::{Credential, Db, MadeWith};
 use crate::domain::token;
+use crate::error::Result;
+use crate::store::{Credential, Db, MadeWith};
 
 /// Why a token was refused, as the contract names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -163,23 +164,20 @@ pub struct Good {
 /// result says what to record ([`record_use`]).
 pub(crate) fn check(
     db: &mut dyn Db,
-    presented: &str,
+    presented: &Presented,
     needs: &Requirements,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<Good, Reason>> {
     let found = lookup(db, presented)?;
     Ok(judge(found, presented, needs, now, |hash| {
-        token::matches(presented, hash)
+        token::matches(presented.secret(), hash)
     }))
 }
 
-/// What the store holds for the presented token's prefix: `None` for a
-/// malformed token (nothing is looked up) or an unknown prefix.
-pub(crate) fn lookup(db: &mut dyn Db, presented: &str) -> Result<Option<Credential>> {
-    let Some(kind) = token::kind_of(presented) else {
-        return Ok(None);
-    };
-    db.credential(kind, token::prefix_of(presented))
+/// What the store holds for the presented token's prefix: `None` for an
+/// unknown prefix.
+pub(crate) fn lookup(db: &mut dyn Db, presented: &Presented) -> Result<Option<Credential>> {
+    db.credential(presented.kind(), presented.prefix())
 }
 
 /// The decision on what was found, with `matches(hash)` as the argon2 check
@@ -188,15 +186,12 @@ pub(crate) fn lookup(db: &mut dyn Db, presented: &str) -> Result<Option<Credenti
 /// decision path for `verify`, `serve` and the library.
 pub(crate) fn judge(
     found: Option<Credential>,
-    presented: &str,
+    presented: &Presented,
     needs: &Requirements,
     now: DateTime<Utc>,
     matches: impl FnOnce(&str) -> bool,
 ) -> std::result::Result<Good, Reason> {
-    if token::kind_of(presented).is_none() {
-        return Err(Reason::Malformed);
-    }
-    let prefix = token::prefix_of(presented).to_owned();
+    let prefix = presented.prefix().to_owned();
     // An unknown prefix is answered without argon2 work (spec section 6).
     let Some(found) = found else {
         return Err(Reason::Unknown);

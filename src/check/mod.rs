@@ -24,16 +24,18 @@ pub fn once(
     input: &str,
     needs: &Requirements,
 ) -> std::result::Result<std::result::Result<Good, Reason>, crate::error::Error> {
-    if presented::presented(input).is_none() {
+    let Some(presented) = presented::presented(input) else {
         return Ok(Err(Reason::Malformed));
-    }
+    };
     let options = verifier::Options {
         cache_ttl: std::time::Duration::ZERO,
         max_hashing: 1,
         db_connections: 1,
     };
     let verifier = verifier::Verifier::open(db, options)?;
-    let outcome = verifier.check(input, needs)?;
+    let outcome = verifier
+        .check_presented(&presented, needs)
+        .map_err(|e| crate::error::Error::from_chain(&e))?;
     if let Ok(good) = &outcome {
         verifier.record(good)?;
     }

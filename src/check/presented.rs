@@ -51,10 +51,49 @@ pub fn extract(line: &str) -> Option<Zeroizing<String>> {
     Some(Zeroizing::new(credentials.to_owned()))
 }
 
+/// A token as a client presented it, read once where it enters: in a
+/// known form and well-formed (checksum included), so worth a lookup. Its
+/// kind and prefix are read off it here and nowhere else; the whole token
+/// stays for the argon2 check and is zeroed when dropped (a clone too).
+#[derive(Clone)]
+pub struct Presented {
+    kind: token::Kind,
+    token: Zeroizing<String>,
+}
+
+impl Presented {
+    /// An API token or an access token.
+    pub fn kind(&self) -> token::Kind {
+        self.kind
+    }
+
+    /// The prefix, by which the store finds it (not a secret).
+    pub fn prefix(&self) -> &str {
+        token::prefix_of(&self.token)
+    }
+
+    /// The whole token, for the argon2 check and nothing else.
+    pub(crate) fn secret(&self) -> &str {
+        &self.token
+    }
+}
+
+impl std::fmt::Debug for Presented {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Presented")
+            .field("kind", &self.kind)
+            .field("prefix", &self.prefix())
+            .finish_non_exhaustive()
+    }
+}
+
 /// The token out of the input, if it is in a known form and well-formed
-/// (checksum included): what is worth a database lookup.
-pub fn presented(input: &str) -> Option<Zeroizing<String>> {
-    extract(input).filter(|t| token::is_well_formed(t))
+/// (checksum included): what is worth a database lookup. `None` is
+/// `malformed`.
+pub fn presented(input: &str) -> Option<Presented> {
+    let token = extract(input)?;
+    let kind = token::kind_of(&token)?;
+    Some(Presented { kind, token })
 }
 
 /// `Bearer TOKEN` or `ApiKey-v1 TOKEN` (schemes are case-insensitive).

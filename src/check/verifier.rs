@@ -36,13 +36,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use rand::TryRng;
 use sha2::Sha256;
-use zeroize::Zeroizing;
 
 use super::judge::{self, Good, Reason, Requirements, Via};
-use super::presented;
+use super::presented::{self, Presented};
+use crate::domain::token;
 use crate::error::{Error, Result as AnyResult};
 use crate::store::{Credential, Location, Open, Store};
-use crate::domain::token;
 
 /// How a [`Verifier`] behaves.
 #[derive(Debug, Clone)]
@@ -175,7 +174,7 @@ fn stale(store: &Store, at: Instant, now: Instant) -> bool {
 /// slot ([`Verifier::finish`]).
 pub(crate) struct Pending {
     found: Credential,
-    presented: Zeroizing<String>,
+    presented: Presented,
     needs: Requirements,
     now: DateTime<Utc>,
     key: [u8; 32],
@@ -391,28 +390,34 @@ impl Verifier {
             .is_ok()
     }
 
-    fn keyed(&self, presented: &str) -> [u8; 32] {
+    fn keyed(&self, presented: &Presented) -> [u8; 32] {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
             .expect("HMAC takes a key of any length");
-        mac.update(presented.as_bytes());
+        mac.update(presented.secret().as_bytes());
         mac.finalize().into_bytes().into()
     }
 
     /// Check what a client sent (any of the forms of spec section 6).
     pub fn check(&self, input: &str, needs: &Requirements) -> Result<Result<Good, Reason>, Error> {
-        self.check_now(input, needs)
+        let Some(presented) = presented::presented(input) else {
+            return Ok(Err(Reason::Malformed));
+        };
+        self.check_presented(&presented, needs)
             .map_err(|e| Error::from_chain(&e))
     }
 
-    pub(crate) fn check_now(
+    /// [`check`](Self::check) of a token already read.
+    pub(crate) fn check_presented(
         &self,
-        input: &str,
+        presented: &Presented,
         needs: &Requirements,
     ) -> AnyResult<Result<Good, Reason>> {
-        Ok(match self.with_store(|s| self.first(s, input, needs))? {
-            Step::Done(outcome) => outcome,
-            Step::Hash(pending) => self.slots.run(|memory| self.finish(*pending, memory)),
-        })
+        Ok(
+            match self.with_store(|s| self.first(s, presented, needs))? {
+                Step::Done(outcome) => outcome,
+                Step::Hash(pending) => self.slots.run(|memory| self.finish(*pending, memory)),
+            },
+        )
     }
 
     /// The first step of a check: the lookup by prefix, and the answer when
@@ -421,27 +426,24 @@ impl Verifier {
     pub(crate) fn first(
         &self,
         store: &mut Store,
-        input: &str,
+        presented: &Presented,
         needs: &Requirements,
     ) -> AnyResult<Step> {
-        let Some(presented) = presented::presented(input) else {
-            return Ok(Step::Done(Err(Reason::Malformed)));
-        };
         let now = Utc::now();
-        let Some(found) = store.lookup(|db| judge::lookup(db, &presented))? else {
+        let Some(found) = store.lookup(|db| judge::lookup(db, presented))? else {
             return Ok(Step::Done(Err(Reason::Unknown)));
         };
-        let key = self.keyed(&presented);
+        let key = self.keyed(presented);
         let token_id = found.token_id();
         if self.remembers(&key, token_id, found.hash()) {
             self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
-            let outcome = judge::judge(Some(found), &presented, needs, now, |_| true);
+            let outcome = judge::judge(Some(found), presented, needs, now, |_| true);
             return Ok(Step::Done(self.after_grace(outcome)));
         }
         // Refused before the secret counts (a grace that ended, an access
         // token made with a retired secret): no argon2 work either.
         let mut needs_hashing = false;
-        let outcome = judge::judge(Some(found.clone()), &presented, needs, now, |_| {
+        let outcome = judge::judge(Some(found.clone()), presented, needs, now, |_| {
             needs_hashing = true;
             false
         });
@@ -450,7 +452,7 @@ impl Verifier {
         }
         Ok(Step::Hash(Box::new(Pending {
             found,
-            presented,
+            presented: presented.clone(),
             needs: needs.clone(),
             now,
             key,
@@ -475,7 +477,7 @@ impl Verifier {
         self.stats.cache_misses.fetch_add(1, Ordering::Relaxed);
         self.stats.argon2.fetch_add(1, Ordering::Relaxed);
         let outcome = judge::judge(Some(found), &presented, &needs, now, |phc| {
-            let good = token::matches_in(&presented, phc, memory);
+            let good = token::matches_in(presented.secret(), phc, memory);
             if good {
                 self.remember(key, token_id, phc);
             }

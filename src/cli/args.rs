@@ -5,11 +5,13 @@
 
 use std::path::PathBuf;
 
+use chrono::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCandidates;
 
-use super::complete;
+use super::{complete, values};
 use crate::cli::output::Format;
+use crate::domain::when::{Given, When};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -181,8 +183,8 @@ pub struct NewArgs {
     #[arg(long)]
     pub read_only: bool,
     /// never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time
-    #[arg(long, value_name = "WHEN")]
-    pub expires: Option<String>,
+    #[arg(long, value_name = "WHEN", value_parser = values::when())]
+    pub expires: Option<Given<When>>,
     /// The person the token acts for
     #[arg(long, value_name = "WHO")]
     pub owner: Option<String>,
@@ -199,11 +201,11 @@ pub struct ListArgs {
     #[arg(long, value_enum)]
     pub status: Option<StatusArg>,
     /// Only active tokens that expire within WITHIN from now (30d, 2w)
-    #[arg(long, value_name = "WITHIN")]
-    pub expiring: Option<String>,
+    #[arg(long, value_name = "WITHIN", value_parser = values::span())]
+    pub expiring: Option<Given<Duration>>,
     /// Only tokens not used for DURATION (never used ones count from their creation)
-    #[arg(long, value_name = "DURATION")]
-    pub unused_for: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = values::span())]
+    pub unused_for: Option<Given<Duration>>,
 }
 
 #[derive(Debug, Args)]
@@ -240,8 +242,8 @@ pub struct ModifyArgs {
     #[arg(long)]
     pub read_write: bool,
     /// never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time
-    #[arg(long, value_name = "WHEN")]
-    pub expires: Option<String>,
+    #[arg(long, value_name = "WHEN", value_parser = values::when())]
+    pub expires: Option<Given<When>>,
     /// The person the token acts for
     #[arg(long, value_name = "WHO", conflicts_with = "no_owner")]
     pub owner: Option<String>,
@@ -271,8 +273,8 @@ pub struct RenewArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Keep the old token working until DURATION has passed or the new one is first used
-    #[arg(long, value_name = "DURATION")]
-    pub grace: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = values::span())]
+    pub grace: Option<Given<Duration>>,
     #[command(flatten)]
     pub clip: ClipboardFlags,
     #[command(flatten)]
@@ -307,8 +309,8 @@ pub enum Use {
 #[derive(Debug, Args)]
 pub struct ExchangeArgs {
     /// How long the access token lives (never past its parent's expiry)
-    #[arg(long, value_name = "DURATION", default_value = "2h")]
-    pub ttl: String,
+    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = values::ttl())]
+    pub ttl: Given<Duration>,
     #[command(flatten)]
     pub clip: ClipboardFlags,
     #[command(flatten)]
@@ -364,22 +366,22 @@ pub struct ScanArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Report active tokens that expire within WITHIN
-    #[arg(long, value_name = "WITHIN", default_value = "14d")]
-    pub expiring: String,
+    #[arg(long, value_name = "WITHIN", default_value = "14d", value_parser = values::span())]
+    pub expiring: Given<Duration>,
     /// An ID:HASH noted earlier with `tokenctl log head`: the chain must still pass through it
-    #[arg(long, value_name = "ID:HASH")]
-    pub head: Option<String>,
+    #[arg(long, value_name = "ID:HASH", value_parser = values::head())]
+    pub head: Option<(i64, String)>,
 }
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("rule").required(true).args(["unused_for", "expired_for"])))]
 pub struct PruneArgs {
     /// Tokens not used for DURATION (never used ones count from their creation)
-    #[arg(long, value_name = "DURATION")]
-    pub unused_for: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = values::span())]
+    pub unused_for: Option<Given<Duration>>,
     /// Tokens expired for at least DURATION
-    #[arg(long, value_name = "DURATION")]
-    pub expired_for: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = values::span())]
+    pub expired_for: Option<Given<Duration>>,
     /// List what would be deleted; change nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -396,13 +398,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
     pub listen: crate::http::Listen,
     /// How long a verified token is remembered (0s: never)
-    #[arg(long, value_name = "DURATION", default_value = "60s")]
-    pub cache_ttl: String,
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = values::cache_ttl())]
+    pub cache_ttl: std::time::Duration,
     /// How many argon2 verifications may run at once [default: the number of cores]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = values::count())]
     pub max_hashing: Option<usize>,
     /// How many store connections may be open at once
-    #[arg(long, value_name = "N", default_value_t = crate::verifier::DEFAULT_CONNECTIONS)]
+    #[arg(long, value_name = "N", default_value_t = crate::verifier::DEFAULT_CONNECTIONS, value_parser = values::count())]
     pub db_connections: usize,
     /// No access-log line per request on stderr
     #[arg(long, short = 'q')]
@@ -429,11 +431,11 @@ pub struct LogArgs {
     #[command(subcommand)]
     pub action: Option<LogCommand>,
     /// Entries at or after WHEN (a duration counts back: 7d is the last seven days)
-    #[arg(long, value_name = "WHEN")]
-    pub since: Option<String>,
+    #[arg(long, value_name = "WHEN", value_parser = values::when())]
+    pub since: Option<Given<When>>,
     /// Entries at or before WHEN
-    #[arg(long, value_name = "WHEN")]
-    pub until: Option<String>,
+    #[arg(long, value_name = "WHEN", value_parser = values::when())]
+    pub until: Option<Given<When>>,
     /// Entries of the token with this name or prefix, now or in the past
     #[arg(long, value_name = "TOKEN", add = ArgValueCandidates::new(complete::token_names))]
     pub token: Option<String>,
@@ -451,8 +453,10 @@ pub struct LogArgs {
 /// `--op` takes the log's operations: checked, listed in help and completed.
 fn op_parser() -> impl clap::builder::TypedValueParser<Value = String> {
     use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(crate::domain::model::Op::ALL.map(crate::domain::model::Op::as_str))
-        .map(String::from)
+    clap::builder::PossibleValuesParser::new(
+        crate::domain::model::Op::ALL.map(crate::domain::model::Op::as_str),
+    )
+    .map(String::from)
 }
 
 #[derive(Debug, Subcommand)]
@@ -463,8 +467,8 @@ pub enum LogCommand {
     )]
     Verify {
         /// An ID:HASH noted earlier with `tokenctl log head`: the chain must still pass through it
-        #[arg(long, value_name = "ID:HASH")]
-        head: Option<String>,
+        #[arg(long, value_name = "ID:HASH", value_parser = values::head())]
+        head: Option<(i64, String)>,
     },
     /// Print the newest entry's ID:HASH, to note down outside the database
     #[command(after_help = "Examples:\n  tokenctl log head >> ~/audit/heads.txt")]

@@ -10,15 +10,16 @@ mod complete;
 pub mod man;
 pub(crate) mod output;
 pub(crate) mod prompt;
+mod values;
 
 pub use args::*;
 
 use chrono::{DateTime, Utc};
 
 use self::output::Output;
+use crate::domain::{model, token};
 use crate::error::{Error, Result};
 use crate::store::{Location, Open, Store};
-use crate::domain::{model, token};
 
 /// What every command gets: where the database is, who acts, how to print,
 /// and one "now" for the whole command.

@@ -8,6 +8,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::domain::model::{LogEntry, Op};
+use crate::error::Error;
 
 /// The hash the first entry chains from.
 pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -378,6 +379,21 @@ pub(crate) fn is_hash(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// `ID:HASH` as `log head` prints it.
+pub(crate) fn parse_head(s: &str) -> Result<(i64, String), Error> {
+    let bad = || {
+        Error::usage(format!("--head {s:?} is not an ID:HASH"))
+            .hint("give the line `tokenctl log head` printed, such as 42:9f86d081…(64 hex digits)")
+    };
+    let (id, hash) = s.trim().split_once(':').ok_or_else(bad)?;
+    let id: i64 = id.parse().ok().filter(|&n| n > 0).ok_or_else(bad)?;
+    let hash = hash.to_ascii_lowercase();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok((id, hash))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,5 +447,24 @@ mod tests {
         assert!(parse_details(r#"{"a": 1}"#).is_err());
         assert!(parse_details("[1]").is_err());
         assert!(parse_details("nope").is_err());
+    }
+
+    #[test]
+    fn head_is_id_colon_64_hex() {
+        let h = "a".repeat(64);
+        assert_eq!(parse_head(&format!("7:{h}")).unwrap(), (7, h.clone()));
+        assert_eq!(parse_head(&format!("7:{}", h.to_uppercase())).unwrap().1, h);
+        for bad in [
+            "",
+            "7",
+            ":abc",
+            "0:aaaa",
+            "x:aaaa",
+            &format!("-1:{h}"),
+            &format!("7:{}", &h[1..]),
+            &format!("7:{}g", &h[1..]),
+        ] {
+            assert!(parse_head(bad).is_err(), "{bad}");
+        }
     }
 }

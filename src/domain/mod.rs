@@ -5,4 +5,4 @@ pub(crate) mod chain;
 pub mod model;
 pub(crate) mod text;
 pub mod token;
-pub(crate) mod when;
+pub mod when;

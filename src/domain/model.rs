@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Serialize, Serializer};
 
-use crate::error::Error;
 use crate::domain::when::rfc3339;
+use crate::error::Error;
 
 /// The one API type for now.
 pub const API: &str = "DataMailbox";
@@ -341,6 +341,29 @@ pub fn check_name(what: &str, name: &str) -> Result<(), Error> {
         return Err(Error::usage(format!("the {what} {shown} ends with white space")).hint(hint));
     }
     Ok(())
+}
+
+/// `--reason` is free text, but one line: it lands in the log and in
+/// tables. It never holds a token: the log keeps it for ever.
+pub(crate) fn check_reason(reason: Option<&str>) -> Result<(), Error> {
+    if reason.is_some_and(crate::domain::token::contains_token) {
+        return Err(Error::usage(
+            "the reason holds a whole token; it was refused and is not shown",
+        )
+        .hint("a token typed on a command line is in your shell history: consider `tokenctl renew` for it"));
+    }
+    match reason {
+        Some(r)
+            if r.trim().is_empty()
+                || r.chars().any(crate::domain::text::is_hidden)
+                || r.chars().count() > 1000 =>
+        {
+            Err(Error::usage(
+                "the reason must be one line of 1-1000 printable characters",
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
 //! `WHEN` (spec section 4): `never`, a duration (`45s`, `90m`, `12h`, `30d`,
 //! `2w`), a date `YYYY-MM-DD` (midnight UTC), or an RFC 3339 timestamp.
 
+use std::fmt;
+
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 use crate::error::Error;
 
 /// A parsed `WHEN`, before we know whether a duration counts forward or back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum When {
+pub enum When {
     Never,
     In(chrono::Duration),
     At(DateTime<Utc>),
@@ -79,40 +81,88 @@ pub(crate) fn parse(input: &str) -> Result<When, Error> {
     Err(bad())
 }
 
+/// A flag's value, parsed where it enters (clap's value parsers, a
+/// prompt's answer), with the flag and the text it was given as, for
+/// messages: it shows as `--expires "30d"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Given<T> {
+    pub flag: String,
+    pub text: String,
+    pub value: T,
+}
+
+impl<T> fmt::Display for Given<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}",
+            self.flag,
+            crate::domain::text::quoted(&self.text)
+        )
+    }
+}
+
+impl Given<When> {
+    /// `text` read as a `WHEN` for `flag`.
+    pub(crate) fn when(flag: &str, text: &str) -> Result<Self, Error> {
+        Ok(Given {
+            flag: flag.to_owned(),
+            text: text.to_owned(),
+            value: parse(text)?,
+        })
+    }
+}
+
+impl Given<chrono::Duration> {
+    /// `text` read as a positive duration for `flag` ([`duration`]).
+    pub(crate) fn span(
+        flag: &str,
+        text: &str,
+        at_most: Option<(chrono::Duration, &str)>,
+    ) -> Result<Self, Error> {
+        Ok(Given {
+            flag: flag.to_owned(),
+            text: text.to_owned(),
+            value: duration(flag, text, at_most)?,
+        })
+    }
+
+    /// This long after `now`: a time past [`latest`] is invalid input.
+    pub(crate) fn after(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+        later(&self.flag, &self.text, now, self.value)
+    }
+
+    /// This long before `now`.
+    pub(crate) fn before(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+        now.checked_sub_signed(self.value)
+            .ok_or_else(|| Error::usage(format!("{self} is too far back")))
+    }
+}
+
 /// `--expires WHEN`: `None` for never; a time that is not in the future is refused.
-pub(crate) fn expiry(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
-    let t = match parse(input)? {
+pub(crate) fn expiry(w: &Given<When>, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+    let t = match w.value {
         When::Never => return Ok(None),
-        When::In(d) => later("--expires", input, now, d)?,
+        When::In(d) => later(&w.flag, &w.text, now, d)?,
         When::At(t) => t,
     };
     if t > now {
         Ok(Some(t))
     } else {
-        Err(Error::usage(format!(
-            "--expires {} is in the past ({})",
-            crate::domain::text::quoted(input),
-            rfc3339(t)
-        ))
-        .hint("give a later time, or never"))
+        Err(Error::usage(format!("{w} is in the past ({})", rfc3339(t)))
+            .hint("give a later time, or never"))
     }
 }
 
 /// `log --since/--until WHEN`: a duration counts back from now; `never` is not a time.
-pub(crate) fn past_bound(
-    flag: &str,
-    input: &str,
-    now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, Error> {
-    match parse(input)? {
-        When::Never => Err(Error::usage(format!("{flag} needs a time, not \"never\"")).hint(HINT)),
-        When::In(d) => now.checked_sub_signed(d).ok_or_else(|| {
-            Error::usage(format!(
-                "{flag} {} is too far back",
-                crate::domain::text::quoted(input)
-            ))
-            .hint(HINT)
-        }),
+pub(crate) fn past_bound(w: &Given<When>, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+    match w.value {
+        When::Never => {
+            Err(Error::usage(format!("{} needs a time, not \"never\"", w.flag)).hint(HINT))
+        }
+        When::In(d) => now
+            .checked_sub_signed(d)
+            .ok_or_else(|| Error::usage(format!("{w} is too far back")).hint(HINT)),
         When::At(t) => Ok(t),
     }
 }
@@ -165,6 +215,14 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
+    }
+
+    fn expiry(text: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+        super::expiry(&Given::when("--expires", text)?, now)
+    }
+
+    fn past_bound(flag: &str, text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+        super::past_bound(&Given::when(flag, text)?, now)
     }
 
     #[test]

@@ -19,9 +19,10 @@ use super::gate::Failure;
 use super::listen::Peer;
 use super::requirements::requirements;
 use super::respond::{self, Answer};
+use crate::check::presented::Presented;
 use crate::check::verifier::Step;
-use crate::verify::{self, Accepted, Good, Reason, Requirements};
 use crate::domain::when;
+use crate::verify::{self, Accepted, Good, Reason, Requirements};
 
 /// The largest request body read (a form with one token is far smaller).
 const MAX_BODY: usize = 16 * 1024;
@@ -154,10 +155,26 @@ fn authorization(headers: &HeaderMap) -> Option<Zeroizing<String>> {
         .map(|v| Zeroizing::new(format!("Authorization: {v}")))
 }
 
-/// The prefix of the token presented, for the access log (prefixes are
-/// not secret; the token never is logged).
-fn presented_prefix(input: &str) -> Option<String> {
-    verify::presented(input).map(|t| crate::domain::token::prefix_of(&t).to_owned())
+/// The token presented, read once here where it enters: its prefix goes
+/// in the access log (prefixes are not secret; the token never is logged).
+/// No token, or one in an unknown form or malformed, is refused here.
+fn read_presented(
+    input: Option<Zeroizing<String>>,
+    line: &mut Line,
+) -> Result<Presented, Box<Answer>> {
+    let Some(input) = input else {
+        line.reason = Some("malformed");
+        return Err(Box::new(respond::no_token()));
+    };
+    let Some(presented) = verify::presented(&input) else {
+        line.reason = Some(Reason::Malformed.as_str());
+        return Err(Box::new(respond::refused(
+            Reason::Malformed,
+            Reason::Malformed.explain(),
+        )));
+    };
+    line.prefix = Some(presented.prefix().to_owned());
+    Ok(presented)
 }
 
 /// The answer to a request that could not be served now.
@@ -181,13 +198,13 @@ fn failed(failure: Failure) -> Answer {
 /// bookkeeping (`last_used`) comes after the answer, off its path.
 async fn verified(
     state: &Arc<State>,
-    input: Zeroizing<String>,
+    presented: Presented,
     needs: Requirements,
 ) -> Result<Result<Good, Reason>, Failure> {
     let local = if state.local {
         state
             .verifier
-            .try_with_store(|s| state.verifier.first(s, &input, &needs))?
+            .try_with_store(|s| state.verifier.first(s, &presented, &needs))?
     } else {
         None
     };
@@ -198,7 +215,7 @@ async fn verified(
         tokio::task::spawn_blocking(move || {
             worker
                 .verifier
-                .with_store(|s| worker.verifier.first(s, &input, &needs))
+                .with_store(|s| worker.verifier.first(s, &presented, &needs))
         })
         .await
         .map_err(|e| anyhow::anyhow!("the check stopped: {e}"))??
@@ -243,12 +260,11 @@ async fn check(
     shape: Shape,
     line: &mut Line,
 ) -> Answer {
-    let Some(input) = input else {
-        line.reason = Some("malformed");
-        return respond::no_token();
+    let presented = match read_presented(input, line) {
+        Ok(p) => p,
+        Err(answer) => return *answer,
     };
-    line.prefix = presented_prefix(&input);
-    let good = match verified(state, input, needs).await {
+    let good = match verified(state, presented, needs).await {
         Err(failure) => return failed(failure),
         Ok(Err(reason)) => {
             line.reason = Some(reason.as_str());
@@ -299,12 +315,11 @@ async fn exchange(
         Ok(t) => t,
         Err(e) => return respond::error(StatusCode::BAD_REQUEST, &e.to_string()),
     };
-    let Some(input) = input else {
-        line.reason = Some("malformed");
-        return respond::no_token();
+    let presented = match read_presented(input, line) {
+        Ok(p) => p,
+        Err(answer) => return *answer,
     };
-    line.prefix = presented_prefix(&input);
-    let good = match verified(state, input, Requirements::default()).await {
+    let good = match verified(state, presented, Requirements::default()).await {
         Err(failure) => return failed(failure),
         Ok(Err(reason)) => {
             line.reason = Some(reason.as_str());

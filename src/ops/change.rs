@@ -4,9 +4,9 @@
 
 use serde_json::Map;
 
-use crate::error::Result;
 use crate::domain::model::{Event, Op, Token, details_with_reason};
-use crate::store::Db;
+use crate::error::Result;
+use crate::store::{Db, Store};
 
 /// The token as the store holds it now, if it is still `t`: the same id
 /// under the same prefix (not renewed, deleted, or its prefix taken by
@@ -74,4 +74,27 @@ pub(crate) fn delete(tx: &mut dyn Db, actor: &str, t: &Token, reason: Option<&st
         details_with_reason(Map::new(), reason),
     ))?;
     Ok(())
+}
+
+/// Disable the token with `id` if it still has `prefix` and is not yet
+/// disabled (`scan --disable`: a token renamed since it was found is still
+/// disabled; one renewed, deleted or disabled meanwhile is left alone).
+/// Returns the name of the token disabled.
+pub(crate) fn disable_if_current(
+    store: &mut Store,
+    actor: &str,
+    id: i64,
+    prefix: &str,
+    reason: &str,
+) -> Result<Option<String>> {
+    store.write(|tx| {
+        let Some(t) = tx.token_by_prefix(prefix)?.filter(|t| t.id == id) else {
+            return Ok(None);
+        };
+        if t.disabled {
+            return Ok(None);
+        }
+        set_state(tx, actor, &t, State::Disabled, Some(reason))?;
+        Ok(Some(t.name))
+    })
 }

@@ -7,12 +7,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::error::{Error, Result};
 use crate::domain::model::{Event, Op};
-use crate::store::{Credential, Db, NewAccess, Store};
 use crate::domain::token::{self, Secret};
-use crate::verify::{self, Via};
 use crate::domain::when;
+use crate::error::{Error, Result};
+use crate::store::{Credential, Db, NewAccess, Store};
+use crate::verify::{self, Via};
 
 /// The longest an access token may live.
 pub(crate) const MAX_TTL_HOURS: i64 = 24;

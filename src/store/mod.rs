@@ -13,9 +13,9 @@ mod sqlite;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::chain::{self, GENESIS, StoredEntry};
-use crate::error::Result;
 use crate::domain::model::{Access, Event, LogEntry, Op, Pool, Token};
 use crate::domain::token::Kind;
+use crate::error::Result;
 
 pub(crate) use location::Location;
 #[doc(hidden)]

@@ -7,10 +7,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::chain::{StoredEntry, Unreadable};
-use crate::error::{Error, Result};
 use crate::domain::model::{Access, LogEntry, Op, Token};
-use crate::store::MadeWith;
 use crate::domain::when::from_rfc3339;
+use crate::error::{Error, Result};
+use crate::store::MadeWith;
 
 /// A token's columns, in the order [`TokenCells`] takes them.
 pub(super) const TOKEN_COLUMNS: &str =

@@ -1,14 +1,13 @@
-//! `tokenctl db copy --to PATH|URL`: the whole store into an empty target —
-//! tokens, pools, access tokens and the log, hashes unchanged — streamed in
-//! id order in one transaction of the target, then the target's chain is
-//! checked. The way to move to a server, to back up, and to restore.
+//! `tokenctl db copy --to PATH|URL`: the whole store into an empty target
+//! ([`copy::copy`]).
 
 use serde::Serialize;
 
 use crate::cli::Ctx;
 use crate::cli::DbCommand;
 use crate::error::{Error, Result};
-use crate::store::{IdsUsed, Location, Open, Store};
+use crate::ops::copy::{self, Counts};
+use crate::store::{Location, Open, Store};
 
 pub(crate) fn run(ctx: &Ctx, cmd: DbCommand) -> Result<()> {
     let DbCommand::Copy { to } = cmd;
@@ -20,95 +19,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: DbCommand) -> Result<()> {
     }
     let mut source = ctx.open(Open::Read)?;
     let mut target = Store::open(&target_location, Open::Create)?;
-    let copied = target.write(|dst| {
-        if !dst.is_empty()? {
-            return Err(Error::conflict(format!(
-                "{} is not empty; nothing was copied",
-                target_location.shown()
-            ))
-            .hint("copy into a new file, or a database without tokenctl's tables")
-            .into());
-        }
-        // One snapshot of the source, streamed table by table in id order.
-        let counts = source.read(|src| {
-            let mut used = IdsUsed::default();
-            let mut counts = Counts::default();
-            src.each_pool_row(&mut |p| {
-                used.pool = used.pool.max(p.id);
-                counts.pools += 1;
-                dst.insert_pool_row(&p)
-            })?;
-            src.each_token_row(&mut |t| {
-                used.token = used.token.max(t.id);
-                counts.tokens += 1;
-                dst.insert_token_row(&t)
-            })?;
-            src.each_access_row(&mut |a| {
-                used.access = used.access.max(a.id);
-                counts.access_tokens += 1;
-                dst.insert_access_row(&a)
-            })?;
-            let mut failed = None;
-            src.each_stored_entry(&mut |stored| match stored {
-                Ok((entry, token_id)) => {
-                    if let Some(id) = token_id {
-                        used.token = used.token.max(id);
-                    }
-                    counts.log_entries += 1;
-                    match dst.insert_log_entry(&entry, token_id) {
-                        Ok(()) => true,
-                        Err(e) => {
-                            failed = Some(e);
-                            false
-                        }
-                    }
-                }
-                Err(u) => {
-                    failed = Some(
-                        Error::rejected(format!(
-                            "log entry {} no longer reads ({}); nothing was copied",
-                            u.id.map_or("?".into(), |id| id.to_string()),
-                            u.why
-                        ))
-                        .hint("run `tokenctl log verify` on the source")
-                        .into(),
-                    );
-                    false
-                }
-            })?;
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            // The source's own end, as its store recorded it: a copy of a
-            // log cut at its end must not pass for whole.
-            let (recorded, copied) = (src.log_tail()?, dst.log_tail()?);
-            if recorded != copied {
-                let id = |t: &Option<(i64, String)>| t.as_ref().map_or(0, |(id, _)| *id);
-                let cut = crate::domain::chain::Break::TailCut {
-                    last: id(&copied),
-                    recorded: id(&recorded),
-                };
-                return Err(Error::rejected(format!(
-                    "the source's log does not verify: {cut}; nothing was copied"
-                ))
-                .hint("run `tokenctl log verify` on the source")
-                .into());
-            }
-            dst.reserve_ids(used)?;
-            Ok(counts)
-        })?;
-        // The target's chain, checked as `log verify` does, before the
-        // commit: a target that would not verify is never committed.
-        let report = super::log::walk_log(dst, None)?;
-        if let Some(broken) = report.broken {
-            return Err(Error::rejected(format!(
-                "the copy's log does not verify: {broken}; nothing was copied"
-            ))
-            .hint("run `tokenctl log verify` on the source")
-            .into());
-        }
-        Ok((counts, report.head))
-    })?;
+    let copied = copy::copy(&mut source, &mut target, &target_location)?;
     let (copied, head) = copied;
     let head = head.map(|(id, h)| format!("{id}:{h}"));
     ctx.out.note(format!(
@@ -133,12 +44,4 @@ pub(crate) fn run(ctx: &Ctx, cmd: DbCommand) -> Result<()> {
         },
         &human,
     )
-}
-
-#[derive(Debug, Default, Clone, Copy, Serialize)]
-struct Counts {
-    pools: u64,
-    tokens: u64,
-    access_tokens: u64,
-    log_entries: u64,
 }

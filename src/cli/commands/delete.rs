@@ -1,11 +1,12 @@
 //! `tokenctl delete`: remove a token after confirmation.
 
-use super::{check_reason, resolve};
 use crate::cli::DeleteArgs;
 use crate::cli::{Ctx, prompt};
-use crate::error::{Error, Result};
-use crate::store::Open;
+use crate::domain::model::check_reason;
 use crate::domain::text::quoted;
+use crate::error::{Error, Result};
+use crate::ops::find::resolve;
+use crate::store::Open;
 
 pub(crate) fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;

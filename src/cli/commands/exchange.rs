@@ -3,25 +3,19 @@
 
 use chrono::{DateTime, Utc};
 
-use super::verify::reject;
-use super::{hand_over, refuse_token_argument};
+use super::{hand_over, refuse_token_argument, reject};
 use crate::cli::ExchangeArgs;
 use crate::cli::{Ctx, clipboard};
-use crate::error::Result;
 use crate::domain::model::Token;
-use crate::ops::issue::{MAX_TTL_HOURS, access_for};
+use crate::domain::{token, when};
+use crate::error::Result;
+use crate::ops::issue::access_for;
 use crate::store::Open;
 use crate::verify::{self, Reason, Requirements, Via};
-use crate::domain::{token, when};
 
 pub(crate) fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
     clipboard::clip_seconds()?;
     refuse_token_argument(&args.stray.stray)?;
-    let ttl = when::duration(
-        "--ttl",
-        &args.ttl,
-        Some((chrono::Duration::hours(MAX_TTL_HOURS), "24h")),
-    )?;
     let actor = ctx.actor()?;
     let input = verify::read_input(std::io::stdin().lock())?;
     let Some(presented) = verify::presented(&input) else {
@@ -36,7 +30,7 @@ pub(crate) fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
         Ok(good) => good,
         Err(reason) => return reject(ctx, reason),
     };
-    let later = when::later("--ttl", &args.ttl, ctx.now, ttl)?;
+    let later = args.ttl.after(ctx.now)?;
     let issued = access_for(
         &mut store,
         &good,

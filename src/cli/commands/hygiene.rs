@@ -4,69 +4,22 @@
 
 use std::process::ExitCode;
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::outcome;
-use super::{check_reason, refuse_token_argument};
+use super::refuse_token_argument;
 use crate::cli::Ctx;
 use crate::cli::output::Format;
 use crate::cli::prompt;
 use crate::cli::{CheckArgs, InspectArgs, PruneArgs};
-use crate::error::{Error, Kind, Result};
-use crate::domain::model::{Status, Time, Token, TokenView};
-use crate::store::{Credential, Open};
+use crate::domain::model::check_reason;
+use crate::domain::model::{Time, Token, TokenView};
 use crate::domain::text::quoted;
-use crate::domain::{token, when};
+use crate::domain::when;
+use crate::error::{Kind, Result};
+use crate::ops::audit::{self, Stale};
+use crate::store::{Credential, Open};
 use crate::verify;
-
-/// `WITHIN` or `DURATION` of the hygiene options: a positive duration.
-pub(crate) fn span(flag: &str, input: &str) -> Result<chrono::Duration, Error> {
-    when::duration(flag, input, None)
-}
-
-/// The moment `d` before `now`, checked.
-fn before(
-    flag: &str,
-    input: &str,
-    now: DateTime<Utc>,
-    d: chrono::Duration,
-) -> Result<DateTime<Utc>, Error> {
-    now.checked_sub_signed(d)
-        .ok_or_else(|| Error::usage(format!("{flag} {} is too far back", quoted(input))))
-}
-
-/// Active and expiring by `until`.
-pub(crate) fn expiring_by(t: &Token, now: DateTime<Utc>, until: DateTime<Utc>) -> bool {
-    t.status(now) == Status::Active && t.expires_at.is_some_and(|e| e <= until)
-}
-
-/// Not used since `since`: never used ones count from their creation.
-pub(crate) fn unused_since(t: &Token, since: DateTime<Utc>) -> bool {
-    match t.last_used {
-        // Used some time that day: unused since only if the whole day is before `since`.
-        Some(day) => day < since.date_naive(),
-        None => t.created_at < since,
-    }
-}
-
-/// `list --expiring WITHIN` / `--unused-for DURATION`, as one predicate.
-pub(crate) fn list_filter(
-    ctx: &Ctx,
-    expiring: Option<&str>,
-    unused_for: Option<&str>,
-) -> Result<impl Fn(&Token) -> bool + use<>> {
-    let now = ctx.now;
-    let until = expiring
-        .map(|w| span("--expiring", w).and_then(|d| when::later("--expiring", w, now, d)))
-        .transpose()?;
-    let since = unused_for
-        .map(|w| span("--unused-for", w).and_then(|d| before("--unused-for", w, now, d)))
-        .transpose()?;
-    Ok(move |t: &Token| {
-        until.is_none_or(|u| expiring_by(t, now, u)) && since.is_none_or(|s| unused_since(t, s))
-    })
-}
 
 /// What `inspect` says about a pasted string.
 #[derive(Serialize)]
@@ -109,8 +62,8 @@ pub(crate) fn inspect(ctx: &Ctx, args: InspectArgs) -> Result<ExitCode> {
         )?;
         return Ok(outcome(Kind::Rejected));
     };
-    let kind = token::kind_of(&presented).expect("presented tokens are well-formed");
-    let prefix = token::prefix_of(&presented).to_owned();
+    let kind = presented.kind();
+    let prefix = presented.prefix().to_owned();
     // No argon2 work, nothing written: only what the prefix names.
     let found = match ctx.open(Open::Read) {
         Ok(mut store) => store.read(|db| db.credential(kind, &prefix))?,
@@ -193,24 +146,12 @@ struct LogHealth {
 }
 
 pub(crate) fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
-    let within = span("--expiring", &args.expiring)?;
-    let until = when::later("--expiring", &args.expiring, ctx.now, within)?;
-    let noted = args
-        .head
-        .as_deref()
-        .map(super::log::parse_head)
-        .transpose()?;
-    let mut store = ctx.open(Open::Read)?;
-    let mut expiring = Vec::new();
-    store.read(|db| {
-        db.each_token(None, &mut |t| {
-            if expiring_by(&t, ctx.now, until) {
-                expiring.push(t);
-            }
-            Ok(())
-        })
-    })?;
-    let report = store.read(|db| super::log::walk_log(db, noted.as_ref()))?;
+    let until = args.expiring.after(ctx.now)?;
+    let noted = args.head;
+    let audit::Health {
+        expiring,
+        log: report,
+    } = audit::health(&mut ctx.open(Open::Read)?, ctx.now, until, noted.as_ref())?;
     let reason = report.broken.as_ref().map(ToString::to_string);
     let ok = expiring.is_empty() && reason.is_none();
     let mut lines = Vec::new();
@@ -237,7 +178,7 @@ pub(crate) fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
     if expiring.is_empty() {
         lines.insert(
             0,
-            format!("OK no active token expires within {}", args.expiring),
+            format!("OK no active token expires within {}", args.expiring.text),
         );
     }
     let health = Health {
@@ -258,39 +199,22 @@ pub(crate) fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
     })
 }
 
-/// Which tokens a prune takes.
-type Rule = Box<dyn Fn(&Token) -> bool>;
-
 pub(crate) fn prune(ctx: &Ctx, args: PruneArgs) -> Result<()> {
     check_reason(args.reason.reason.as_deref())?;
-    let (rule, matches): (String, Rule) = match (&args.unused_for, &args.expired_for) {
-        (Some(d), _) => {
-            let since = before("--unused-for", d, ctx.now, span("--unused-for", d)?)?;
-            (
-                format!("unused for {d}"),
-                Box::new(move |t: &Token| unused_since(t, since)),
-            )
-        }
-        (None, Some(d)) => {
-            let since = before("--expired-for", d, ctx.now, span("--expired-for", d)?)?;
-            (
-                format!("expired for {d}"),
-                Box::new(move |t: &Token| t.expires_at.is_some_and(|e| e <= since)),
-            )
-        }
+    let (rule, matches) = match (&args.unused_for, &args.expired_for) {
+        (Some(d), _) => (
+            format!("unused for {}", d.text),
+            Stale::UnusedSince(d.before(ctx.now)?),
+        ),
+        (None, Some(d)) => (
+            format!("expired for {}", d.text),
+            Stale::ExpiredBy(d.before(ctx.now)?),
+        ),
         (None, None) => unreachable!("clap requires one rule"),
     };
     let actor = ctx.actor()?;
     let mut store = ctx.open(Open::Change)?;
-    let mut stale = Vec::new();
-    store.read(|db| {
-        db.each_token(None, &mut |t| {
-            if matches(&t) {
-                stale.push(t);
-            }
-            Ok(())
-        })
-    })?;
+    let stale = audit::stale(&mut store, matches)?;
     if stale.is_empty() {
         ctx.out
             .note(format!("No token is {rule}; nothing to prune."));
@@ -334,19 +258,7 @@ pub(crate) fn prune(ctx: &Ctx, args: PruneArgs) -> Result<()> {
         None => format!("prune: {rule}"),
     };
     // All or nothing, in one transaction; each token still as it was listed.
-    store.write(|tx| {
-        for t in &stale {
-            if crate::ops::change::still(tx, t)?.is_none_or(|now| !matches(&now)) {
-                return Err(Error::not_found(format!(
-                    "token {} changed or was deleted meanwhile; nothing was pruned",
-                    quoted(&t.name)
-                ))
-                .into());
-            }
-            crate::ops::change::delete(tx, &actor, t, Some(&reason))?;
-        }
-        Ok(())
-    })?;
+    audit::prune(&mut store, &actor, &stale, matches, &reason)?;
     ctx.out.note(format!(
         "Pruned {} token{} ({rule}).",
         stale.len(),

@@ -3,19 +3,18 @@
 
 use serde::Serialize;
 
-use crate::domain::chain::Walk;
 use crate::cli::Ctx;
 use crate::cli::output::Format;
 use crate::cli::{LogArgs, LogCommand};
-use crate::error::{Error, Result};
 use crate::domain::model::{LogEntry, Op};
-use crate::store::{LogFilter, Open};
 use crate::domain::when;
+use crate::error::{Error, Result};
+use crate::store::{LogFilter, Open};
 
 pub(crate) fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     match args.action {
         Some(LogCommand::Head) => head(ctx),
-        Some(LogCommand::Verify { head }) => check_chain(ctx, head.as_deref()),
+        Some(LogCommand::Verify { head }) => check_chain(ctx, head.as_ref()),
         None => list(ctx, &args),
     }
 }
@@ -23,13 +22,13 @@ pub(crate) fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
 fn filter(ctx: &Ctx, args: &LogArgs) -> Result<LogFilter> {
     let since = args
         .since
-        .as_deref()
-        .map(|w| when::past_bound("--since", w, ctx.now))
+        .as_ref()
+        .map(|w| when::past_bound(w, ctx.now))
         .transpose()?;
     let until = args
         .until
-        .as_deref()
-        .map(|w| when::past_bound("--until", w, ctx.now))
+        .as_ref()
+        .map(|w| when::past_bound(w, ctx.now))
         .transpose()?;
     let limit = match args.limit {
         Some(n) if n < 1 => {
@@ -89,39 +88,10 @@ struct Verdict {
     reason: Option<String>,
 }
 
-/// `ID:HASH` as `log head` prints it.
-pub(crate) fn parse_head(s: &str) -> Result<(i64, String)> {
-    let bad = || {
-        Error::usage(format!("--head {s:?} is not an ID:HASH"))
-            .hint("give the line `tokenctl log head` printed, such as 42:9f86d081…(64 hex digits)")
-    };
-    let (id, hash) = s.trim().split_once(':').ok_or_else(bad)?;
-    let id: i64 = id.parse().ok().filter(|&n| n > 0).ok_or_else(bad)?;
-    let hash = hash.to_ascii_lowercase();
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad().into());
-    }
-    Ok((id, hash))
-}
-
-/// The whole log of `db` walked (in the caller's snapshot), through the
-/// noted head when given, and up to the newest entry the store recorded:
-/// one check for `log verify`, `check` and `db copy`.
-pub(crate) fn walk_log(
-    db: &mut dyn crate::store::Db,
-    noted: Option<&(i64, String)>,
-) -> Result<crate::domain::chain::Report> {
-    let mut walk = Walk::new(noted.map(|(id, h)| (*id, h.as_str())));
-    db.each_stored_entry(&mut |entry| walk.step(entry))?;
-    walk.ends_at(db.log_tail()?);
-    Ok(walk.finish())
-}
-
-fn check_chain(ctx: &Ctx, noted: Option<&str>) -> Result<()> {
-    let noted = noted.map(parse_head).transpose()?;
+fn check_chain(ctx: &Ctx, noted: Option<&(i64, String)>) -> Result<()> {
     let report = ctx
         .open(Open::Read)?
-        .read(|db| walk_log(db, noted.as_ref()))?;
+        .read(|db| crate::ops::audit::walk_log(db, noted))?;
     // A clock that went back is worth knowing, not tampering.
     if let Some(first) = report.clock_went_back.first() {
         ctx.out.note(format!(
@@ -164,30 +134,6 @@ fn check_chain(ctx: &Ctx, noted: Option<&str>) -> Result<()> {
                 ctx.out.record(&verdict, "")?;
             }
             Err(Error::rejected(format!("the account log was tampered with: {why}")).into())
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_head;
-
-    #[test]
-    fn head_is_id_colon_64_hex() {
-        let h = "a".repeat(64);
-        assert_eq!(parse_head(&format!("7:{h}")).unwrap(), (7, h.clone()));
-        assert_eq!(parse_head(&format!("7:{}", h.to_uppercase())).unwrap().1, h);
-        for bad in [
-            "",
-            "7",
-            ":abc",
-            "0:aaaa",
-            "x:aaaa",
-            &format!("-1:{h}"),
-            &format!("7:{}", &h[1..]),
-            &format!("7:{}g", &h[1..]),
-        ] {
-            assert!(parse_head(bad).is_err(), "{bad}");
         }
     }
 }

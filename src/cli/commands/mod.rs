@@ -12,6 +12,7 @@ pub(crate) mod pool;
 pub(crate) mod read;
 pub(crate) mod renew;
 pub(crate) mod scan;
+pub(crate) mod serve;
 pub(crate) mod state;
 pub(crate) mod verify;
 
@@ -19,11 +20,8 @@ use std::process::ExitCode;
 
 use crate::cli::{ClipboardFlags, Command};
 use crate::cli::{Ctx, clipboard};
-use crate::error::{Error, Kind, Result};
 use crate::domain::model::Token;
-use crate::store::Db;
-use crate::domain::text::quoted;
-use crate::domain::token;
+use crate::error::{Error, Kind, Result};
 
 /// Run the command. Its result is an exit code: 0, or a finding that is
 /// no failure (`check` reported a problem, `scan` found a live token,
@@ -44,7 +42,7 @@ pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
         Command::Verify(args) => done(verify::run(ctx, args)),
         Command::Exchange(args) => done(exchange::run(ctx, args)),
         Command::Db(cmd) => done(db::run(ctx, cmd)),
-        Command::Serve(args) => done(serve(ctx, args)),
+        Command::Serve(args) => done(serve::run(ctx, args)),
         Command::Inspect(args) => hygiene::inspect(ctx, args),
         Command::Check(args) => hygiene::check(ctx, args),
         Command::Prune(args) => done(hygiene::prune(ctx, args)),
@@ -53,44 +51,6 @@ pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
             unreachable!("handled before the database is opened")
         }
     }
-}
-
-/// `tokenctl serve`: its settings checked here, the service in serve.rs.
-fn serve(ctx: &Ctx, args: crate::cli::ServeArgs) -> Result<()> {
-    let cache_ttl = match crate::domain::when::parse(&args.cache_ttl)? {
-        crate::domain::when::When::In(d)
-            if d >= chrono::Duration::zero() && d <= chrono::Duration::days(1) =>
-        {
-            d.to_std().unwrap_or_default()
-        }
-        _ => {
-            return Err(Error::usage(format!(
-                "--cache-ttl {} is not a duration from 0s to 1d",
-                crate::domain::text::quoted(&args.cache_ttl)
-            ))
-            .into());
-        }
-    };
-    let max_hashing = match args.max_hashing {
-        Some(0) => return Err(Error::usage("--max-hashing must be 1 or more").into()),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(2, usize::from),
-    };
-    if args.db_connections == 0 {
-        return Err(Error::usage("--db-connections must be 1 or more").into());
-    }
-    crate::http::run(
-        &ctx.db,
-        crate::http::Settings {
-            listen: args.listen,
-            options: crate::verifier::Options {
-                cache_ttl,
-                max_hashing,
-                db_connections: args.db_connections,
-            },
-            quiet: args.quiet,
-        },
-    )
 }
 
 /// The exit code of an outcome of `kind` (a finding, not a failure).
@@ -129,54 +89,6 @@ pub(crate) fn hand_over(
     Ok(())
 }
 
-/// Find a token by name or prefix (exact). Names and prefixes are each
-/// unique, but a name may equal another token's prefix: then the reference
-/// is ambiguous and refused, so that no command acts on the wrong token.
-pub(crate) fn resolve(db: &mut dyn Db, reference: &str) -> Result<Token> {
-    refuse_whole_token(reference)?;
-    let by_name = db.token_by_name(reference)?;
-    let by_prefix = db.token_by_prefix(reference)?;
-    match (by_name, by_prefix) {
-        (Some(a), Some(b)) if a.id != b.id => Err(Error::usage(format!(
-            "{} is the name of token {} and the prefix of token {}",
-            quoted(reference),
-            quoted(&a.name),
-            quoted(&b.name)
-        ))
-        .hint(format!(
-            "use the prefix {} for the first or the name {} for the second",
-            a.prefix,
-            quoted(&b.name)
-        ))
-        .into()),
-        (Some(t), _) | (None, Some(t)) => Ok(t),
-        (None, None) => Err(unknown_token(db, reference)),
-    }
-}
-
-fn unknown_token(db: &mut dyn Db, reference: &str) -> anyhow::Error {
-    let names = db.token_names().unwrap_or_default();
-    let err = Error::not_found(format!("no token named {}", quoted(reference)));
-    match closest(reference, &names) {
-        Some(best) => err.hint(format!("did you mean {}?", quoted(best))).into(),
-        None => err.hint("`tokenctl list` shows the tokens").into(),
-    }
-}
-
-/// A whole token typed where a name or prefix belongs: refuse it without
-/// echoing it (it is in the shell history now; say so).
-fn refuse_whole_token(reference: &str) -> Result<()> {
-    if token::is_well_formed(reference) {
-        return Err(Error::usage(format!(
-            "that is a whole token, not a name or prefix; use its prefix {}",
-            token::prefix_of(reference)
-        ))
-        .hint("a token typed on a command line is in your shell history: consider `tokenctl renew` for it")
-        .into());
-    }
-    Ok(())
-}
-
 /// `verify` and `exchange` read the token from stdin only: one given as an
 /// argument is refused, and not echoed.
 pub(crate) fn refuse_token_argument(stray: &[String]) -> Result<()> {
@@ -190,54 +102,15 @@ pub(crate) fn refuse_token_argument(stray: &[String]) -> Result<()> {
     .into())
 }
 
-/// The most similar candidate, if any is close enough to be a likely typo.
-pub(crate) fn closest<'a>(wanted: &str, candidates: &'a [String]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::jaro_winkler(wanted, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c.as_str())
-}
-
-/// The id of a registered pool; an unknown one is refused with the known ones listed.
-pub(crate) fn pool_id(db: &mut dyn Db, name: &str) -> Result<i64> {
-    if let Some(id) = db.pool_id(name)? {
-        return Ok(id);
+/// `verify` and `exchange` refused the token: Exit 1 with the reason: JSON and CSV say it on stdout too.
+pub(crate) fn reject(ctx: &Ctx, reason: crate::verify::Reason) -> Result<()> {
+    if ctx.out.format != crate::cli::output::Format::Table {
+        ctx.out.record(&crate::verify::Rejected::new(reason), "")?;
     }
-    Err(unknown_pool(&db.pool_names()?, name).into())
-}
-
-/// An unknown pool given as an argument: a usage error listing the known ones.
-pub(crate) fn unknown_pool(known: &[String], name: &str) -> Error {
-    let err = Error::usage(format!("no pool named {}", quoted(name)));
-    if known.is_empty() {
-        err.hint("no pools are registered; add one with `tokenctl pool add NAME`")
-    } else {
-        err.hint(format!("known pools: {}", known.join(", ")))
-    }
-}
-
-pub(crate) use crate::domain::model::details_with_reason;
-
-/// `--reason` is free text, but one line: it lands in the log and in
-/// tables. It never holds a token: the log keeps it for ever.
-pub(crate) fn check_reason(reason: Option<&str>) -> Result<()> {
-    if reason.is_some_and(token::contains_token) {
-        return Err(Error::usage(
-            "the reason holds a whole token; it was refused and is not shown",
-        )
-        .hint("a token typed on a command line is in your shell history: consider `tokenctl renew` for it")
-        .into());
-    }
-    match reason {
-        Some(r)
-            if r.trim().is_empty()
-                || r.chars().any(crate::domain::text::is_hidden)
-                || r.chars().count() > 1000 =>
-        {
-            Err(Error::usage("the reason must be one line of 1-1000 printable characters").into())
-        }
-        _ => Ok(()),
-    }
+    Err(Error::rejected(format!(
+        "the token was rejected: {} ({})",
+        reason.as_str(),
+        reason.explain()
+    ))
+    .into())
 }

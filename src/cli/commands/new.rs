@@ -2,16 +2,17 @@
 
 use serde_json::json;
 
-use super::{hand_over, pool_id, unknown_pool};
+use super::hand_over;
 use crate::cli::NewArgs;
 use crate::cli::{Ctx, clipboard, prompt};
-use crate::error::{Error, Result};
 use crate::domain::model::{Access, check_name};
 use crate::domain::model::{Event, Op};
-use crate::ops::issue::issue;
-use crate::store::{NewToken, Open};
 use crate::domain::text::quoted;
 use crate::domain::{token, when};
+use crate::error::{Error, Result};
+use crate::ops::find::{pool_id, unknown_pool};
+use crate::ops::issue::issue;
+use crate::store::{NewToken, Open};
 
 pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     clipboard::clip_seconds()?;
@@ -112,7 +113,7 @@ struct Asked {
     name: String,
     pool: Option<String>,
     access: Access,
-    expires: Option<String>,
+    expires: Option<when::Given<when::When>>,
 }
 
 /// `new` without `--name` asks on a terminal: the name (a taken or invalid
@@ -167,9 +168,14 @@ fn ask_all(ctx: &Ctx, args: &NewArgs) -> Result<Asked> {
         let answer = prompt::ask_valid(
             "Expires (never, 30d, 2w, YYYY-MM-DD)",
             Some("90d"),
-            move |w: &String| when::expiry(w, now).map(|_| ()).map_err(|e| e.to_string()),
+            move |w: &String| {
+                when::Given::when("--expires", w)
+                    .and_then(|g| when::expiry(&g, now))
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            },
         )?;
-        Some(answer)
+        Some(when::Given::when("--expires", &answer)?)
     };
     Ok(Asked {
         name,

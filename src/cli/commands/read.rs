@@ -1,16 +1,28 @@
 //! `tokenctl list` and `tokenctl show`: reads, on a read-only connection.
 
-use super::{resolve, unknown_pool};
 use crate::cli::Ctx;
 use crate::cli::{ListArgs, TokenRef};
-use crate::error::Result;
 use crate::domain::model::Token;
+use crate::error::Result;
+use crate::ops::audit;
+use crate::ops::find::{resolve, unknown_pool};
 use crate::store::Open;
 
 pub(crate) fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let status = args.status.map(crate::domain::model::Status::from);
-    let stale =
-        super::hygiene::list_filter(ctx, args.expiring.as_deref(), args.unused_for.as_deref())?;
+    // `--expiring WITHIN` and `--unused-for DURATION`: the rules `check`
+    // and `prune` use.
+    let now = ctx.now;
+    let until = args.expiring.as_ref().map(|d| d.after(now)).transpose()?;
+    let since = args
+        .unused_for
+        .as_ref()
+        .map(|d| d.before(now))
+        .transpose()?;
+    let stale = |t: &Token| {
+        until.is_none_or(|u| audit::expiring_by(t, now, u))
+            && since.is_none_or(|s| audit::unused_since(t, s))
+    };
     ctx.open(Open::Read)?.read(|db| {
         let known = db.pool_names()?;
         if let Some(p) = &args.pool

@@ -3,27 +3,22 @@
 
 use serde_json::{Map, Value};
 
-use super::{check_reason, details_with_reason, hand_over, resolve};
+use super::hand_over;
 use crate::cli::RenewArgs;
 use crate::cli::{Ctx, clipboard, prompt};
-use crate::error::{Error, Result};
 use crate::domain::model::{Event, Op};
-use crate::ops::issue::issue;
-use crate::store::Open;
+use crate::domain::model::{check_reason, details_with_reason};
 use crate::domain::text::quoted;
 use crate::domain::{token, when};
+use crate::error::{Error, Result};
+use crate::ops::find::resolve;
+use crate::ops::issue::issue;
+use crate::store::Open;
 
 pub(crate) fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
     clipboard::clip_seconds()?;
     check_reason(args.reason.reason.as_deref())?;
-    let grace_until = args
-        .grace
-        .as_deref()
-        .map(|g| {
-            let d = when::duration("--grace", g, None)?;
-            when::later("--grace", g, ctx.now, d)
-        })
-        .transpose()?;
+    let grace_until = args.grace.as_ref().map(|g| g.after(ctx.now)).transpose()?;
     let actor = ctx.actor()?;
     let mut store = ctx.open(Open::Change)?;
     let target = store.read(|db| resolve(db, &args.token.token))?;

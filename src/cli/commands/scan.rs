@@ -13,14 +13,16 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use super::check_reason;
 use crate::cli::Ctx;
 use crate::cli::ScanArgs;
 use crate::cli::output::Format;
-use crate::error::{Error, Kind, Result};
 use crate::domain::model::Status;
-use crate::store::{Credential, Open};
+use crate::domain::model::check_reason;
+use crate::domain::text::quoted;
 use crate::domain::token::{self, Kind as TokenKind};
+use crate::error::{Error, Kind, Result};
+use crate::ops::change;
+use crate::store::{Credential, Open};
 
 /// Files larger than this are skipped with a note.
 const MAX_FILE: u64 = 10 * 1024 * 1024;
@@ -336,33 +338,18 @@ fn disable_found(
             Some(r) => format!("found in {}:{}; {r}", f.file, f.line),
             None => format!("found in {}:{}", f.file, f.line),
         };
-        let disabled = store.write(|tx| {
-            let Some(t) = tx.token_by_prefix(prefix)?.filter(|t| t.id == *id) else {
-                return Ok(None);
-            };
-            if t.disabled {
-                return Ok(None);
-            }
-            crate::ops::change::set_state(
-                tx,
-                &actor,
-                &t,
-                crate::ops::change::State::Disabled,
-                Some(&reason),
-            )?;
-            Ok(Some(t.name))
-        })?;
+        let disabled = change::disable_if_current(store, &actor, *id, prefix, &reason)?;
         match disabled {
             Some(name) => {
                 done.insert(*id);
                 ctx.out.note(format!(
                     "Disabled token {} ({reason}).",
-                    crate::domain::text::quoted(&name)
+                    quoted(&name)
                 ));
             }
             None => ctx.out.note(format!(
                 "note: token {} was renewed, deleted or disabled meanwhile; not disabled by this scan",
-                crate::domain::text::quoted(f.token.as_deref().unwrap_or(prefix))
+                quoted(f.token.as_deref().unwrap_or(prefix))
             )),
         }
     }

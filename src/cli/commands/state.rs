@@ -1,12 +1,13 @@
 //! `tokenctl disable` / `tokenctl enable`: stop or restart a token without losing it.
 
-use super::{check_reason, resolve};
 use crate::cli::Ctx;
 use crate::cli::StateArgs;
+use crate::domain::model::check_reason;
+use crate::domain::text::quoted;
 use crate::error::Result;
 use crate::ops::change::set_state;
+use crate::ops::find::resolve;
 use crate::store::Open;
-use crate::domain::text::quoted;
 
 pub(crate) use crate::ops::change::State as Target;
 

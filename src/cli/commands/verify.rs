@@ -1,15 +1,16 @@
 //! `tokenctl verify`: read a token from stdin and say whether it is good.
 
-use super::{refuse_token_argument, unknown_pool};
+use super::{refuse_token_argument, reject};
 use crate::cli::Ctx;
 use crate::cli::output::Format;
 use crate::cli::{Use, VerifyArgs};
-use crate::error::{Error, Result};
 use crate::domain::model::Token;
 use crate::domain::text::quoted;
+use crate::domain::when::rfc3339;
+use crate::error::Result;
+use crate::ops::find::unknown_pool;
 use crate::verifier::{Options, Verifier};
 use crate::verify::{self, Good, Reason, Requirements, Via};
-use crate::domain::when::rfc3339;
 
 pub(crate) fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
     refuse_token_argument(&args.stray.stray)?;
@@ -48,7 +49,7 @@ pub(crate) fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
         pool: args.pool.clone(),
         also_pool: None,
     };
-    match verifier.check_now(&presented, &needs)? {
+    match verifier.check_presented(&presented, &needs)? {
         Ok(good) => {
             // Bookkeeping: best effort, never waits on a writer. The end
             // of a grace that could not be written is not lost in silence.
@@ -93,17 +94,4 @@ fn accept(ctx: &Ctx, good: &Good) -> Result<()> {
     let used = as_used(ctx, good);
     ctx.out
         .record(&verify::Accepted::new(&used, good, ctx.now), "")
-}
-
-/// Exit 1 with the reason: JSON and CSV say it on stdout too.
-pub(crate) fn reject(ctx: &Ctx, reason: Reason) -> Result<()> {
-    if ctx.out.format != Format::Table {
-        ctx.out.record(&verify::Rejected::new(reason), "")?;
-    }
-    Err(Error::rejected(format!(
-        "the token was rejected: {} ({})",
-        reason.as_str(),
-        reason.explain()
-    ))
-    .into())
 }

@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::Feed;
-use crate::error::Result;
 use crate::domain::model::{LogEntry, Pool, Token, TokenView};
+use crate::error::Result;
 
 /// How a row is shown to scripts: its JSON object and CSV row.
 pub trait Shown {

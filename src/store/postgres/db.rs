@@ -8,14 +8,14 @@ use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 
 use crate::domain::chain::StoredEntry;
-use crate::error::Result;
 use crate::domain::model::{Access, LogEntry, Op, Pool, Token};
+use crate::domain::token::Kind;
+use crate::domain::when::rfc3339;
+use crate::error::Result;
 use crate::store::rows::{
     self, Cell, LOG_COLUMNS, LogCells, Number, TOKEN_COLUMNS, TOKEN_FROM, TokenCells,
 };
 use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken};
-use crate::domain::token::Kind;
-use crate::domain::when::rfc3339;
 
 /// A transaction, seen as the store. The newest log entry's id and hash
 /// are kept here and written to `log_head` once, at the end of the

@@ -8,14 +8,14 @@ use rusqlite::{Connection, Row, params, params_from_iter};
 
 use super::{optional, sql_error};
 use crate::domain::chain::StoredEntry;
-use crate::error::Result;
 use crate::domain::model::{Access, LogEntry, Pool, Token};
+use crate::domain::token::Kind;
+use crate::domain::when::rfc3339;
+use crate::error::Result;
 use crate::store::rows::{
     self, Cell, LOG_COLUMNS, LogCells, Number, TOKEN_COLUMNS, TOKEN_FROM, TokenCells,
 };
 use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken};
-use crate::domain::token::Kind;
-use crate::domain::when::rfc3339;
 
 /// One row of a query whose statement is kept prepared (the lookups a
 /// long-running `serve` makes on every request).

@@ -1,0 +1,183 @@
+//! Modifying a token: its fields change, its secret stays. What changes is
+//! a pure function of the token and what was asked ([`diff`]); applying it
+//! is one write with its log entry.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use crate::domain::model::{
+    Access, Event, Op, Token, check_name, check_reason, details_with_reason,
+};
+use crate::domain::text::quoted;
+use crate::domain::when;
+use crate::error::{Error, Result};
+use crate::ops::find::{pool_id, resolve};
+use crate::store::{Changes, Store};
+
+/// What `modify` was asked to set; `None` leaves a field alone.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Wanted {
+    pub name: Option<String>,
+    /// A pool by name, or `Some(None)` for no pool.
+    pub pool: Option<Option<String>>,
+    pub access: Option<Access>,
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    pub owner: Option<Option<String>>,
+}
+
+impl Wanted {
+    /// Asks for nothing at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        *self == Wanted::default()
+    }
+
+    /// The names and the reason are valid: checked by [`modify`], and by a
+    /// front that wants to refuse bad input before it opens the store.
+    pub(crate) fn check(&self, reason: Option<&str>) -> Result<(), Error> {
+        if let Some(n) = &self.name {
+            check_name("name", n)?;
+        }
+        if let Some(Some(o)) = &self.owner {
+            check_name("owner", o)?;
+        }
+        check_reason(reason)
+    }
+}
+
+/// The token after the change, and what changed as `{field: [old, new]}`
+/// (empty: it already had those values, and nothing was written).
+pub(crate) struct Modified {
+    pub token: Token,
+    pub changed: Map<String, Value>,
+}
+
+/// The fields that really change: for the store, and for the log as
+/// `{field: [old, new]}`. Values the token already has are no change.
+/// `pool_id` is the id of the pool `wanted` names.
+pub(crate) fn diff(
+    t: &Token,
+    wanted: &Wanted,
+    pool_id: Option<i64>,
+) -> (Changes, Map<String, Value>) {
+    let mut changes = Changes::default();
+    let mut shown = Map::new();
+    let mut note = |field: &str, old: Value, new: Value| {
+        let differs = old != new;
+        if differs {
+            shown.insert(field.into(), Value::Array(vec![old, new]));
+        }
+        differs
+    };
+    if let Some(n) = &wanted.name
+        && note("name", t.name.clone().into(), n.clone().into())
+    {
+        changes.name = Some(n.clone());
+    }
+    if let Some(pool) = &wanted.pool
+        && note("pool", t.pool.clone().into(), pool.clone().into())
+    {
+        changes.pool_id = Some(pool.as_ref().and(pool_id));
+    }
+    if let Some(a) = wanted.access
+        && note("access", t.access.as_str().into(), a.as_str().into())
+    {
+        changes.access = Some(a);
+    }
+    if let Some(e) = wanted.expires_at {
+        let old = t.expires_at.map(when::rfc3339);
+        if note("expires_at", old.into(), e.map(when::rfc3339).into()) {
+            changes.expires_at = Some(e);
+        }
+    }
+    if let Some(o) = &wanted.owner
+        && note("owner", t.owner.clone().into(), o.clone().into())
+    {
+        changes.owner = Some(o.clone());
+    }
+    (changes, shown)
+}
+
+/// Apply `wanted` to the token `reference` names, as `actor`, logged as
+/// `modify` (a rename under the new name) in the same transaction.
+pub(crate) fn modify(
+    store: &mut Store,
+    actor: &str,
+    reference: &str,
+    wanted: &Wanted,
+    reason: Option<&str>,
+) -> Result<Modified> {
+    wanted.check(reason)?;
+    store.write(|tx| {
+        let t = resolve(tx, reference)?;
+        let pool = match &wanted.pool {
+            Some(Some(p)) => Some(pool_id(tx, p)?),
+            _ => None,
+        };
+        let (changes, shown) = diff(&t, wanted, pool);
+        if shown.is_empty() {
+            return Ok(Modified {
+                token: t,
+                changed: shown,
+            });
+        }
+        if let Some(n) = &changes.name
+            && tx.token_by_name(n)?.is_some()
+        {
+            return Err(
+                Error::conflict(format!("a token named {} already exists", quoted(n)))
+                    .hint("choose another --name")
+                    .into(),
+            );
+        }
+        tx.update_token(t.id, &changes)?;
+        let details = details_with_reason(shown.clone(), reason);
+        tx.append_log(Event {
+            // A rename is logged under the new name.
+            token: Some(changes.name.as_deref().unwrap_or(&t.name)),
+            ..Event::about(actor, Op::Modify, &t, details)
+        })?;
+        let token = tx.token_by_prefix(&t.prefix)?.unwrap_or(t);
+        Ok(Modified {
+            token,
+            changed: shown,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_real_changes_are_changes() {
+        let t = Token {
+            access: Access::ReadOnly,
+            pool: Some("plant-a".into()),
+            ..Token::example()
+        };
+        let same = Wanted {
+            access: Some(Access::ReadOnly),
+            pool: Some(Some("plant-a".into())),
+            owner: Some(None),
+            ..Wanted::default()
+        };
+        let (changes, shown) = diff(&t, &same, Some(1));
+        assert_eq!(changes, Changes::default());
+        assert!(shown.is_empty());
+        let (changes, shown) = diff(
+            &t,
+            &Wanted {
+                access: Some(Access::ReadWrite),
+                pool: Some(None),
+                ..Wanted::default()
+            },
+            None,
+        );
+        assert_eq!(changes.access, Some(Access::ReadWrite));
+        assert_eq!(changes.pool_id, Some(None));
+        assert_eq!(
+            Value::Object(shown),
+            serde_json::json!({"pool": ["plant-a", null], "access": ["read-only", "read-write"]})
+        );
+    }
+}

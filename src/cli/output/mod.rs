@@ -7,6 +7,7 @@ mod stream;
 pub(crate) mod table;
 
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
@@ -17,8 +18,8 @@ use zeroize::Zeroizing;
 pub(crate) use self::stream::Shown;
 use self::stream::{csv_rows, json_array, write_csv_row};
 use self::table::{ALWAYS, Column};
-use crate::error::Result;
 use crate::domain::model::{LogEntry, Pool, Status, Token, TokenView};
+use crate::error::Result;
 
 /// How output is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,12 +29,16 @@ pub enum Format {
     Csv,
 }
 
+/// Where data goes: stdout for the program, any writer for a test.
+type Sink = Box<dyn Write + Send>;
+
 pub struct Output {
     pub format: Format,
     /// stdout is a terminal: a person is reading.
     pub stdout_tty: bool,
     /// Colour is allowed: a terminal and no `NO_COLOR`.
     pub color: bool,
+    out: Mutex<Sink>,
 }
 
 /// A stream of rows: called with a sink, it feeds every row to it. Tables
@@ -131,7 +136,45 @@ impl Output {
             format,
             stdout_tty,
             color: stdout_tty && !no_color,
+            out: Mutex::new(Box::new(io::stdout())),
         }
+    }
+
+    /// Output in `format` into any writer, as if stdout were a pipe (no
+    /// terminal, no colour): how output is tested without a process.
+    pub fn to(format: Format, out: impl Write + Send + 'static) -> Self {
+        Output {
+            format,
+            stdout_tty: false,
+            color: false,
+            out: Mutex::new(Box::new(out)),
+        }
+    }
+
+    /// The data writer, for one piece of output at a time.
+    fn sink(&self) -> MutexGuard<'_, Sink> {
+        self.out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn print_line(&self, s: &str) -> Result<()> {
+        let mut out = self.sink();
+        writeln!(out, "{s}")?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// `before`, the secret, `after` and a newline, written straight to the
+    /// writer: no string holding the secret is built on the way.
+    fn print_secret_lines(&self, before: &str, secret: &str, after: &str) -> Result<()> {
+        let mut out = self.sink();
+        out.write_all(before.as_bytes())?;
+        out.write_all(secret.as_bytes())?;
+        out.write_all(after.as_bytes())?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+        Ok(())
     }
 
     fn table(&self) -> Table {
@@ -172,7 +215,8 @@ impl Output {
         feed: Feed<'_, T>,
         empty: &str,
     ) -> Result<()> {
-        let mut out = BufWriter::new(io::stdout().lock());
+        let mut sink = self.sink();
+        let mut out = BufWriter::new(&mut **sink);
         match self.format {
             Format::Json => json_array(&mut out, now, feed)?,
             Format::Csv => csv_rows(&mut out, now, feed, example)?,
@@ -290,7 +334,7 @@ impl Output {
                     cell = cell.fg(c);
                 }
                 table.add_row(vec![Cell::new("Status"), cell]);
-                print_line(&table.to_string())
+                self.print_line(&table.to_string())
             }
         }
     }
@@ -327,11 +371,11 @@ impl Output {
             }
             Format::Table if !self.stdout_tty => {
                 self.note(format!("{summary} This is the only time it is shown."));
-                print_secret_lines("", secret, "")
+                self.print_secret_lines("", secret, "")
             }
             Format::Table => {
                 let rule = "─".repeat(secret.len() + 4);
-                print_secret_lines(
+                self.print_secret_lines(
                     &format!("{summary}\n\n  ┌{rule}┐\n  │  "),
                     secret,
                     &format!(
@@ -368,7 +412,7 @@ impl Output {
                         p.created_by.clone(),
                     ]);
                 }
-                print_line(&table.to_string())
+                self.print_line(&table.to_string())
             }
             _ => self.items(pools, &Pool::example()),
         }
@@ -377,7 +421,8 @@ impl Output {
     /// A list for scripts: a JSON array, or CSV with a header row (from
     /// `example` when the list is empty) and a row an item.
     pub fn items<T: Shown>(&self, items: &[T], example: &T) -> Result<()> {
-        let mut out = BufWriter::new(io::stdout().lock());
+        let mut sink = self.sink();
+        let mut out = BufWriter::new(&mut **sink);
         let mut feed =
             |sink: &mut dyn FnMut(&T) -> Result<()>| items.iter().try_for_each(&mut *sink);
         if self.format == Format::Json {
@@ -403,9 +448,9 @@ impl Output {
                 let mut header = Vec::new();
                 write_csv_row(&mut buf, value, Some(&mut header))?;
             }
-            Format::Table => return print_line(human),
+            Format::Table => return self.print_line(human),
         }
-        let mut out = io::stdout().lock();
+        let mut out = self.sink();
         out.write_all(&buf)?;
         out.flush()?;
         Ok(())
@@ -440,25 +485,6 @@ pub(crate) fn human_details(details: &Value) -> String {
         .join("; ")
 }
 
-fn print_line(s: &str) -> Result<()> {
-    let mut out = io::stdout().lock();
-    writeln!(out, "{s}")?;
-    out.flush()?;
-    Ok(())
-}
-
-/// `before`, the secret, `after` and a newline, written straight to stdout:
-/// no string holding the secret is built on the way.
-fn print_secret_lines(before: &str, secret: &str, after: &str) -> Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(before.as_bytes())?;
-    out.write_all(secret.as_bytes())?;
-    out.write_all(after.as_bytes())?;
-    out.write_all(b"\n")?;
-    out.flush()?;
-    Ok(())
-}
-
 /// The one writer of messages for people (notes, warnings, what a prompt
 /// answers): stderr, never data. Errors leave through `error::report`.
 pub(crate) fn note(message: &str) {
@@ -486,4 +512,79 @@ pub(crate) fn ensure_stdout_is_read() -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// A writer whose bytes the test reads back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    fn token() -> Token {
+        Token {
+            name: "ci".into(),
+            prefix: "Ab3dE9xQ".into(),
+            pool: Some("plant-a".into()),
+            ..Token::example()
+        }
+    }
+
+    #[test]
+    fn a_piped_secret_is_the_token_alone() {
+        let out = Captured::default();
+        let secret = "tkc1Ab3dE9xQ0123456789abcdefghijABCDEFGHIJ000000";
+        Output::to(Format::Table, out.clone())
+            .secret(&token(), secret, "Created", Utc::now())
+            .unwrap();
+        assert_eq!(out.text(), format!("{secret}\n"));
+    }
+
+    #[test]
+    fn json_lists_stream_an_array_and_csv_keeps_its_header() {
+        let now = Utc::now();
+        let out = Captured::default();
+        let t = token();
+        Output::to(Format::Json, out.clone())
+            .tokens(true, now, &mut |sink| sink(&t))
+            .unwrap();
+        let listed: Value = serde_json::from_str(&out.text()).unwrap();
+        assert_eq!(listed[0]["name"], "ci");
+        assert_eq!(listed[0]["pool"], "plant-a");
+        let out = Captured::default();
+        Output::to(Format::Csv, out.clone())
+            .tokens(true, now, &mut |_| Ok(()))
+            .unwrap();
+        let text = out.text();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.starts_with("name,prefix,"), "{text}");
+    }
+
+    #[test]
+    fn a_record_for_people_is_its_line() {
+        let out = Captured::default();
+        Output::to(Format::Table, out.clone())
+            .record(&serde_json::json!({"ok": true}), "All well.")
+            .unwrap();
+        assert_eq!(out.text(), "All well.\n");
+    }
 }

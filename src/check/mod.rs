@@ -4,8 +4,10 @@
 //! bounded argon2 (`verify`, `serve` and a Rust service call the same one).
 //! [`once`] is the one-shot form.
 
+mod connections;
 pub mod judge;
 pub mod presented;
+pub(crate) mod slots;
 pub mod verifier;
 
 use std::path::Path;

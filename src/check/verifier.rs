@@ -29,7 +29,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -37,8 +37,10 @@ use hmac::{Hmac, KeyInit, Mac};
 use rand::TryRng;
 use sha2::Sha256;
 
+use super::connections::Connections;
 use super::judge::{self, Good, Reason, Requirements, Via};
 use super::presented::{self, Presented};
+use super::slots::Slots;
 use crate::domain::token;
 use crate::error::{Error, Result as AnyResult};
 use crate::store::{Credential, Location, Open, Store};
@@ -70,14 +72,7 @@ impl Default for Options {
 /// The default of [`Options::db_connections`].
 pub const DEFAULT_CONNECTIONS: usize = 4;
 
-/// How long a check waits for a store connection when all are busy.
-pub const CONNECTION_WAIT: Duration = Duration::from_secs(5);
-
-/// How long no new store connection is tried after one failed.
-const CONNECT_REST: Duration = Duration::from_secs(1);
-
-/// How long an idle store connection is kept before it is closed.
-const IDLE_CLOSE: Duration = Duration::from_mins(1);
+pub use super::connections::CONNECTION_WAIT;
 
 /// What a remembered token stands for.
 struct Remembered {
@@ -92,82 +87,6 @@ pub struct Stats {
     pub cache_hits: AtomicU64,
     pub cache_misses: AtomicU64,
     pub argon2: AtomicU64,
-}
-
-/// At most `n` argon2 verifications at once, each in working memory kept
-/// for the next: at most `n` × 19 MiB however many threads take turns, and
-/// no page faults once warm.
-struct Slots {
-    /// Slots not in use, and the idle working memories.
-    free: Mutex<(usize, Vec<token::Memory>)>,
-    freed: Condvar,
-}
-
-impl Slots {
-    fn run<T>(&self, f: impl FnOnce(&mut token::Memory) -> T) -> T {
-        let mut free = self
-            .free
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        while free.0 == 0 {
-            free = self
-                .freed
-                .wait(free)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-        }
-        free.0 -= 1;
-        let memory = free.1.pop();
-        drop(free);
-        let mut memory = memory.unwrap_or_default();
-        let value = f(&mut memory);
-        let mut free = self
-            .free
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        free.0 += 1;
-        free.1.push(memory);
-        drop(free);
-        self.freed.notify_one();
-        value
-    }
-}
-
-/// The store connections: a bounded pool that shrinks when idle.
-struct Connections {
-    pool: Mutex<Pool>,
-    /// Until when no new connection is tried, after one failed: a server
-    /// that does not answer is not asked again by every request (each try
-    /// of a silent server holds a thread until it answers).
-    resting: Mutex<Option<(Instant, String)>>,
-    freed: Condvar,
-    max: usize,
-}
-
-/// Idle connections with when each was last given back, and how many are
-/// open in all (idle or in use).
-struct Pool {
-    idle: Vec<(Store, Instant)>,
-    open: usize,
-}
-
-impl Pool {
-    /// Take out the idle connections that `pick` picks and count them as
-    /// closed; the caller drops them (outside the lock where it can).
-    fn close(&mut self, pick: impl Fn(&Store, Instant) -> bool) -> Vec<Store> {
-        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.idle)
-            .into_iter()
-            .partition(|(s, at)| pick(s, *at));
-        self.idle = kept;
-        self.open -= gone.len();
-        gone.into_iter().map(|(s, _)| s).collect()
-    }
-}
-
-/// Whether an idle connection is to be closed: idle too long, or its store
-/// gone (a SQLite file replaced by a restore, a connection the server
-/// closed).
-fn stale(store: &Store, at: Instant, now: Instant) -> bool {
-    now.duration_since(at) >= IDLE_CLOSE || store.is_broken()
 }
 
 /// A check that needs argon2 work: what was found, waiting for a hashing
@@ -192,12 +111,11 @@ pub(crate) enum Step {
 
 /// A long-lived check against one store.
 pub struct Verifier {
-    location: Location,
     connections: Connections,
     key: [u8; 32],
     remembered: Mutex<HashMap<[u8; 32], Remembered>>,
     options: Options,
-    slots: Slots,
+    slots: Arc<Slots>,
     /// The day each token's `last_used` was last written by this process.
     recorded: Mutex<HashMap<i64, NaiveDate>>,
     /// Tokens whose new secret this process saw used while the store could
@@ -225,22 +143,10 @@ impl Verifier {
             .try_fill_bytes(&mut key)
             .map_err(|e| Error::storage(format!("the system's random source failed: {e}")))?;
         Ok(Verifier {
-            location,
-            connections: Connections {
-                pool: Mutex::new(Pool {
-                    idle: vec![(store, Instant::now())],
-                    open: 1,
-                }),
-                resting: Mutex::new(None),
-                freed: Condvar::new(),
-                max: options.db_connections.max(1),
-            },
+            connections: Connections::new(location, store, options.db_connections),
             key,
             remembered: Mutex::new(HashMap::new()),
-            slots: Slots {
-                free: Mutex::new((options.max_hashing.max(1), Vec::new())),
-                freed: Condvar::new(),
-            },
+            slots: Arc::new(Slots::new(options.max_hashing)),
             options,
             recorded: Mutex::new(HashMap::new()),
             grace_ended: Mutex::new(HashMap::new()),
@@ -248,27 +154,9 @@ impl Verifier {
         })
     }
 
-    /// `f` on a store connection of the pool: an idle one, else a new one
-    /// while fewer than `db_connections` are open, else the next one given
-    /// back (waiting at most [`CONNECTION_WAIT`]). A connection that failed
-    /// is closed, and when it was broken (the server restarted) the idle
-    /// ones go too and `f` runs once more on a fresh connection: after a
-    /// PostgreSQL restart the first request is answered, not a 503 per
-    /// pooled connection.
-    pub(crate) fn with_store<T>(
-        &self,
-        mut f: impl FnMut(&mut Store) -> AnyResult<T>,
-    ) -> AnyResult<T> {
-        let mut store = self.take(true)?.expect("a wait ends with a connection");
-        let mut value = f(&mut store);
-        if value.is_err() && store.is_broken() {
-            self.forget_idle();
-            self.give_back(None);
-            store = self.take(true)?.expect("a wait ends with a connection");
-            value = f(&mut store);
-        }
-        self.give_back(value.is_ok().then_some(store));
-        value
+    /// `f` on a store connection of the pool ([`Connections::with`]).
+    pub(crate) fn with_store<T>(&self, f: impl FnMut(&mut Store) -> AnyResult<T>) -> AnyResult<T> {
+        self.connections.with(f)
     }
 
     /// [`with_store`](Self::with_store) without waiting: `None` when every
@@ -277,111 +165,19 @@ impl Verifier {
         &self,
         f: impl FnOnce(&mut Store) -> AnyResult<T>,
     ) -> AnyResult<Option<T>> {
-        let Some(mut store) = self.take(false)? else {
-            return Ok(None);
-        };
-        let value = f(&mut store);
-        self.give_back(value.is_ok().then_some(store));
-        value.map(Some)
-    }
-
-    fn take(&self, wait: bool) -> AnyResult<Option<Store>> {
-        let c = &self.connections;
-        let deadline = Instant::now() + CONNECTION_WAIT;
-        let mut pool = c
-            .pool
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        loop {
-            // The most recently used first; stale ones are closed.
-            let now = Instant::now();
-            drop(pool.close(|s, at| stale(s, at, now)));
-            if let Some((store, _)) = pool.idle.pop() {
-                return Ok(Some(store));
-            }
-            if pool.open < c.max {
-                if let Some((until, why)) = &*c
-                    .resting
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    && now < *until
-                {
-                    return Err(Error::storage(why.clone()).into());
-                }
-                pool.open += 1;
-                drop(pool);
-                return match Store::open(&self.location, Open::Check) {
-                    Ok(store) => Ok(Some(store)),
-                    Err(e) => {
-                        *c.resting
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((
-                            Instant::now() + CONNECT_REST,
-                            crate::error::one_line(&format!("{e:#}")),
-                        ));
-                        self.give_back(None);
-                        Err(e)
-                    }
-                };
-            }
-            if !wait {
-                return Ok(None);
-            }
-            let left = deadline.saturating_duration_since(now);
-            if left.is_zero() {
-                return Err(Error::storage(format!(
-                    "all {} store connections stayed busy for {} s",
-                    c.max,
-                    CONNECTION_WAIT.as_secs()
-                ))
-                .hint("raise --db-connections, or add capacity")
-                .into());
-            }
-            pool = c
-                .freed
-                .wait_timeout(pool, left)
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
-        }
-    }
-
-    /// Give a connection back, or (`None`) close the one taken.
-    fn give_back(&self, store: Option<Store>) {
-        let mut pool = self
-            .connections
-            .pool
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match store {
-            Some(s) => pool.idle.push((s, Instant::now())),
-            None => pool.open -= 1,
-        }
-        drop(pool);
-        self.connections.freed.notify_one();
-    }
-
-    /// Close idle connections: those `pick` picks, dropped outside the
-    /// lock.
-    fn close_idle_where(&self, pick: impl Fn(&Store, Instant) -> bool) {
-        let gone = self
-            .connections
-            .pool
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .close(pick);
-        drop(gone);
-    }
-
-    fn forget_idle(&self) {
-        self.close_idle_where(|_, _| true);
+        self.connections.try_with(f)
     }
 
     /// Close the stale idle connections: idle for longer than a minute, or
     /// their store gone (`serve` calls it now and then: the pool shrinks
     /// when the load is gone).
     pub fn close_idle(&self) {
-        let now = Instant::now();
-        self.close_idle_where(|s, at| stale(s, at, now));
+        self.connections.close_idle();
+    }
+
+    /// The hashing slots, for a front that queues for them itself (`serve`).
+    pub(crate) fn slots(&self) -> Arc<Slots> {
+        Arc::clone(&self.slots)
     }
 
     /// Whether the store answers (`/healthz`).

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
 use super::listen::Peer;
+use crate::check::slots::Slots;
 use crate::domain::token::Memory;
 
 /// Why a request could not be served now.
@@ -26,13 +27,14 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
-/// The hashing slots, their working memories and the queue before them.
+/// The queue in front of the hashing slots (the check's own [`Slots`],
+/// with their working memories): a waiting request holds a place here, not
+/// a thread.
 pub(crate) struct Hashing {
     permits: Arc<Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
-    /// One 19 MiB working memory per slot, kept for the next run.
-    memories: Arc<Mutex<Vec<Memory>>>,
+    slots: Arc<Slots>,
 }
 
 /// How many checks may wait for each hashing slot. argon2 takes 20-40 ms:
@@ -50,13 +52,13 @@ impl Drop for Queued<'_> {
 }
 
 impl Hashing {
-    pub(crate) fn new(slots: usize) -> Hashing {
-        let slots = slots.max(1);
+    pub(crate) fn new(slots: Arc<Slots>) -> Hashing {
+        let n = slots.count();
         Hashing {
-            permits: Arc::new(Semaphore::new(slots)),
+            permits: Arc::new(Semaphore::new(n)),
             waiting: AtomicUsize::new(0),
-            max_waiting: slots * WAITING_PER_SLOT,
-            memories: Arc::new(Mutex::new(Vec::new())),
+            max_waiting: n * WAITING_PER_SLOT,
+            slots,
         }
     }
 
@@ -77,18 +79,11 @@ impl Hashing {
             .await
             .map_err(|_| Failure::Busy)?;
         drop(queued);
-        let memories = Arc::clone(&self.memories);
+        let slots = Arc::clone(&self.slots);
+        // Holding a permit, the slot is free at once: there are as many
+        // permits as slots.
         tokio::task::spawn_blocking(move || {
-            let memory = memories
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .pop();
-            let mut memory = memory.unwrap_or_default();
-            let value = f(&mut memory);
-            memories
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(memory);
+            let value = slots.run(f);
             drop(permit);
             value
         })

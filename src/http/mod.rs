@@ -64,8 +64,8 @@ pub(crate) fn run(db: &Location, settings: Settings) -> Result<()> {
         }
         Store::open(db, Open::Create)?;
     }
-    let hashing = gate::Hashing::new(settings.options.max_hashing);
     let verifier = Verifier::at(db.clone(), settings.options)?;
+    let hashing = gate::Hashing::new(verifier.slots());
     let state = Arc::new(State {
         verifier,
         local: matches!(db, Location::Sqlite(_)),

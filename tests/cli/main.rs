@@ -5,6 +5,7 @@
 mod clipboard;
 mod docs;
 mod hardening;
+mod house;
 mod hygiene;
 mod log;
 mod management;

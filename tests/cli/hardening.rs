@@ -70,39 +70,39 @@ fn an_argument_holding_a_token_is_refused_unechoed_and_nothing_is_written() {
     let env = Env::new();
     env.ok(&["pool", "add", "plant-a"]);
     let t = env.new_token("ci", &[]);
-    let before = env.dump();
-    let leaked = format!("leaked: {t}");
-    let glued = format!("x{t}y");
-    for args in [
-        vec!["disable", "ci", "--reason", &leaked],
-        vec!["modify", "ci", "--owner", &t],
-        vec!["modify", "ci", "--name", &glued],
-        vec!["new", "--name", &t],
-        vec!["new", "--name", "x", "--owner", &leaked],
-        vec!["pool", "add", &t],
-        vec!["delete", "ci", "--yes", "--reason", &leaked],
-        vec!["renew", "ci", "--yes", "--reason", &leaked],
-        vec!["show", &t],
-        vec!["list", "--as", &t],
-        vec!["log", "--actor", &t],
-        vec!["verify", &t],
-        vec!["--db", &t, "list"],
-    ] {
-        let out = env.run(&args);
-        let line = expect_error(&out, 2, &args);
-        assert!(line.contains("holds a whole token"), "{line}");
-        assert!(!line.contains(&t[4..]), "{line}");
-        assert_safe_message(&line);
-    }
-    // A setting that stands for an option counts too.
-    let out = env
-        .cmd()
-        .env("TOKENCTL_ACTOR", &leaked)
-        .args(["disable", "ci"])
-        .output()
-        .unwrap();
-    expect_error(&out, 2, &["disable"]);
-    assert_eq!(env.dump(), before, "nothing was written");
+    env.unchanged(|| {
+        let leaked = format!("leaked: {t}");
+        let glued = format!("x{t}y");
+        for args in [
+            vec!["disable", "ci", "--reason", &leaked],
+            vec!["modify", "ci", "--owner", &t],
+            vec!["modify", "ci", "--name", &glued],
+            vec!["new", "--name", &t],
+            vec!["new", "--name", "x", "--owner", &leaked],
+            vec!["pool", "add", &t],
+            vec!["delete", "ci", "--yes", "--reason", &leaked],
+            vec!["renew", "ci", "--yes", "--reason", &leaked],
+            vec!["show", &t],
+            vec!["list", "--as", &t],
+            vec!["log", "--actor", &t],
+            vec!["verify", &t],
+            vec!["--db", &t, "list"],
+        ] {
+            let out = env.run(&args);
+            let line = expect_error(&out, 2, &args);
+            assert!(line.contains("holds a whole token"), "{line}");
+            assert!(!line.contains(&t[4..]), "{line}");
+            assert_safe_message(&line);
+        }
+        // A setting that stands for an option counts too.
+        let out = env
+            .cmd()
+            .env("TOKENCTL_ACTOR", &leaked)
+            .args(["disable", "ci"])
+            .output()
+            .unwrap();
+        expect_error(&out, 2, &["disable"]);
+    });
     assert_eq!(env.log().len(), 2);
 }
 
@@ -112,10 +112,10 @@ fn an_access_token_in_an_argument_is_refused_too() {
     let t = env.new_token("ci", &[]);
     let a = env.run_stdin(&["exchange"], &format!("{t}\n"));
     let a = String::from_utf8(a.stdout).unwrap().trim().to_owned();
-    let before = env.dump();
-    let reason = format!("leaked {a}");
-    env.fails(&["disable", "ci", "--reason", &reason], 2);
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        let reason = format!("leaked {a}");
+        env.fails(&["disable", "ci", "--reason", &reason], 2);
+    });
 }
 
 // ---- messages --------------------------------------------------------------
@@ -171,30 +171,30 @@ fn names_quoted_in_messages_nest_their_quotes() {
 fn names_start_with_a_letter_or_digit_and_hold_no_invisible_characters() {
     let env = Env::new();
     env.new_token("ci-bot", &[]);
-    let before = env.dump();
-    for bad in [
-        "ci-bot\u{200b}",
-        "\u{200b}ci-bot",
-        "ci\u{202e}tob",
-        "ci\u{2028}bot",
-        "ci\u{2029}bot",
-        "ci\u{feff}",
-        "_ci",
-        "-ci",
-        ".hidden",
-        " ci",
-        "ci ",
-    ] {
-        let name_arg = format!("--name={bad}");
-        env.fails(&["new", &name_arg], 2);
-        env.fails(&["modify", "ci-bot", &name_arg], 2);
-        let owner_arg = format!("--owner={bad}");
-        env.fails(&["new", "--name", "x", &owner_arg], 2);
-        let as_arg = format!("--as={bad}");
-        env.fails(&["disable", "ci-bot", &as_arg], 2);
-        env.fails(&["pool", "add", "--", bad], 2);
-    }
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        for bad in [
+            "ci-bot\u{200b}",
+            "\u{200b}ci-bot",
+            "ci\u{202e}tob",
+            "ci\u{2028}bot",
+            "ci\u{2029}bot",
+            "ci\u{feff}",
+            "_ci",
+            "-ci",
+            ".hidden",
+            " ci",
+            "ci ",
+        ] {
+            let name_arg = format!("--name={bad}");
+            env.fails(&["new", &name_arg], 2);
+            env.fails(&["modify", "ci-bot", &name_arg], 2);
+            let owner_arg = format!("--owner={bad}");
+            env.fails(&["new", "--name", "x", &owner_arg], 2);
+            let as_arg = format!("--as={bad}");
+            env.fails(&["disable", "ci-bot", &as_arg], 2);
+            env.fails(&["pool", "add", "--", bad], 2);
+        }
+    });
     env.new_token("9lives", &[]);
     env.new_token("Ünïcødé", &[]);
 }
@@ -274,29 +274,29 @@ fn an_unknown_stored_access_value_is_refused_never_read_write() {
 fn times_after_9999_and_overflowing_durations_are_invalid_input() {
     let env = Env::new();
     let t = env.new_token("ci", &[]);
-    let before = env.dump();
-    for args in [
-        &["renew", "ci", "--yes", "--grace", "999999999d"][..],
-        &["renew", "ci", "--yes", "--grace", "300000y"],
-        &["new", "--name", "x", "--expires", "+10000-01-01T00:00:00Z"],
-        &["new", "--name", "x", "--expires", "10000-01-01"],
-        &["new", "--name", "x", "--expires", "300000y"],
-        &["new", "--name", "x", "--expires", "18446744073709551615s"],
-        &["modify", "ci", "--expires", "+10000-01-01T00:00:00Z"],
-        &["log", "--since", "+10000-01-01T00:00:00Z"],
-        &["log", "--until", "99999999999w"],
-    ] {
-        let out = env.run(args);
-        let line = expect_error(&out, 2, args);
-        assert!(!line.contains("panicked"), "{line}");
-    }
-    for ttl in ["300000y", "25h", "999999999d"] {
-        env.test()
-            .args(["exchange", "--ttl", ttl])
-            .stdin(format!("{t}\n"))
-            .fails(2);
-    }
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        for args in [
+            &["renew", "ci", "--yes", "--grace", "999999999d"][..],
+            &["renew", "ci", "--yes", "--grace", "300000y"],
+            &["new", "--name", "x", "--expires", "+10000-01-01T00:00:00Z"],
+            &["new", "--name", "x", "--expires", "10000-01-01"],
+            &["new", "--name", "x", "--expires", "300000y"],
+            &["new", "--name", "x", "--expires", "18446744073709551615s"],
+            &["modify", "ci", "--expires", "+10000-01-01T00:00:00Z"],
+            &["log", "--since", "+10000-01-01T00:00:00Z"],
+            &["log", "--until", "99999999999w"],
+        ] {
+            let out = env.run(args);
+            let line = expect_error(&out, 2, args);
+            assert!(!line.contains("panicked"), "{line}");
+        }
+        for ttl in ["300000y", "25h", "999999999d"] {
+            env.test()
+                .args(["exchange", "--ttl", ttl])
+                .stdin(format!("{t}\n"))
+                .fails(2);
+        }
+    });
     env.ok(&["new", "--name", "last", "--expires", "9999-12-31T23:59:59Z"]);
     assert_eq!(env.token("last")["expires_at"], "9999-12-31T23:59:59Z");
 }
@@ -694,39 +694,39 @@ fn verify_never_waits_on_a_writer() {
 fn a_pipe_nobody_reads_refuses_the_change_before_it_is_made() {
     let env = Env::new();
     let t = env.new_token("ci", &[]);
-    let before = env.dump();
-    for args in [&["renew", "ci", "--yes"][..], &["new", "--name", "other"]] {
+    env.unchanged(|| {
+        for args in [&["renew", "ci", "--yes"][..], &["new", "--name", "other"]] {
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let out = env
+                .std_cmd()
+                .args(args)
+                .stdout(writer)
+                .stderr(Stdio::piped())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(10), "{args:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("nobody reads"), "{stderr}");
+        }
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
         let out = env
             .std_cmd()
-            .args(args)
+            .arg("exchange")
+            .stdin(Stdio::piped())
             .stdout(writer)
             .stderr(Stdio::piped())
-            .output()
+            .spawn()
             .unwrap();
-        assert_eq!(out.status.code(), Some(10), "{args:?}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("nobody reads"), "{stderr}");
-    }
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    let out = env
-        .std_cmd()
-        .arg("exchange")
-        .stdin(Stdio::piped())
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    out.stdin
-        .as_ref()
-        .unwrap()
-        .write_all(format!("{t}\n").as_bytes())
-        .unwrap();
-    let out = out.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(10));
-    assert_eq!(env.dump(), before, "nothing was changed");
+        out.stdin
+            .as_ref()
+            .unwrap()
+            .write_all(format!("{t}\n").as_bytes())
+            .unwrap();
+        let out = out.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(10));
+    });
 }
 
 #[test]

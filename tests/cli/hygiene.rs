@@ -21,15 +21,15 @@ fn run_json(env: &Env, args: &[&str], stdin: &str) -> (i32, Value) {
 fn inspect_says_what_a_string_is_without_checking_it() {
     let env = Env::new();
     let t = env.new_token("ci", &["--read-only"]);
-    let before = env.dump();
-    let (code, v) = run_json(&env, &["inspect"], &format!("Authorization: Bearer {t}\n"));
-    assert_eq!(code, 0);
-    assert_eq!(v["well_formed"], true);
-    assert_eq!(v["kind"], "api");
-    assert_eq!(v["prefix"], &t[4..12]);
-    assert_eq!(v["token"], env.token("ci"), "the object of show");
-    // It does no check and changes nothing (not even last_used).
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        let (code, v) = run_json(&env, &["inspect"], &format!("Authorization: Bearer {t}\n"));
+        assert_eq!(code, 0);
+        assert_eq!(v["well_formed"], true);
+        assert_eq!(v["kind"], "api");
+        assert_eq!(v["prefix"], &t[4..12]);
+        assert_eq!(v["token"], env.token("ci"), "the object of show");
+        // It does no check and changes nothing (not even last_used).
+    });
     // Same prefix, any secret: inspect says what it is, not whether it works.
     let (code, v) = run_json(
         &env,
@@ -165,14 +165,11 @@ fn scan_skips_binary_and_huge_files_and_goes_on_past_unreadable_ones() {
     std::fs::write(dir.join("big.txt"), big).unwrap();
     std::fs::write(dir.join("ok.txt"), "clean\n").unwrap();
     let missing = env.dir.path().join("missing");
-    let out = env.run(&["scan", missing.to_str().unwrap(), dir.to_str().unwrap()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = env
+        .test()
+        .args(["scan", missing.to_str().unwrap(), dir.to_str().unwrap()])
+        .exits(0)
+        .stderr;
     assert!(stderr.contains("blob.bin: a binary file"), "{stderr}");
     assert!(stderr.contains("big.txt: over 10 MiB"), "{stderr}");
     assert!(
@@ -180,9 +177,11 @@ fn scan_skips_binary_and_huge_files_and_goes_on_past_unreadable_ones() {
         "{stderr}"
     );
     // Nothing readable at all: exit 10, after the note.
-    let out = env.run(&["scan", missing.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(10));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = env
+        .test()
+        .args(["scan", missing.to_str().unwrap()])
+        .exits(10)
+        .stderr;
     assert!(
         stderr
             .lines()
@@ -296,9 +295,11 @@ fn prune_lists_asks_and_deletes_all_or_nothing_with_the_rule_logged() {
     env.sql("UPDATE tokens SET created_at = '2020-01-01T00:00:00Z' WHERE name LIKE 'stale%'");
     let before = env.dump();
     // A preview changes nothing.
-    let out = env.run(&["prune", "--unused-for", "90d", "--dry-run"]);
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = env
+        .test()
+        .args(["prune", "--unused-for", "90d", "--dry-run"])
+        .exits(0)
+        .stderr;
     assert!(
         stderr.contains("stale-a") && stderr.contains("stale-b") && !stderr.contains("fresh"),
         "{stderr}"
@@ -410,14 +411,12 @@ fn scan_reads_at_most_10_mib_whatever_the_size_says() {
 fn scan_as_csv_and_json_lists_the_findings() {
     let env = Env::new();
     let t = env.new_token("ci", &[]);
-    let out = env.run_stdin(&["scan", "--format", "csv"], &format!("x {t}\n"));
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let csv = String::from_utf8(out.stdout).unwrap();
+    let csv = env
+        .test()
+        .args(["scan", "--format", "csv"])
+        .stdin(format!("x {t}\n"))
+        .exits(1)
+        .stdout;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "file,line,column,kind,prefix,token,status");
     assert_eq!(lines[1], format!("'-,1,3,api,{},ci,active", &t[4..12]));

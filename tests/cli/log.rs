@@ -74,14 +74,14 @@ fn every_change_is_logged_newest_first_with_its_actor() {
 fn reads_are_not_logged() {
     let env = Env::new();
     env.new_token("a", &[]);
-    let before = env.dump();
-    env.ok(&["list"]);
-    env.ok(&["show", "a"]);
-    env.ok(&["log"]);
-    env.ok(&["pool", "list"]);
-    env.ok(&["log", "verify"]);
-    env.ok(&["log", "head"]);
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        env.ok(&["list"]);
+        env.ok(&["show", "a"]);
+        env.ok(&["log"]);
+        env.ok(&["pool", "list"]);
+        env.ok(&["log", "verify"]);
+        env.ok(&["log", "head"]);
+    });
 }
 
 #[test]
@@ -271,12 +271,12 @@ fn log_into_a_closed_pipe_is_not_an_error() {
 fn the_database_refuses_update_and_delete_on_the_log() {
     let env = Env::new();
     env.new_token("a", &[]);
-    let before = env.dump();
-    for sql in ["UPDATE log SET actor = 'mallory'", "DELETE FROM log"] {
-        let e = env.try_sql(sql).unwrap_err();
-        assert!(e.contains("append-only"), "{e}");
-    }
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        for sql in ["UPDATE log SET actor = 'mallory'", "DELETE FROM log"] {
+            let e = env.try_sql(sql).unwrap_err();
+            assert!(e.contains("append-only"), "{e}");
+        }
+    });
 }
 
 #[test]
@@ -580,9 +580,7 @@ fn a_clock_that_jumps_never_moves_later_entries_and_is_only_noted() {
     assert_eq!(newest["id"], 9);
     assert!(newest["at"].as_str().unwrap() < "2099", "{newest}");
     // log verify: intact, with a note about the clock.
-    let out = env.run(&["log", "verify"]);
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = env.test().args(["log", "verify"]).exits(0).stderr;
     assert!(
         stderr.contains("entry 9") && stderr.contains("clock"),
         "{stderr}"

@@ -230,16 +230,17 @@ impl Env {
             .expect("run tokenctl")
     }
 
-    /// Run, expect success, return stdout.
+    /// Run, expect success, return stdout. Stderr is kept to its notes: a
+    /// success that prints an `error:` line is a failure too.
     #[track_caller]
     pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
+        let ran = self.test().args(args).succeeds();
         assert!(
-            out.status.success(),
-            "tokenctl {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+            !ran.stderr.lines().any(|l| l.starts_with("error:")),
+            "tokenctl {args:?} succeeded with an error line: {}",
+            ran.stderr
         );
-        String::from_utf8(out.stdout).expect("utf-8 stdout")
+        ran.stdout
     }
 
     #[track_caller]
@@ -278,6 +279,16 @@ impl Env {
             Some(pg) => pg.dump(),
             None => dump(&self.db),
         }
+    }
+
+    /// Run `f`, and fail unless the store is then exactly as it was: what
+    /// a refused or no-op command must leave behind.
+    #[track_caller]
+    pub fn unchanged<T>(&self, f: impl FnOnce() -> T) -> T {
+        let before = self.dump();
+        let value = f();
+        assert_eq!(self.dump(), before, "the store changed");
+        value
     }
 
     /// The SQLite file itself (SQLite-only tests).
@@ -366,7 +377,25 @@ impl Run<'_> {
         );
         Ran {
             stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+        }
+    }
+
+    /// Exit `code` (a finding such as `check`'s or `scan`'s 1, or a
+    /// success that has notes to check): both streams, UTF-8, whole.
+    #[track_caller]
+    pub fn exits(self, code: i32) -> Ran {
+        let out = self.output();
+        let stderr = String::from_utf8(out.stderr).expect("utf-8 stderr");
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "tokenctl {:?}: expected exit {code}, stderr: {stderr}",
+            self.args
+        );
+        Ran {
+            stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+            stderr,
         }
     }
 

@@ -140,12 +140,12 @@ fn a_reference_matching_two_tokens_is_a_usage_error() {
     let prefix = &token[4..12];
     // A second token whose name is the first one's prefix.
     env.new_token(prefix, &[]);
-    let before = env.dump();
-    let line = env.fails(&["show", prefix], 2);
-    assert!(line.contains("first") && line.contains("prefix"), "{line}");
-    env.fails(&["delete", prefix, "--yes"], 2);
-    env.fails(&["modify", prefix, "--read-only"], 2);
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        let line = env.fails(&["show", prefix], 2);
+        assert!(line.contains("first") && line.contains("prefix"), "{line}");
+        env.fails(&["delete", prefix, "--yes"], 2);
+        env.fails(&["modify", prefix, "--read-only"], 2);
+    });
     // The other handles still work.
     assert_eq!(env.token("first")["prefix"], prefix);
 }
@@ -259,9 +259,9 @@ fn modify_json_prints_the_updated_token() {
 fn modify_with_the_same_values_changes_and_logs_nothing() {
     let env = Env::new();
     env.new_token("ci", &["--read-only"]);
-    let before = env.dump();
-    env.ok(&["modify", "ci", "--read-only"]);
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        env.ok(&["modify", "ci", "--read-only"]);
+    });
 }
 
 #[test]
@@ -270,33 +270,33 @@ fn modify_bad_input_changes_nothing() {
     env.ok(&["pool", "add", "a"]);
     env.new_token("ci", &[]);
     env.new_token("other", &[]);
-    let before = env.dump();
-    let line = env.fails(&["modify", "ci"], 2);
-    assert!(line.contains("nothing to change"), "{line}");
-    env.fails(&["modify", "ci", "--name", "other"], 4);
-    env.fails(&["modify", "ci", "--name", " bad"], 2);
-    env.fails(&["modify", "ci", "--pool", "nope"], 2);
-    env.fails(&["modify", "ci", "--expires", "2001-01-01"], 2);
-    env.fails(&["modify", "ci", "--expires", "whenever"], 2);
-    env.fails(&["modify", "ci", "--owner", ""], 2);
-    env.fails(&["modify", "ci", "--pool", "a", "--no-pool"], 2);
-    env.fails(&["modify", "ci", "--read-only", "--read-write"], 2);
-    env.fails(&["modify", "ghost", "--read-only"], 3);
-    env.fails(
-        &["modify", "ci", "--read-only", "--reason", "two\nlines"],
-        2,
-    );
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        let line = env.fails(&["modify", "ci"], 2);
+        assert!(line.contains("nothing to change"), "{line}");
+        env.fails(&["modify", "ci", "--name", "other"], 4);
+        env.fails(&["modify", "ci", "--name", " bad"], 2);
+        env.fails(&["modify", "ci", "--pool", "nope"], 2);
+        env.fails(&["modify", "ci", "--expires", "2001-01-01"], 2);
+        env.fails(&["modify", "ci", "--expires", "whenever"], 2);
+        env.fails(&["modify", "ci", "--owner", ""], 2);
+        env.fails(&["modify", "ci", "--pool", "a", "--no-pool"], 2);
+        env.fails(&["modify", "ci", "--read-only", "--read-write"], 2);
+        env.fails(&["modify", "ghost", "--read-only"], 3);
+        env.fails(
+            &["modify", "ci", "--read-only", "--reason", "two\nlines"],
+            2,
+        );
+    });
 }
 
 #[test]
 fn delete_without_yes_and_without_terminal_refuses() {
     let env = Env::new();
     env.new_token("ci", &[]);
-    let before = env.dump();
-    let line = env.fails(&["delete", "ci"], 5);
-    assert!(line.contains("--yes"), "{line}");
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        let line = env.fails(&["delete", "ci"], 5);
+        assert!(line.contains("--yes"), "{line}");
+    });
 }
 
 #[test]
@@ -375,10 +375,10 @@ fn renew_json_shows_the_new_token_once() {
 fn renew_without_yes_and_without_terminal_refuses() {
     let env = Env::new();
     env.new_token("ci", &[]);
-    let before = env.dump();
-    env.fails(&["renew", "ci"], 5);
-    env.fails(&["renew", "ghost", "--yes"], 3);
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        env.fails(&["renew", "ci"], 5);
+        env.fails(&["renew", "ghost", "--yes"], 3);
+    });
 }
 
 #[test]
@@ -393,9 +393,9 @@ fn disable_and_enable() {
         (Some("disable"), json!({"reason": "suspected leak"}))
     );
     // Again: nothing changes, nothing is logged.
-    let before = env.dump();
-    env.ok(&["disable", "ci"]);
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        env.ok(&["disable", "ci"]);
+    });
     env.ok(&["enable", "ci"]);
     assert_eq!(env.token("ci")["status"], "active");
     assert_eq!(env.log()[0]["op"], "enable");

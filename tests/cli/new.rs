@@ -223,21 +223,21 @@ fn global_options_work_before_and_after_the_subcommand() {
 fn bad_names_are_refused_and_change_nothing() {
     let env = Env::new();
     env.new_token("ci", &[]);
-    let before = env.dump();
-    let long = "x".repeat(65);
-    for bad in [
-        "",
-        " padded",
-        "padded ",
-        "tab\there",
-        "new\nline",
-        "bell\u{7}",
-        long.as_str(),
-    ] {
-        let line = env.fails(&["new", "--name", bad], 2);
-        assert!(line.contains("name"), "{line}");
-    }
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        let long = "x".repeat(65);
+        for bad in [
+            "",
+            " padded",
+            "padded ",
+            "tab\there",
+            "new\nline",
+            "bell\u{7}",
+            long.as_str(),
+        ] {
+            let line = env.fails(&["new", "--name", bad], 2);
+            assert!(line.contains("name"), "{line}");
+        }
+    });
 }
 
 #[test]
@@ -250,10 +250,10 @@ fn sixty_four_characters_are_fine() {
 fn duplicate_name_is_a_conflict() {
     let env = Env::new();
     env.new_token("ci", &[]);
-    let before = env.dump();
-    let line = env.fails(&["new", "--name", "ci"], 4);
-    assert!(line.contains("already exists"), "{line}");
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        let line = env.fails(&["new", "--name", "ci"], 4);
+        assert!(line.contains("already exists"), "{line}");
+    });
 }
 
 #[test]
@@ -261,13 +261,13 @@ fn unknown_pool_is_refused_listing_the_known_ones() {
     let env = Env::new();
     env.ok(&["pool", "add", "plant-a"]);
     env.ok(&["pool", "add", "plant-b"]);
-    let before = env.dump();
-    let line = env.fails(&["new", "--name", "x", "--pool", "nope"], 2);
-    assert!(
-        line.contains("nope") && line.contains("plant-a, plant-b"),
-        "{line}"
-    );
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        let line = env.fails(&["new", "--name", "x", "--pool", "nope"], 2);
+        assert!(
+            line.contains("nope") && line.contains("plant-a, plant-b"),
+            "{line}"
+        );
+    });
 }
 
 #[test]
@@ -281,18 +281,18 @@ fn unknown_pool_without_a_database_creates_none() {
 fn expires_in_the_past_or_unreadable_is_refused() {
     let env = Env::new();
     env.new_token("ci", &[]);
-    let before = env.dump();
-    for bad in [
-        "2020-01-01",
-        "2001-01-01T00:00:00Z",
-        "0s",
-        "yesterday",
-        "30x",
-        "",
-    ] {
-        env.fails(&["new", "--name", "x", "--expires", bad], 2);
-    }
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        for bad in [
+            "2020-01-01",
+            "2001-01-01T00:00:00Z",
+            "0s",
+            "yesterday",
+            "30x",
+            "",
+        ] {
+            env.fails(&["new", "--name", "x", "--expires", bad], 2);
+        }
+    });
 }
 
 #[test]

@@ -182,13 +182,13 @@ fn a_held_write_lock_is_waited_for() {
 fn a_lock_held_past_the_timeout_is_exit_10_and_changes_nothing() {
     let env = Env::sqlite();
     env.new_token("ci", &[]);
-    let before = env.dump();
-    let c = env.conn();
-    c.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let line = env.fails(&["new", "--name", "blocked"], 10);
-    assert!(line.contains("locked"), "{line}");
-    c.execute_batch("COMMIT").unwrap();
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        let c = env.conn();
+        c.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let line = env.fails(&["new", "--name", "blocked"], 10);
+        assert!(line.contains("locked"), "{line}");
+        c.execute_batch("COMMIT").unwrap();
+    });
 }
 
 #[test]

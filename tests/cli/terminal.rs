@@ -143,16 +143,16 @@ fn delete_answered_no_or_enter_keeps_the_token() {
     for answer in ["n\r", "\r"] {
         let env = Env::new();
         env.new_token("kept", &[]);
-        let before = env.dump();
-        let mut p = spawn(&env, &["delete", "kept"]);
-        p.exp_string("Delete token \"kept\"").unwrap();
-        p.send(answer).unwrap();
-        p.flush().unwrap();
-        // A deliberate No is said plainly, not as an error.
-        p.exp_string("Cancelled; nothing was changed.").unwrap();
-        p.exp_eof().unwrap();
-        assert_eq!(exit_code(&p), 5, "answer {answer:?}");
-        assert_eq!(env.dump(), before);
+        env.unchanged(|| {
+            let mut p = spawn(&env, &["delete", "kept"]);
+            p.exp_string("Delete token \"kept\"").unwrap();
+            p.send(answer).unwrap();
+            p.flush().unwrap();
+            // A deliberate No is said plainly, not as an error.
+            p.exp_string("Cancelled; nothing was changed.").unwrap();
+            p.exp_eof().unwrap();
+            assert_eq!(exit_code(&p), 5, "answer {answer:?}");
+        });
     }
 }
 
@@ -176,30 +176,30 @@ fn renew_asks_and_shows_the_new_token() {
 fn ctrl_c_at_a_confirmation_changes_nothing_and_restores_the_cursor() {
     let env = Env::new();
     env.new_token("kept", &[]);
-    let before = env.dump();
-    let mut p = spawn(&env, &["delete", "kept"]);
-    p.exp_string("Delete token \"kept\"").unwrap();
-    p.send_control('c').unwrap();
-    p.exp_string("interrupted; nothing was changed").unwrap();
-    p.exp_eof().unwrap();
-    assert_eq!(exit_code(&p), 130);
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        let mut p = spawn(&env, &["delete", "kept"]);
+        p.exp_string("Delete token \"kept\"").unwrap();
+        p.send_control('c').unwrap();
+        p.exp_string("interrupted; nothing was changed").unwrap();
+        p.exp_eof().unwrap();
+        assert_eq!(exit_code(&p), 130);
+    });
 }
 
 #[test]
 fn ctrl_c_at_the_pool_choice_changes_nothing() {
     let env = Env::new();
     env.ok(&["pool", "add", "plant-a"]);
-    let before = env.dump();
-    let mut p = spawn(&env, &["new"]);
-    p.exp_string("Name of the new token").unwrap();
-    p.send_line("never-made").unwrap();
-    p.exp_string("plant-a").unwrap();
-    p.send_control('c').unwrap();
-    p.exp_string("interrupted").unwrap();
-    p.exp_eof().unwrap();
-    assert_eq!(exit_code(&p), 130);
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        let mut p = spawn(&env, &["new"]);
+        p.exp_string("Name of the new token").unwrap();
+        p.send_line("never-made").unwrap();
+        p.exp_string("plant-a").unwrap();
+        p.send_control('c').unwrap();
+        p.exp_string("interrupted").unwrap();
+        p.exp_eof().unwrap();
+        assert_eq!(exit_code(&p), 130);
+    });
 }
 
 #[test]

@@ -481,11 +481,11 @@ fn a_disable_ends_the_grace_and_enable_does_not_bring_it_back() {
 fn bad_grace_is_a_usage_error() {
     let env = Env::new();
     env.new_token("ci", &[]);
-    let before = env.dump();
-    for g in ["0s", "later", "never"] {
-        env.fails(&["renew", "ci", "--yes", "--grace", g], 2);
-    }
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        for g in ["0s", "later", "never"] {
+            env.fails(&["renew", "ci", "--yes", "--grace", g], 2);
+        }
+    });
 }
 
 #[test]
@@ -596,12 +596,12 @@ fn the_exchange_entry_names_the_prefix_presented() {
 fn ttl_is_at_most_a_day_and_changes_nothing_when_refused() {
     let env = Env::new();
     let t = env.new_token("ci", &[]);
-    let before = env.dump();
-    for ttl in ["24h1s", "25h", "2d", "0s"] {
-        let out = env.run_stdin(&["exchange", "--ttl", ttl], &format!("{t}\n"));
-        expect_error(&out, 2, &["exchange", "--ttl", ttl]);
-    }
-    assert_eq!(env.dump(), before);
+    env.unchanged(|| {
+        for ttl in ["24h1s", "25h", "2d", "0s"] {
+            let out = env.run_stdin(&["exchange", "--ttl", ttl], &format!("{t}\n"));
+            expect_error(&out, 2, &["exchange", "--ttl", ttl]);
+        }
+    });
     let a = exchange(&env, &t, &["--ttl", "24h"]);
     let v = good(&env, &a, &[]);
     let until =

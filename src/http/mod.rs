@@ -12,6 +12,7 @@ mod listen;
 mod metrics;
 mod requirements;
 mod respond;
+mod routes;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +56,18 @@ pub(crate) struct State {
     hashing: gate::Hashing,
 }
 
+impl State {
+    pub(crate) fn new(verifier: Verifier, local: bool, quiet: bool) -> State {
+        State {
+            hashing: gate::Hashing::new(verifier.slots()),
+            verifier,
+            local,
+            quiet,
+            metrics: metrics::Metrics::default(),
+        }
+    }
+}
+
 pub(crate) fn run(db: &Location, settings: Settings) -> Result<()> {
     // A service manager's first start: the store is created, empty, as a
     // command that writes would.
@@ -65,14 +78,11 @@ pub(crate) fn run(db: &Location, settings: Settings) -> Result<()> {
         Store::open(db, Open::Create)?;
     }
     let verifier = Verifier::at(db.clone(), settings.options)?;
-    let hashing = gate::Hashing::new(verifier.slots());
-    let state = Arc::new(State {
+    let state = Arc::new(State::new(
         verifier,
-        local: matches!(db, Location::Sqlite(_)),
-        quiet: settings.quiet,
-        metrics: metrics::Metrics::default(),
-        hashing,
-    });
+        matches!(db, Location::Sqlite(_)),
+        settings.quiet,
+    ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(64)
@@ -179,7 +189,7 @@ fn spawn_connection<S>(
     let state = Arc::clone(state);
     let service = service_fn(move |req| {
         let state = Arc::clone(&state);
-        async move { Ok::<_, std::convert::Infallible>(handlers::handle(state, req, peer).await) }
+        async move { Ok::<_, std::convert::Infallible>(routes::handle(state, req, peer).await) }
     });
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())

@@ -5,13 +5,18 @@
 //! the commit.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
-use crate::domain::model::{Event, Op};
+use crate::domain::model::{
+    Access, Event, Op, Token, check_name, check_reason, details_with_reason,
+};
+use crate::domain::text::quoted;
 use crate::domain::token::{self, Secret};
 use crate::domain::when;
 use crate::error::{Error, Result};
-use crate::store::{Credential, Db, NewAccess, Store};
+use crate::ops::change;
+use crate::ops::find::pool_id;
+use crate::store::{Credential, Db, NewAccess, NewToken, Store};
 use crate::verify::{self, Via};
 
 /// The longest an access token may live.
@@ -60,6 +65,111 @@ pub(crate) fn issue<T>(
             return Ok((value, fresh.secret));
         }
     }
+}
+
+/// What a new token is made with.
+#[derive(Debug, Clone)]
+pub(crate) struct Wanted {
+    pub name: String,
+    pub pool: Option<String>,
+    pub access: Access,
+    pub owner: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Make a new API token (`new`): a taken name is a conflict, an unknown
+/// pool a usage error; the token and its `new` entry are one transaction.
+/// Returns the stored token and its secret, to be shown once.
+pub(crate) fn create(
+    store: &mut Store,
+    actor: &str,
+    wanted: &Wanted,
+    now: DateTime<Utc>,
+    ready: &dyn Fn() -> Result<()>,
+) -> Result<(Token, Secret)> {
+    check_name("name", &wanted.name)?;
+    if let Some(owner) = &wanted.owner {
+        check_name("owner", owner)?;
+    }
+    let name = &wanted.name;
+    issue(store, token::Kind::Api, ready, token::hash, |tx, fresh| {
+        if tx.token_by_name(name)?.is_some() {
+            return Err(
+                Error::conflict(format!("a token named {} already exists", quoted(name)))
+                    .hint("choose another --name, or `tokenctl renew` the existing one")
+                    .into(),
+            );
+        }
+        let pool_id = wanted.pool.as_deref().map(|p| pool_id(tx, p)).transpose()?;
+        let id = tx.insert_token(&NewToken {
+            name,
+            prefix: &fresh.prefix,
+            hash: &fresh.hash,
+            pool_id,
+            access: wanted.access,
+            owner: wanted.owner.as_deref(),
+            expires_at: wanted.expires_at,
+            created_at: now,
+            created_by: actor,
+        })?;
+        tx.append_log(Event {
+            actor,
+            op: Op::New,
+            token_id: Some(id),
+            token: Some(name),
+            prefix: Some(&fresh.prefix),
+            details: json!({
+                "pool": wanted.pool,
+                "access": wanted.access.as_str(),
+                "owner": wanted.owner,
+                "expires_at": wanted.expires_at.map(when::rfc3339),
+            }),
+        })?;
+        tx.token_by_prefix(&fresh.prefix)
+    })
+}
+
+/// Give `target` a new secret (`renew`), if it is still the token that
+/// was shown: its old secret keeps working until `grace_until` (or the
+/// new one's first use), or stops at once; access tokens made with the old
+/// secret end at once. Logged under the new prefix.
+pub(crate) fn renew(
+    store: &mut Store,
+    actor: &str,
+    target: &Token,
+    grace_until: Option<DateTime<Utc>>,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+    ready: &dyn Fn() -> Result<()>,
+) -> Result<(Token, Secret)> {
+    check_reason(reason)?;
+    issue(store, token::Kind::Api, ready, token::hash, |tx, fresh| {
+        if change::still(tx, target)?.is_none() {
+            return Err(Error::not_found(format!(
+                "token {} changed or was deleted while you were asked; nothing was renewed",
+                quoted(&target.name)
+            ))
+            .into());
+        }
+        tx.set_secret(target.id, &fresh.prefix, &fresh.hash, now, grace_until)?;
+        tx.end_access_of(target.id)?;
+        let mut details = Map::new();
+        details.insert("old_prefix".into(), Value::from(target.prefix.as_str()));
+        details.insert("new_prefix".into(), Value::from(fresh.prefix.as_str()));
+        if let Some(g) = grace_until {
+            details.insert("grace_until".into(), Value::from(when::rfc3339(g)));
+        }
+        tx.append_log(Event {
+            prefix: Some(&fresh.prefix),
+            ..Event::about(
+                actor,
+                Op::Renew,
+                target,
+                details_with_reason(details, reason),
+            )
+        })?;
+        tx.token_by_prefix(&fresh.prefix)
+    })
 }
 
 /// An access token just made: shown once, then gone.

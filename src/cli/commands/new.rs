@@ -1,18 +1,15 @@
 //! `tokenctl new`: create a token and show it once.
 
-use serde_json::json;
-
 use super::hand_over;
 use crate::cli::NewArgs;
 use crate::cli::{Ctx, clipboard, prompt};
 use crate::domain::model::{Access, check_name};
-use crate::domain::model::{Event, Op};
 use crate::domain::text::quoted;
-use crate::domain::{token, when};
+use crate::domain::when;
 use crate::error::{Error, Result};
-use crate::ops::find::{pool_id, unknown_pool};
-use crate::ops::issue::issue;
-use crate::store::{NewToken, Open};
+use crate::ops::find::unknown_pool;
+use crate::ops::issue as ops;
+use crate::store::Open;
 
 pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     clipboard::clip_seconds()?;
@@ -53,47 +50,18 @@ pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     }
     let mut store = ctx.open(Open::Create)?;
 
-    let (created, secret) = issue(
+    let (created, secret) = ops::create(
         &mut store,
-        token::Kind::Api,
-        &crate::cli::output::ensure_stdout_is_read,
-        token::hash,
-        |tx, fresh| {
-            if tx.token_by_name(&name)?.is_some() {
-                return Err(Error::conflict(format!(
-                    "a token named {} already exists",
-                    quoted(&name)
-                ))
-                .hint("choose another --name, or `tokenctl renew` the existing one")
-                .into());
-            }
-            let pool_id = pool.as_deref().map(|p| pool_id(tx, p)).transpose()?;
-            let id = tx.insert_token(&NewToken {
-                name: &name,
-                prefix: &fresh.prefix,
-                hash: &fresh.hash,
-                pool_id,
-                access,
-                owner: args.owner.as_deref(),
-                expires_at,
-                created_at: ctx.now,
-                created_by: &actor,
-            })?;
-            tx.append_log(Event {
-                actor: &actor,
-                op: Op::New,
-                token_id: Some(id),
-                token: Some(&name),
-                prefix: Some(&fresh.prefix),
-                details: json!({
-                    "pool": pool,
-                    "access": access.as_str(),
-                    "owner": args.owner,
-                    "expires_at": expires_at.map(when::rfc3339),
-                }),
-            })?;
-            tx.token_by_prefix(&fresh.prefix)
+        &actor,
+        &ops::Wanted {
+            name,
+            pool,
+            access,
+            owner: args.owner.clone(),
+            expires_at,
         },
+        ctx.now,
+        &crate::cli::output::ensure_stdout_is_read,
     )?;
     hand_over(
         ctx,

@@ -1,0 +1,215 @@
+//! The handlers of `serve`, one file an endpoint (`exchange`, `health`
+//! with `metrics`), and what they share: the check of a presented token
+//! (`/auth` and `/v1/verify`), read once where it enters. The check is
+//! the [`Verifier`]'s, in two steps (a lookup, then argon2 in a hashing
+//! slot only when needed).
+//!
+//! [`Verifier`]: crate::verifier::Verifier
+
+pub(super) mod exchange;
+pub(super) mod health;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Body;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Response, StatusCode};
+use zeroize::Zeroizing;
+
+use super::State;
+use super::gate::Failure;
+use super::respond::{self, Answer};
+use crate::check::presented::Presented;
+use crate::check::verifier::Step;
+use crate::verify::{self, Accepted, Good, Reason, Requirements};
+
+/// The largest request body read (a form with one token is far smaller).
+const MAX_BODY: usize = 16 * 1024;
+/// How long a client may take to send its body.
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What became of a request, for the access log.
+#[derive(Default)]
+pub(crate) struct Line {
+    pub reason: Option<&'static str>,
+    pub prefix: Option<String>,
+}
+
+/// A request's body, at most [`MAX_BODY`] bytes within [`BODY_TIMEOUT`].
+pub(super) async fn read_body<B>(body: B) -> Result<Zeroizing<Vec<u8>>, Box<Answer>>
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect()).await {
+        Ok(Ok(b)) => Ok(Zeroizing::new(b.to_bytes().to_vec())),
+        Ok(Err(_)) => Err(Box::new(respond::error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        ))),
+        Err(_) => Err(Box::new(respond::error(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body did not arrive in time",
+        ))),
+    }
+}
+
+/// `Authorization: Bearer TOKEN` or `ApiKey-v1 TOKEN`, as the check reads it.
+pub(super) fn authorization(headers: &HeaderMap) -> Option<Zeroizing<String>> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| Zeroizing::new(format!("Authorization: {v}")))
+}
+
+/// The token presented, read once here where it enters: its prefix goes
+/// in the access log (prefixes are not secret; the token never is logged).
+/// No token, or one in an unknown form or malformed, is refused here.
+pub(super) fn read_presented(
+    input: Option<Zeroizing<String>>,
+    line: &mut Line,
+) -> Result<Presented, Box<Answer>> {
+    let Some(input) = input else {
+        line.reason = Some("malformed");
+        return Err(Box::new(respond::no_token()));
+    };
+    let Some(presented) = verify::presented(&input) else {
+        line.reason = Some(Reason::Malformed.as_str());
+        return Err(Box::new(respond::refused(
+            Reason::Malformed,
+            Reason::Malformed.explain(),
+        )));
+    };
+    line.prefix = Some(presented.prefix().to_owned());
+    Ok(presented)
+}
+
+/// The answer to a request that could not be served now.
+pub(super) fn failed(failure: Failure) -> Answer {
+    match failure {
+        Failure::Store(e) => {
+            eprintln!(
+                "tokenctl serve: the store failed: {}",
+                crate::error::one_line(&format!("{e:#}"))
+            );
+            respond::unavailable("the token store is unavailable")
+        }
+        Failure::Busy => respond::unavailable("too many checks are waiting; try again shortly"),
+    }
+}
+
+/// The checked token. The lookup runs on the event loop for a local SQLite
+/// store when a connection is free (re-reading one row takes microseconds,
+/// less than a hop to a thread), else on the blocking pool (PostgreSQL's
+/// client waits on the network); argon2 only in a hashing slot. The
+/// bookkeeping (`last_used`) comes after the answer, off its path.
+pub(super) async fn verified(
+    state: &Arc<State>,
+    presented: Presented,
+    needs: Requirements,
+) -> Result<Result<Good, Reason>, Failure> {
+    let local = if state.local {
+        state
+            .verifier
+            .try_with_store(|s| state.verifier.first(s, &presented, &needs))?
+    } else {
+        None
+    };
+    let step = if let Some(step) = local {
+        step
+    } else {
+        let worker = Arc::clone(state);
+        tokio::task::spawn_blocking(move || {
+            worker
+                .verifier
+                .with_store(|s| worker.verifier.first(s, &presented, &needs))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("the check stopped: {e}"))??
+    };
+    let outcome = match step {
+        Step::Done(outcome) => outcome,
+        Step::Hash(pending) => {
+            let worker = Arc::clone(state);
+            state
+                .hashing
+                .run(move |memory| worker.verifier.finish(*pending, memory))
+                .await?
+        }
+    };
+    if let Ok(good) = &outcome
+        && state.verifier.needs_recording(good)
+    {
+        let worker = Arc::clone(state);
+        let good = good.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = worker.verifier.record(&good);
+        });
+    }
+    Ok(outcome)
+}
+
+/// What a good check's answer carries besides the identity headers.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Shape {
+    /// Nothing (`/auth`): nginx's `auth_request` reads only the head of
+    /// the answer, and drops its keep-alive connection to serve when a body
+    /// follows, a new connection for every request.
+    HeadersOnly,
+    /// `verify --format json`'s object (`/v1/verify`).
+    Json,
+}
+
+/// A check of the token presented (`/auth`, `/v1/verify`): good, the
+/// identity headers (and for `/v1/verify` the JSON object); else the
+/// refusal.
+pub(super) async fn check(
+    state: &Arc<State>,
+    input: Option<Zeroizing<String>>,
+    needs: Requirements,
+    shape: Shape,
+    line: &mut Line,
+) -> Answer {
+    let presented = match read_presented(input, line) {
+        Ok(p) => p,
+        Err(answer) => return *answer,
+    };
+    let good = match verified(state, presented, needs).await {
+        Err(failure) => return failed(failure),
+        Ok(Err(reason)) => {
+            line.reason = Some(reason.as_str());
+            return respond::refused(reason, reason.explain());
+        }
+        Ok(Ok(good)) => good,
+    };
+    let mut r = if shape == Shape::Json {
+        let mut shown = good.token.clone();
+        shown.last_used = Some(chrono::Utc::now().date_naive());
+        respond::json(
+            StatusCode::OK,
+            &Accepted::new(&shown, &good, chrono::Utc::now()),
+        )
+    } else {
+        Response::new(http_body_util::Full::new(bytes::Bytes::new()))
+    };
+    let h = r.headers_mut();
+    h.insert("x-tokenctl-name", respond::header_value(&good.token.name));
+    h.insert("x-tokenctl-prefix", respond::header_value(&good.prefix));
+    h.insert(
+        "x-tokenctl-pool",
+        respond::header_value(good.token.pool.as_deref().unwrap_or("")),
+    );
+    h.insert(
+        "x-tokenctl-access",
+        HeaderValue::from_static(good.token.access.as_str()),
+    );
+    h.insert(
+        "x-tokenctl-owner",
+        respond::header_value(good.token.owner.as_deref().unwrap_or("")),
+    );
+    r
+}

@@ -141,7 +141,7 @@ impl Verifier {
         let mut key = [0u8; 32];
         rand::rngs::SysRng
             .try_fill_bytes(&mut key)
-            .map_err(|e| Error::storage(format!("the system's random source failed: {e}")))?;
+            .map_err(crate::domain::token::random_failed)?;
         Ok(Verifier {
             connections: Connections::new(location, store, options.db_connections),
             key,

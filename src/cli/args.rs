@@ -491,7 +491,7 @@ fn refuse_tokens_in_arguments() -> crate::error::Result<(), crate::error::Error>
         return Err(crate::error::Error::usage(
             "an argument holds a whole token; it was refused and is not shown (nothing was changed)",
         )
-        .hint("tokens are read from stdin; one typed on a command line is in your shell history: consider `tokenctl renew` for it"));
+        .hint(format!("tokens are read from stdin; {}", crate::domain::token::IN_HISTORY)));
     }
     Ok(())
 }

@@ -312,7 +312,7 @@ pub fn check_name(what: &str, name: &str) -> Result<(), Error> {
         return Err(Error::usage(format!(
             "the {what} holds a whole token; it was refused and is not shown"
         ))
-        .hint("a token typed on a command line is in your shell history: consider `tokenctl renew` for it"));
+        .hint(crate::domain::token::IN_HISTORY));
     }
     let count = name.chars().count();
     if count == 0 {
@@ -345,12 +345,20 @@ pub fn check_name(what: &str, name: &str) -> Result<(), Error> {
 
 /// `--reason` is free text, but one line: it lands in the log and in
 /// tables. It never holds a token: the log keeps it for ever.
+/// A token name already in use (`new`, `modify --name`).
+pub(crate) fn name_taken(name: &str) -> Error {
+    Error::conflict(format!(
+        "a token named {} already exists",
+        crate::domain::text::quoted(name)
+    ))
+}
+
 pub(crate) fn check_reason(reason: Option<&str>) -> Result<(), Error> {
     if reason.is_some_and(crate::domain::token::contains_token) {
         return Err(Error::usage(
             "the reason holds a whole token; it was refused and is not shown",
         )
-        .hint("a token typed on a command line is in your shell history: consider `tokenctl renew` for it"));
+        .hint(crate::domain::token::IN_HISTORY));
     }
     match reason {
         Some(r)

@@ -134,14 +134,22 @@ pub fn prefix_of(token: &str) -> &str {
     &token[MARKER_LEN..MARKER_LEN + PREFIX_LEN]
 }
 
+/// The hint for a whole token found where a name, prefix or reason
+/// belongs: it is in the shell's history now.
+pub(crate) const IN_HISTORY: &str =
+    "a token typed on a command line is in your shell history: consider `tokenctl renew` for it";
+
+/// The system's random source failed (nothing sensible can go on).
+pub(crate) fn random_failed(e: impl std::fmt::Display) -> Error {
+    Error::storage(format!("the system's random source failed: {e}"))
+}
+
 /// `n` random characters `[A-Za-z0-9]` from the OS CSPRNG, without modulo bias.
 fn random_alphanumeric(n: usize) -> Result<Secret> {
     let mut out = Zeroizing::new(String::with_capacity(n));
     let mut buf = Zeroizing::new([0u8; 64]);
     while out.len() < n {
-        SysRng
-            .try_fill_bytes(buf.as_mut())
-            .map_err(|e| Error::storage(format!("the system's random source failed: {e}")))?;
+        SysRng.try_fill_bytes(buf.as_mut()).map_err(random_failed)?;
         // 248 = 4 * 62: bytes at or above it would favour the first letters.
         for &b in buf.iter().filter(|&&b| b < 248) {
             if out.len() == n {
@@ -203,9 +211,7 @@ pub fn hash(token: &str) -> Result<String> {
 pub fn hash_in(token: &str, memory: &mut Memory) -> Result<String> {
     let failed = |e: &dyn std::fmt::Display| Error::storage(format!("hashing failed: {e}"));
     let mut salt = [0u8; 16];
-    SysRng
-        .try_fill_bytes(&mut salt)
-        .map_err(|e| Error::storage(format!("the system's random source failed: {e}")))?;
+    SysRng.try_fill_bytes(&mut salt).map_err(random_failed)?;
     let mut out = Zeroizing::new([0u8; 32]);
     hasher()
         .hash_password_into_with_memory(token.as_bytes(), &salt, &mut out[..], &mut memory.0)

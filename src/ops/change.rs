@@ -4,8 +4,11 @@
 
 use serde_json::Map;
 
+use crate::domain::model::check_reason;
 use crate::domain::model::{Event, Op, Token, details_with_reason};
-use crate::error::Result;
+use crate::domain::text::quoted;
+use crate::error::{Error, Result};
+use crate::ops::find::resolve;
 use crate::store::{Db, Store};
 
 /// The token as the store holds it now, if it is still `t`: the same id
@@ -96,5 +99,52 @@ pub(crate) fn disable_if_current(
         }
         set_state(tx, actor, &t, State::Disabled, Some(reason))?;
         Ok(Some(t.name))
+    })
+}
+
+/// The token acted on was renamed, renewed or deleted after it was shown:
+/// nothing was done to it (`done`: "renewed", "deleted").
+pub(crate) fn changed_meanwhile(t: &Token, done: &str) -> Error {
+    Error::not_found(format!(
+        "token {} changed or was deleted while you were asked; nothing was {done}",
+        quoted(&t.name)
+    ))
+}
+
+/// Put the token `reference` names in `state` (`disable`, `enable`).
+/// Returns it as it is now, and whether it changed (one already in that
+/// state is left alone, unlogged).
+pub(crate) fn switch(
+    store: &mut Store,
+    actor: &str,
+    reference: &str,
+    state: State,
+    reason: Option<&str>,
+) -> Result<(Token, bool)> {
+    check_reason(reason)?;
+    store.write(|tx| {
+        let t = resolve(tx, reference)?;
+        if t.disabled == state.disabled() {
+            return Ok((t, false));
+        }
+        set_state(tx, actor, &t, state, reason)?;
+        Ok((tx.token_by_prefix(&t.prefix)?.unwrap_or(t), true))
+    })
+}
+
+/// Delete `target`, the token that was shown and confirmed, if it is still
+/// that token (`delete`).
+pub(crate) fn delete_confirmed(
+    store: &mut Store,
+    actor: &str,
+    target: &Token,
+    reason: Option<&str>,
+) -> Result<()> {
+    check_reason(reason)?;
+    store.write(|tx| {
+        if still(tx, target)?.is_none() {
+            return Err(changed_meanwhile(target, "deleted").into());
+        }
+        delete(tx, actor, target, reason)
     })
 }

@@ -8,6 +8,9 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::store::{IdsUsed, Location, Store};
 
+/// What to do about a source whose log does not verify.
+const VERIFY_SOURCE: &str = "run `tokenctl log verify` on the source";
+
 /// What was copied.
 #[derive(Debug, Default, Clone, Copy, Serialize)]
 pub(crate) struct Counts {
@@ -74,7 +77,7 @@ pub(crate) fn copy(
                             u.id.map_or("?".into(), |id| id.to_string()),
                             u.why
                         ))
-                        .hint("run `tokenctl log verify` on the source")
+                        .hint(VERIFY_SOURCE)
                         .into(),
                     );
                     false
@@ -95,7 +98,7 @@ pub(crate) fn copy(
                 return Err(Error::rejected(format!(
                     "the source's log does not verify: {cut}; nothing was copied"
                 ))
-                .hint("run `tokenctl log verify` on the source")
+                .hint(VERIFY_SOURCE)
                 .into());
             }
             dst.reserve_ids(used)?;
@@ -108,7 +111,7 @@ pub(crate) fn copy(
             return Err(Error::rejected(format!(
                 "the copy's log does not verify: {broken}; nothing was copied"
             ))
-            .hint("run `tokenctl log verify` on the source")
+            .hint(VERIFY_SOURCE)
             .into());
         }
         Ok((counts, report.head))

@@ -49,7 +49,7 @@ fn refuse_whole_token(reference: &str) -> Result<()> {
             "that is a whole token, not a name or prefix; use its prefix {}",
             token::prefix_of(reference)
         ))
-        .hint("a token typed on a command line is in your shell history: consider `tokenctl renew` for it")
+        .hint(crate::domain::token::IN_HISTORY)
         .into());
     }
     Ok(())

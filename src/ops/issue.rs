@@ -8,9 +8,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::domain::model::{
-    Access, Event, Op, Token, check_name, check_reason, details_with_reason,
+    Access, Event, Op, Token, check_name, check_reason, details_with_reason, name_taken,
 };
-use crate::domain::text::quoted;
 use crate::domain::token::{self, Secret};
 use crate::domain::when;
 use crate::error::{Error, Result};
@@ -94,11 +93,9 @@ pub(crate) fn create(
     let name = &wanted.name;
     issue(store, token::Kind::Api, ready, token::hash, |tx, fresh| {
         if tx.token_by_name(name)?.is_some() {
-            return Err(
-                Error::conflict(format!("a token named {} already exists", quoted(name)))
-                    .hint("choose another --name, or `tokenctl renew` the existing one")
-                    .into(),
-            );
+            return Err(name_taken(name)
+                .hint("choose another --name, or `tokenctl renew` the existing one")
+                .into());
         }
         let pool_id = wanted.pool.as_deref().map(|p| pool_id(tx, p)).transpose()?;
         let id = tx.insert_token(&NewToken {
@@ -145,11 +142,7 @@ pub(crate) fn renew(
     check_reason(reason)?;
     issue(store, token::Kind::Api, ready, token::hash, |tx, fresh| {
         if change::still(tx, target)?.is_none() {
-            return Err(Error::not_found(format!(
-                "token {} changed or was deleted while you were asked; nothing was renewed",
-                quoted(&target.name)
-            ))
-            .into());
+            return Err(change::changed_meanwhile(target, "renewed").into());
         }
         tx.set_secret(target.id, &fresh.prefix, &fresh.hash, now, grace_until)?;
         tx.end_access_of(target.id)?;

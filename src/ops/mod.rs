@@ -9,3 +9,5 @@ pub(crate) mod find;
 pub(crate) mod issue;
 pub(crate) mod modify;
 pub(crate) mod pool;
+#[cfg(test)]
+mod tests;

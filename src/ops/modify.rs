@@ -6,9 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::domain::model::{
-    Access, Event, Op, Token, check_name, check_reason, details_with_reason,
+    Access, Event, Op, Token, check_name, check_reason, details_with_reason, name_taken,
 };
-use crate::domain::text::quoted;
 use crate::domain::when;
 use crate::error::{Error, Result};
 use crate::ops::find::{pool_id, resolve};
@@ -123,11 +122,7 @@ pub(crate) fn modify(
         if let Some(n) = &changes.name
             && tx.token_by_name(n)?.is_some()
         {
-            return Err(
-                Error::conflict(format!("a token named {} already exists", quoted(n)))
-                    .hint("choose another --name")
-                    .into(),
-            );
+            return Err(name_taken(n).hint("choose another --name").into());
         }
         tx.update_token(t.id, &changes)?;
         let details = details_with_reason(shown.clone(), reason);

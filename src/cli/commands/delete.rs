@@ -4,7 +4,8 @@ use crate::cli::DeleteArgs;
 use crate::cli::{Ctx, prompt};
 use crate::domain::model::check_reason;
 use crate::domain::text::quoted;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::ops::change;
 use crate::ops::find::resolve;
 use crate::store::Open;
 
@@ -21,17 +22,8 @@ pub(crate) fn run(ctx: &Ctx, args: DeleteArgs) -> Result<()> {
         ),
         args.yes,
     )?;
-    store.write(|tx| {
-        // The token confirmed is the token deleted: not one renamed or renewed meanwhile.
-        if crate::ops::change::still(tx, &target)?.is_none() {
-            return Err(Error::not_found(format!(
-                "token {} changed or was deleted while you were asked; nothing was deleted",
-                quoted(&target.name)
-            ))
-            .into());
-        }
-        crate::ops::change::delete(tx, &actor, &target, args.reason.reason.as_deref())
-    })?;
+    // The token confirmed is the token deleted: not one renamed or renewed meanwhile.
+    change::delete_confirmed(&mut store, &actor, &target, args.reason.reason.as_deref())?;
     ctx.out.note(format!(
         "Deleted token {} (prefix {}).",
         quoted(&target.name),

@@ -65,6 +65,9 @@ pub mod bench_support {
                     expires_at: None,
                     created_at: now,
                     created_by: "bench",
+                    allowed_from: &[],
+                    not_before: None,
+                    rate: None,
                 })?;
                 tx.append_log(Event {
                     actor: "bench",

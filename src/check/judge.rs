@@ -3,10 +3,13 @@
 //! the argon2 check as a closure (a long-lived verifier may answer it from
 //! memory). Pure but for [`lookup`] and [`record_use`], which take a `Db`.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::check::presented::Presented;
+use crate::domain::binding;
 use crate::domain::model::{Access, Time, Token, TokenView};
 use crate::domain::token;
 use crate::error::Result;
@@ -14,14 +17,20 @@ use crate::store::{Credential, Db, MadeWith};
 
 /// Why a token was refused, as the contract names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum Reason {
     Malformed,
     Unknown,
     Expired,
     Disabled,
+    /// Not good yet (`--not-before`).
+    NotBefore,
+    /// Not from an address the token is bound to, or from an unknown one.
+    Address,
     Access,
     Pool,
+    /// Over the token's rate (`serve` only).
+    Rate,
 }
 
 impl Reason {
@@ -31,8 +40,11 @@ impl Reason {
             Reason::Unknown => "unknown",
             Reason::Expired => "expired",
             Reason::Disabled => "disabled",
+            Reason::NotBefore => "not_before",
+            Reason::Address => "address",
             Reason::Access => "access",
             Reason::Pool => "pool",
+            Reason::Rate => "rate",
         }
     }
 
@@ -45,8 +57,11 @@ impl Reason {
             Reason::Unknown => "no such token",
             Reason::Expired => "the token has expired",
             Reason::Disabled => "the token is disabled",
+            Reason::NotBefore => "the token is not good yet",
+            Reason::Address => "the token may not be used from this address",
             Reason::Access => "the token is read-only",
             Reason::Pool => "the token belongs to another device pool",
+            Reason::Rate => "the token was used more often than its rate allows",
         }
     }
 }
@@ -59,6 +74,8 @@ pub struct Accepted<'a> {
     pub valid: bool,
     #[serde(flatten)]
     pub token: TokenView<'a>,
+    /// The client address the check was judged for (`null`: none given).
+    pub from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grace_until: Option<Time>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,6 +96,7 @@ impl<'a> Accepted<'a> {
         Accepted {
             valid: true,
             token: token.view(now),
+            from: good.from.map(|a| a.to_string()),
             grace_until: match good.via {
                 Via::Old { grace_until } => Some(Time(grace_until)),
                 _ => None,
@@ -110,11 +128,16 @@ impl Rejected {
     }
 }
 
-/// What the use needs: write access, and/or a given device pool.
+/// What the use needs: write access, and/or a given device pool; and
+/// where the check comes from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Requirements {
     pub write: bool,
     pub pool: Option<String>,
+    /// The client's address, when known (`verify --from`, `serve`'s client
+    /// address). A token bound to addresses is refused (`address`) without
+    /// it; an unbound token ignores it.
+    pub from: Option<IpAddr>,
     /// A pool named in a second place (`serve`: the auth URL and a
     /// header): the token must be in this one too. Requirements only add
     /// up, so two different pools refuse every token (`pool`).
@@ -156,6 +179,8 @@ pub struct Good {
     pub via: Via,
     /// The prefix that was presented.
     pub prefix: String,
+    /// The client address it was judged for, when one was given.
+    pub from: Option<IpAddr>,
     /// The argon2 PHC string that the presented token matched.
     pub(crate) hash: String,
 }
@@ -253,6 +278,16 @@ pub(crate) fn judge(
     if token.expires_at.is_some_and(|t| t <= now) {
         return Err(Reason::Expired);
     }
+    if token.not_before.is_some_and(|t| now < t) {
+        return Err(Reason::NotBefore);
+    }
+    if token.bound_to_addresses()
+        && !needs
+            .from
+            .is_some_and(|from| binding::allows(&token.allowed_from, from))
+    {
+        return Err(Reason::Address);
+    }
     if needs.write && token.access == Access::ReadOnly {
         return Err(Reason::Access);
     }
@@ -265,8 +300,24 @@ pub(crate) fn judge(
         token,
         via,
         prefix,
+        from: needs.from.map(binding::canonical),
         hash,
     })
+}
+
+impl Good {
+    /// The API token's fields (an access token's parent's) as this check
+    /// leaves them: used today, and, when it is the day's first use, from
+    /// the address it was judged for.
+    pub fn as_used(&self, now: DateTime<Utc>) -> Token {
+        let mut token = self.token.clone();
+        let today = now.date_naive();
+        if token.last_used != Some(today) {
+            token.last_used = Some(today);
+            token.last_used_from = self.from;
+        }
+        token
+    }
 }
 
 /// Whether a good check has something to record: the first use today, or
@@ -279,7 +330,7 @@ pub(crate) fn needs_recording(good: &Good, now: DateTime<Utc>) -> bool {
 /// Record a good check: `last_used` becomes today (at most one write a day),
 /// and a renewed token's first use ends the old secret's grace.
 pub(crate) fn record_use(db: &mut dyn Db, good: &Good, now: DateTime<Utc>) -> Result<()> {
-    db.touch(good.token.id, now.date_naive())?;
+    db.touch(good.token.id, now.date_naive(), good.from)?;
     if good.via == (Via::Current { ends_grace: true }) {
         db.end_grace_if_current(good.token.id, &good.prefix)?;
     }

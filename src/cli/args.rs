@@ -3,14 +3,17 @@
 // The doc comments here are the help text people read: prose, not code.
 #![allow(clippy::doc_markdown)]
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use chrono::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCandidates;
+use ipnet::IpNet;
 
 use super::{complete, values};
 use crate::cli::output::Format;
+use crate::domain::binding::Rate;
 use crate::domain::when::{Given, When};
 
 #[derive(Debug, Parser)]
@@ -188,6 +191,15 @@ pub struct NewArgs {
     /// The person the token acts for
     #[arg(long, value_name = "WHO")]
     pub owner: Option<String>,
+    /// Only from this address or CIDR block (repeatable; IPv4 or IPv6)
+    #[arg(long = "allow-from", value_name = "CIDR", value_parser = values::block())]
+    pub allow_from: Vec<IpNet>,
+    /// Not good before WHEN (a duration counts forward; a past time is accepted)
+    #[arg(long, value_name = "WHEN", value_parser = values::when())]
+    pub not_before: Option<Given<When>>,
+    /// At most N good checks per DURATION in serve (600/1m, 10/1s, 20000/1d)
+    #[arg(long, value_name = "N/DURATION", value_parser = values::rate())]
+    pub rate: Option<Rate>,
     #[command(flatten)]
     pub clip: ClipboardFlags,
 }
@@ -250,6 +262,24 @@ pub struct ModifyArgs {
     /// Clear the owner
     #[arg(long)]
     pub no_owner: bool,
+    /// Only from these addresses or CIDR blocks: given once or more, replaces the whole list
+    #[arg(long = "allow-from", value_name = "CIDR", value_parser = values::block(), conflicts_with = "allow_from_anywhere")]
+    pub allow_from: Vec<IpNet>,
+    /// Remove the address binding
+    #[arg(long)]
+    pub allow_from_anywhere: bool,
+    /// Not good before WHEN (a duration counts forward; a past time is accepted)
+    #[arg(long, value_name = "WHEN", value_parser = values::when(), conflicts_with = "no_not_before")]
+    pub not_before: Option<Given<When>>,
+    /// Good at once
+    #[arg(long)]
+    pub no_not_before: bool,
+    /// At most N good checks per DURATION in serve (600/1m, 10/1s, 20000/1d)
+    #[arg(long, value_name = "N/DURATION", value_parser = values::rate(), conflicts_with = "no_rate")]
+    pub rate: Option<Rate>,
+    /// No rate limit
+    #[arg(long)]
+    pub no_rate: bool,
     #[command(flatten)]
     pub reason: ReasonArg,
 }
@@ -296,6 +326,9 @@ pub struct VerifyArgs {
     /// Fails for a token of another device pool
     #[arg(long, add = ArgValueCandidates::new(complete::pool_names))]
     pub pool: Option<String>,
+    /// The client's address, for a token bound to addresses
+    #[arg(long, value_name = "ADDR", value_parser = values::address())]
+    pub from: Option<IpAddr>,
     #[command(flatten)]
     pub stray: NoTokenArgument,
 }
@@ -311,6 +344,9 @@ pub struct ExchangeArgs {
     /// How long the access token lives (never past its parent's expiry)
     #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = values::ttl())]
     pub ttl: Given<Duration>,
+    /// The client's address, for a token bound to addresses
+    #[arg(long, value_name = "ADDR", value_parser = values::address())]
+    pub from: Option<IpAddr>,
     #[command(flatten)]
     pub clip: ClipboardFlags,
     #[command(flatten)]
@@ -397,6 +433,9 @@ pub struct ServeArgs {
     /// Where to listen: HOST:PORT (port 0 picks a free one) or unix:PATH
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
     pub listen: crate::http::Listen,
+    /// A proxy whose X-Forwarded-For is believed (repeatable; replaces the default) [default: 127.0.0.0/8, ::1]
+    #[arg(long = "trust-proxy", value_name = "CIDR", value_parser = values::block())]
+    pub trust_proxy: Vec<IpNet>,
     /// How long a verified token is remembered (0s: never)
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = values::cache_ttl())]
     pub cache_ttl: std::time::Duration,

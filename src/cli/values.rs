@@ -9,6 +9,11 @@ use std::time::Duration as StdDuration;
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::domain::binding::{self, Rate};
 use crate::domain::chain::parse_head;
 use crate::domain::when::{self, Given, When};
 use crate::error::Error;
@@ -96,6 +101,42 @@ pub(crate) fn count() -> Typed<usize> {
         _ => Err(Error::usage(format!(
             "{flag} must be a whole number, 1 or more"
         ))),
+    })
+}
+
+/// `--allow-from CIDR`: a block or an address alone.
+pub(crate) fn block() -> Typed<IpNet> {
+    Typed(|flag, text| {
+        binding::parse_block(text).map_err(|mut e| {
+            e.message = format!("{flag}: {}", e.message);
+            e
+        })
+    })
+}
+
+/// `--rate N/DURATION`.
+pub(crate) fn rate() -> Typed<Rate> {
+    Typed(|flag, text| {
+        Rate::parse(text).map_err(|mut e| {
+            e.message = format!("{flag}: {}", e.message);
+            e
+        })
+    })
+}
+
+/// `--from ADDR`: one IPv4 or IPv6 address.
+pub(crate) fn address() -> Typed<IpAddr> {
+    Typed(|flag, text| {
+        text.trim()
+            .parse::<IpAddr>()
+            .map(binding::canonical)
+            .map_err(|_| {
+                Error::usage(format!(
+                    "{flag} {} is not an IP address",
+                    crate::domain::text::quoted(text)
+                ))
+                .hint("give the client's address, such as 192.0.2.7 or 2001:db8::7")
+            })
     })
 }
 

@@ -4,6 +4,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::domain::when::rfc3339;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::domain::binding::Rate;
 use crate::error::Error;
 
 /// The one API type for now.
@@ -68,9 +73,22 @@ pub struct Token {
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used: Option<NaiveDate>,
     pub renewed_at: Option<DateTime<Utc>>,
+    /// The blocks it may be used from, normalised; empty: anywhere.
+    pub allowed_from: Vec<IpNet>,
+    /// Not good before this time.
+    pub not_before: Option<DateTime<Utc>>,
+    /// At most this many good checks per period in `serve`.
+    pub rate: Option<Rate>,
+    /// The address given with the check that last wrote `last_used`.
+    pub last_used_from: Option<IpAddr>,
 }
 
 impl Token {
+    /// Bound to addresses: a check must say where it comes from.
+    pub fn bound_to_addresses(&self) -> bool {
+        !self.allowed_from.is_empty()
+    }
+
     /// Disabled wins over expired: re-enabling an expired token leaves it expired.
     pub fn status(&self, now: DateTime<Utc>) -> Status {
         if self.disabled {
@@ -97,6 +115,10 @@ impl Token {
             expires_at: None,
             last_used: None,
             renewed_at: None,
+            allowed_from: Vec::new(),
+            not_before: None,
+            rate: None,
+            last_used_from: None,
         }
     }
 
@@ -115,6 +137,10 @@ impl Token {
             expires_at: self.expires_at.map(Time),
             last_used: self.last_used.map(Day),
             renewed_at: self.renewed_at.map(Time),
+            allowed_from: self.allowed_from.iter().map(ToString::to_string).collect(),
+            not_before: self.not_before.map(Time),
+            rate: self.rate.map(|r| r.to_string()),
+            last_used_from: self.last_used_from.map(|a| a.to_string()),
         }
     }
 }
@@ -155,6 +181,11 @@ pub struct TokenView<'a> {
     pub expires_at: Option<Time>,
     pub last_used: Option<Day>,
     pub renewed_at: Option<Time>,
+    /// JSON: an array; CSV: the blocks joined by single spaces.
+    pub allowed_from: Vec<String>,
+    pub not_before: Option<Time>,
+    pub rate: Option<String>,
+    pub last_used_from: Option<String>,
 }
 
 /// A device pool a token may be tied to; as JSON, with how many tokens it holds.

@@ -154,6 +154,18 @@ pub(crate) fn expiry(w: &Given<When>, now: DateTime<Utc>) -> Result<Option<DateT
     }
 }
 
+/// `--not-before WHEN`: a duration counts forward; a time in the past is
+/// accepted (the token is good at once); `never` is not a time.
+pub(crate) fn not_before(w: &Given<When>, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+    match w.value {
+        When::Never => {
+            Err(Error::usage(format!("{} needs a time, not \"never\"", w.flag)).hint(HINT))
+        }
+        When::In(d) => later(&w.flag, &w.text, now, d),
+        When::At(t) => Ok(t),
+    }
+}
+
 /// `log --since/--until WHEN`: a duration counts back from now; `never` is not a time.
 pub(crate) fn past_bound(w: &Given<When>, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
     match w.value {

@@ -19,6 +19,8 @@ pub(crate) enum Failure {
     Store(anyhow::Error),
     /// Too many checks are waiting for a hashing slot.
     Busy,
+    /// The token is over its rate: the next check is allowed after this.
+    Limited(std::time::Duration),
 }
 
 impl From<anyhow::Error> for Failure {

@@ -39,7 +39,9 @@ impl Metrics {
         self.sum_micros.fetch_add(micros, Ordering::Relaxed);
     }
 
-    pub(crate) fn render(&self, verifier: &Verifier) -> String {
+    /// The text Prometheus reads; `rate_buckets` is how many tokens'
+    /// rate buckets this process holds (the rest have refilled).
+    pub(crate) fn render(&self, verifier: &Verifier, rate_buckets: usize) -> String {
         let mut out = String::new();
         out.push_str(
             "# HELP tokenctl_requests_total Requests answered, by status and refusal reason.\n",
@@ -91,6 +93,12 @@ impl Metrics {
              tokenctl_request_duration_seconds_sum {}\n\
              tokenctl_request_duration_seconds_count {count}\n",
             load(&self.sum_micros) as f64 / 1e6
+        ));
+        out.push_str(&format!(
+            "# HELP tokenctl_rate_buckets Tokens with a rate bucket that has not refilled, in this process.
+             # TYPE tokenctl_rate_buckets gauge
+             tokenctl_rate_buckets {rate_buckets}
+"
         ));
         out
     }

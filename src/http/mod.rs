@@ -6,10 +6,12 @@
 //! store) or the blocking pool, its argon2 work in one of the bounded
 //! hashing slots ([`gate`]).
 
+mod client;
 mod gate;
 mod handlers;
 mod listen;
 mod metrics;
+mod rate;
 mod requirements;
 mod respond;
 mod routes;
@@ -20,8 +22,10 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use ipnet::IpNet;
 use tokio::io::{AsyncRead, AsyncWrite};
 
+pub use client::default_trusted;
 pub use listen::Listen;
 use listen::{Bound, Peer};
 
@@ -45,6 +49,8 @@ pub struct Settings {
     pub listen: Listen,
     pub options: Options,
     pub quiet: bool,
+    /// The proxies whose `X-Forwarded-For` is believed (`--trust-proxy`).
+    pub trust: Vec<IpNet>,
 }
 
 pub(crate) struct State {
@@ -54,16 +60,20 @@ pub(crate) struct State {
     quiet: bool,
     metrics: metrics::Metrics,
     hashing: gate::Hashing,
+    trust: Vec<IpNet>,
+    buckets: rate::Buckets,
 }
 
 impl State {
-    pub(crate) fn new(verifier: Verifier, local: bool, quiet: bool) -> State {
+    pub(crate) fn new(verifier: Verifier, local: bool, quiet: bool, trust: Vec<IpNet>) -> State {
         State {
             hashing: gate::Hashing::new(verifier.slots()),
             verifier,
             local,
             quiet,
             metrics: metrics::Metrics::default(),
+            trust,
+            buckets: rate::Buckets::default(),
         }
     }
 }
@@ -82,6 +92,7 @@ pub(crate) fn run(db: &Location, settings: Settings) -> Result<()> {
         verifier,
         matches!(db, Location::Sqlite(_)),
         settings.quiet,
+        settings.trust.clone(),
     ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -127,6 +138,7 @@ async fn serve(listen: &Listen, state: Arc<State>) -> Result<()> {
                 // Idle store connections close off the event loop.
                 let worker = Arc::clone(&state);
                 tokio::task::spawn_blocking(move || worker.verifier.close_idle());
+                state.buckets.sweep(std::time::Instant::now());
                 continue;
             }
             _ = term.recv() => break,

@@ -53,11 +53,26 @@ pub(crate) fn error(status: StatusCode, error: &str) -> Answer {
     )
 }
 
+/// A good token over its rate: 429, with `Retry-After` in whole seconds.
+pub(crate) fn limited(retry_after: u64) -> Answer {
+    let mut r = json(
+        StatusCode::TOO_MANY_REQUESTS,
+        &Refusal {
+            valid: false,
+            reason: Some(Reason::Rate),
+            error: Reason::Rate.explain(),
+        },
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    r
+}
+
 /// The answer to a refused token: 401 for who it is, 403 for what it may
 /// do (RFC 6750).
 pub(crate) fn refused(reason: Reason, error: &str) -> Answer {
     let (status, challenge) = match reason {
-        Reason::Access | Reason::Pool => (
+        Reason::Access | Reason::Pool | Reason::Address => (
             StatusCode::FORBIDDEN,
             r#"Bearer realm="tokenctl", error="insufficient_scope""#,
         ),

@@ -1,6 +1,7 @@
 //! The front door of `serve`: every request's access-log line and overall
 //! time limit ([`handle`]), and the route table ([`route`]).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,12 +10,13 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, StatusCode};
 use zeroize::Zeroizing;
 
-use super::State;
 use super::handlers::{Line, Shape, authorization, check, exchange, health, read_body};
 use super::listen::Peer;
 use super::requirements::requirements;
 use super::respond::{self, Answer};
+use super::{State, client};
 use crate::domain::when;
+use crate::verify::Requirements;
 
 /// How long a whole request may take, body and check included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
@@ -29,8 +31,10 @@ where
     let method = req.method().clone();
     // The path only: a token in a query string is never logged.
     let path = req.uri().path().to_owned();
+    // The client's address, decided once, here.
+    let client = client::address(&peer, req.headers(), &state.trust);
     let mut line = Line::default();
-    let response = tokio::time::timeout(REQUEST_TIMEOUT, route(&state, req, &mut line))
+    let response = tokio::time::timeout(REQUEST_TIMEOUT, route(&state, req, client, &mut line))
         .await
         .unwrap_or_else(|_| respond::unavailable("the request took too long"));
     let micros = start.elapsed().as_micros();
@@ -39,12 +43,13 @@ where
         .observe(response.status(), line.reason, micros);
     if !state.quiet {
         eprintln!(
-            "{} {method} {} {} reason={} prefix={} from={peer} {micros}us",
+            "{} {method} {} {} reason={} prefix={} from={} peer={peer} {micros}us",
             when::rfc3339(chrono::Utc::now()),
             crate::domain::text::shown(&path),
             response.status().as_u16(),
             line.reason.unwrap_or("-"),
             line.prefix.as_deref().unwrap_or("-"),
+            client.map_or_else(|| "-".to_owned(), |a| a.to_string()),
         );
     }
     response
@@ -52,7 +57,12 @@ where
 
 /// The route table: (method, path) → handler. Generic over the body, so
 /// the handlers are tested in-process without a socket.
-pub(crate) async fn route<B>(state: &Arc<State>, req: Request<B>, line: &mut Line) -> Answer
+pub(crate) async fn route<B>(
+    state: &Arc<State>,
+    req: Request<B>,
+    client: Option<IpAddr>,
+    line: &mut Line,
+) -> Answer
 where
     B: Body + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -67,7 +77,7 @@ where
     }
     if path == "/auth" || path.starts_with("/auth/") {
         let needs = match requirements(req.uri().query(), req.headers()) {
-            Ok(n) => n,
+            Ok(n) => Requirements { from: client, ..n },
             Err(why) => return respond::error(StatusCode::BAD_REQUEST, &why),
         };
         let input = authorization(req.headers());
@@ -85,7 +95,7 @@ where
         }
         let query = req.uri().query().map(str::to_owned);
         let needs = match requirements(query.as_deref(), req.headers()) {
-            Ok(n) => n,
+            Ok(n) => Requirements { from: client, ..n },
             Err(why) => return respond::error(StatusCode::BAD_REQUEST, &why),
         };
         let header_input = authorization(req.headers());
@@ -103,7 +113,7 @@ where
         if path == "/v1/verify" {
             return check(state, input, needs, Shape::Json, line).await;
         }
-        return exchange::exchange(state, input, query.as_deref(), line).await;
+        return exchange::exchange(state, input, query.as_deref(), client, line).await;
     }
     respond::text(StatusCode::NOT_FOUND, "not found\n")
 }

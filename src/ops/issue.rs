@@ -5,8 +5,10 @@
 //! the commit.
 
 use chrono::{DateTime, Utc};
+use ipnet::IpNet;
 use serde_json::{Map, Value, json};
 
+use crate::domain::binding::{self, Rate};
 use crate::domain::model::{
     Access, Event, Op, Token, check_name, check_reason, details_with_reason, name_taken,
 };
@@ -74,6 +76,26 @@ pub(crate) struct Wanted {
     pub access: Access,
     pub owner: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// Normalised blocks (section 12); empty: from anywhere.
+    pub allowed_from: Vec<IpNet>,
+    pub not_before: Option<DateTime<Utc>>,
+    pub rate: Option<Rate>,
+}
+
+impl Wanted {
+    /// A token named `name` with `access`: no pool, owner, expiry or binding.
+    pub(crate) fn new(name: &str, access: Access) -> Wanted {
+        Wanted {
+            name: name.to_owned(),
+            pool: None,
+            access,
+            owner: None,
+            expires_at: None,
+            allowed_from: Vec::new(),
+            not_before: None,
+            rate: None,
+        }
+    }
 }
 
 /// Make a new API token (`new`): a taken name is a conflict, an unknown
@@ -90,6 +112,7 @@ pub(crate) fn create(
     if let Some(owner) = &wanted.owner {
         check_name("owner", owner)?;
     }
+    check_not_before(wanted.not_before, wanted.expires_at)?;
     let name = &wanted.name;
     issue(store, token::Kind::Api, ready, token::hash, |tx, fresh| {
         if tx.token_by_name(name)?.is_some() {
@@ -108,22 +131,53 @@ pub(crate) fn create(
             expires_at: wanted.expires_at,
             created_at: now,
             created_by: actor,
+            allowed_from: &wanted.allowed_from,
+            not_before: wanted.not_before,
+            rate: wanted.rate,
         })?;
+        let mut details = json!({
+            "pool": wanted.pool,
+            "access": wanted.access.as_str(),
+            "owner": wanted.owner,
+            "expires_at": wanted.expires_at.map(when::rfc3339),
+        });
+        // Bindings are written when there are any: an unbound token's
+        // entry reads as it always did.
+        if !wanted.allowed_from.is_empty() {
+            details["allowed_from"] = json!(binding::blocks_json(&wanted.allowed_from));
+        }
+        if let Some(t) = wanted.not_before {
+            details["not_before"] = json!(when::rfc3339(t));
+        }
+        if let Some(r) = wanted.rate {
+            details["rate"] = json!(r.to_string());
+        }
         tx.append_log(Event {
             actor,
             op: Op::New,
             token_id: Some(id),
             token: Some(name),
             prefix: Some(&fresh.prefix),
-            details: json!({
-                "pool": wanted.pool,
-                "access": wanted.access.as_str(),
-                "owner": wanted.owner,
-                "expires_at": wanted.expires_at.map(when::rfc3339),
-            }),
+            details,
         })?;
         tx.token_by_prefix(&fresh.prefix)
     })
+}
+
+/// `not_before` must come before `expires_at` when both are set.
+pub(crate) fn check_not_before(
+    not_before: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<(), Error> {
+    match (not_before, expires_at) {
+        (Some(nb), Some(exp)) if nb >= exp => Err(Error::usage(format!(
+            "the token would not be good before {} but expire at {}",
+            when::rfc3339(nb),
+            when::rfc3339(exp)
+        ))
+        .hint("give a --not-before earlier than the expiry")),
+        _ => Ok(()),
+    }
 }
 
 /// Give `target` a new secret (`renew`), if it is still the token that

@@ -3,14 +3,17 @@
 //! is one write with its log entry.
 
 use chrono::{DateTime, Utc};
+use ipnet::IpNet;
 use serde_json::{Map, Value};
 
+use crate::domain::binding::{self, Rate};
 use crate::domain::model::{
     Access, Event, Op, Token, check_name, check_reason, details_with_reason, name_taken,
 };
 use crate::domain::when;
 use crate::error::{Error, Result};
 use crate::ops::find::{pool_id, resolve};
+use crate::ops::issue::check_not_before;
 use crate::store::{Changes, Store};
 
 /// What `modify` was asked to set; `None` leaves a field alone.
@@ -22,6 +25,10 @@ pub(crate) struct Wanted {
     pub access: Option<Access>,
     pub expires_at: Option<Option<DateTime<Utc>>>,
     pub owner: Option<Option<String>>,
+    /// The whole list of blocks (normalised), or `Some(vec![])` for anywhere.
+    pub allowed_from: Option<Vec<IpNet>>,
+    pub not_before: Option<Option<DateTime<Utc>>>,
+    pub rate: Option<Option<Rate>>,
 }
 
 impl Wanted {
@@ -93,6 +100,27 @@ pub(crate) fn diff(
     {
         changes.owner = Some(o.clone());
     }
+    if let Some(blocks) = &wanted.allowed_from
+        && note(
+            "allowed_from",
+            binding::blocks_json(&t.allowed_from).into(),
+            binding::blocks_json(blocks).into(),
+        )
+    {
+        changes.allowed_from = Some(blocks.clone());
+    }
+    if let Some(nb) = wanted.not_before {
+        let old = t.not_before.map(when::rfc3339);
+        if note("not_before", old.into(), nb.map(when::rfc3339).into()) {
+            changes.not_before = Some(nb);
+        }
+    }
+    if let Some(rate) = wanted.rate {
+        let show = |r: Option<Rate>| r.map(|r| r.to_string());
+        if note("rate", show(t.rate).into(), show(rate).into()) {
+            changes.rate = Some(rate);
+        }
+    }
     (changes, shown)
 }
 
@@ -119,6 +147,11 @@ pub(crate) fn modify(
                 changed: shown,
             });
         }
+        // Not before must stay before the expiry, whichever side moved.
+        check_not_before(
+            wanted.not_before.unwrap_or(t.not_before),
+            wanted.expires_at.unwrap_or(t.expires_at),
+        )?;
         if let Some(n) = &changes.name
             && tx.token_by_name(n)?.is_some()
         {

@@ -24,13 +24,7 @@ fn create(store: &mut Store, name: &str) -> Token {
     issue::create(
         store,
         "tester",
-        &issue::Wanted {
-            name: name.into(),
-            pool: None,
-            access: Access::ReadWrite,
-            owner: None,
-            expires_at: None,
-        },
+        &issue::Wanted::new(name, Access::ReadWrite),
         Utc::now(),
         &|| Ok(()),
     )
@@ -59,13 +53,7 @@ fn a_taken_name_is_a_conflict_and_writes_nothing() {
     let err = issue::create(
         &mut t.store,
         "tester",
-        &issue::Wanted {
-            name: "ci".into(),
-            pool: None,
-            access: Access::ReadOnly,
-            owner: None,
-            expires_at: None,
-        },
+        &issue::Wanted::new("ci", Access::ReadOnly),
         Utc::now(),
         &|| Ok(()),
     )

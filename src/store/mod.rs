@@ -10,6 +10,11 @@ mod postgres;
 mod rows;
 mod sqlite;
 
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::domain::binding::Rate;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::chain::{self, GENESIS, StoredEntry};
@@ -146,6 +151,9 @@ pub struct NewToken<'a> {
     pub expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub created_by: &'a str,
+    pub allowed_from: &'a [IpNet],
+    pub not_before: Option<DateTime<Utc>>,
+    pub rate: Option<Rate>,
 }
 
 /// The fields `modify` can change; `None` leaves a field as it is.
@@ -156,6 +164,9 @@ pub struct Changes {
     pub access: Option<Access>,
     pub expires_at: Option<Option<DateTime<Utc>>>,
     pub owner: Option<Option<String>>,
+    pub allowed_from: Option<Vec<IpNet>>,
+    pub not_before: Option<Option<DateTime<Utc>>>,
+    pub rate: Option<Option<Rate>>,
 }
 
 /// An access token about to be stored.
@@ -252,6 +263,10 @@ pub struct TokenRow {
     pub old_prefix: Option<String>,
     pub old_hash: Option<String>,
     pub grace_until: Option<String>,
+    pub allowed_from: String,
+    pub not_before: Option<String>,
+    pub rate: Option<String>,
+    pub last_used_from: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,8 +359,9 @@ pub trait Db: Copying {
     /// access tokens made with it), if the token still has the secret used.
     fn end_grace_if_current(&mut self, id: i64, prefix: &str) -> Result<()>;
     fn delete_token(&mut self, id: i64) -> Result<()>;
-    /// Record a use: at most one write a day per token.
-    fn touch(&mut self, id: i64, today: NaiveDate) -> Result<bool>;
+    /// Record a use: at most one write a day per token, with the address
+    /// the check was made for (`None`: not given).
+    fn touch(&mut self, id: i64, today: NaiveDate, from: Option<IpAddr>) -> Result<bool>;
 
     fn insert_pool(&mut self, name: &str, now: DateTime<Utc>, actor: &str) -> Result<()>;
     fn delete_pool(&mut self, pool_id: i64) -> Result<()>;

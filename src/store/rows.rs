@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::binding::{self, Rate};
 use crate::domain::chain::{StoredEntry, Unreadable};
 use crate::domain::model::{Access, LogEntry, Op, Token};
 use crate::domain::when::from_rfc3339;
@@ -15,7 +16,10 @@ use crate::store::MadeWith;
 /// A token's columns, in the order [`TokenCells`] takes them.
 pub(super) const TOKEN_COLUMNS: &str =
     "t.id, t.name, t.prefix, p.name, t.access, t.owner, t.disabled,
-     t.created_at, t.created_by, t.expires_at, t.last_used, t.renewed_at";
+     t.created_at, t.created_by, t.expires_at, t.last_used, t.renewed_at,
+     t.allowed_from, t.not_before, t.rate, t.last_used_from";
+/// How many columns [`TOKEN_COLUMNS`] are: a query's own columns follow.
+pub(super) const TOKEN_WIDTH: usize = 16;
 pub(super) const TOKEN_FROM: &str = "tokens t LEFT JOIN pools p ON p.id = t.pool_id";
 /// A log entry's columns, in the order [`LogCells`] takes them.
 pub(super) const LOG_COLUMNS: &str = "id, at, actor, op, token, prefix, details, hash, token_id";
@@ -39,19 +43,42 @@ pub(super) struct TokenCells {
     pub expires_at: Option<String>,
     pub last_used: Option<String>,
     pub renewed_at: Option<String>,
+    pub allowed_from: String,
+    pub not_before: Option<String>,
+    pub rate: Option<String>,
+    pub last_used_from: Option<String>,
 }
 
 impl TokenCells {
-    /// The token. Its access is read fail-closed: a value we never write
-    /// is an error (exit 10), never read-write.
+    /// The token. Its access and bindings are read fail-closed: a value we
+    /// never write is an error (exit 10), never read-write, never "from
+    /// anywhere", never "no limit".
     pub(super) fn token(self) -> Result<Token> {
-        let Some(access) = Access::from_stored(&self.access) else {
-            return Err(Error::storage(format!(
-                "token {} has an access value tokenctl does not know; it is refused",
+        let refused = |what: &str, fix: &str| -> anyhow::Error {
+            Error::storage(format!(
+                "token {} has {what} tokenctl does not know; it is refused",
                 crate::domain::text::quoted(&self.name)
             ))
-            .hint("the database was edited outside tokenctl: check it, then set the access with `tokenctl modify`")
-            .into());
+            .hint(format!(
+                "the database was edited outside tokenctl: check it, then set {fix} with `tokenctl modify`"
+            ))
+            .into()
+        };
+        let Some(access) = Access::from_stored(&self.access) else {
+            return Err(refused("an access value", "the access"));
+        };
+        let Some(allowed_from) = binding::blocks_from_text(&self.allowed_from) else {
+            return Err(refused("an address block", "--allow-from"));
+        };
+        let rate = match self.rate.as_deref() {
+            Some(r) => Some(Rate::from_stored(r).ok_or_else(|| refused("a rate", "--rate"))?),
+            None => None,
+        };
+        let not_before = match self.not_before.as_deref() {
+            Some(t) => {
+                Some(time(Some(t)).ok_or_else(|| refused("a not-before time", "--not-before"))?)
+            }
+            None => None,
         };
         Ok(Token {
             id: self.id,
@@ -68,6 +95,10 @@ impl TokenCells {
                 .last_used
                 .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
             renewed_at: time(self.renewed_at.as_deref()),
+            allowed_from,
+            not_before,
+            rate,
+            last_used_from: self.last_used_from.and_then(|a| a.parse().ok()),
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{hand_over, refuse_token_argument, reject};
+use super::{hand_over, refuse_token_argument, reject, unbound_note};
 use crate::cli::ExchangeArgs;
 use crate::cli::{Ctx, clipboard};
 use crate::domain::model::Token;
@@ -21,14 +21,20 @@ pub(crate) fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
     let Some(presented) = verify::presented(&input) else {
         return reject(ctx, Reason::Malformed);
     };
+    let needs = Requirements {
+        from: args.from,
+        ..Requirements::default()
+    };
     let mut store = ctx.open(Open::Change)?;
-    let checked = store
-        .read(|db| crate::check::judge::check(db, &presented, &Requirements::default(), ctx.now))?;
+    let checked = store.read(|db| crate::check::judge::check(db, &presented, &needs, ctx.now))?;
     let good = match checked {
         // An access token is not an API token: it cannot be exchanged again.
         Ok(good) if matches!(good.via, Via::Access { .. }) => return reject(ctx, Reason::Unknown),
         Ok(good) => good,
-        Err(reason) => return reject(ctx, reason),
+        Err(reason) => {
+            unbound_note(ctx, reason, args.from);
+            return reject(ctx, reason);
+        }
     };
     let later = args.ttl.after(ctx.now)?;
     let issued = access_for(

@@ -114,3 +114,17 @@ pub(crate) fn reject(ctx: &Ctx, reason: crate::verify::Reason) -> Result<()> {
     ))
     .into())
 }
+
+/// A token bound to addresses, checked without `--from`: say what was
+/// missing (the refusal alone would not tell).
+pub(crate) fn unbound_note(
+    ctx: &Ctx,
+    reason: crate::verify::Reason,
+    from: Option<std::net::IpAddr>,
+) {
+    if reason == crate::verify::Reason::Address && from.is_none() {
+        ctx.out.note(
+            "note: the token is bound to addresses and no address was given: pass the client's address with --from ADDR",
+        );
+    }
+}

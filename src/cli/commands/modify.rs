@@ -6,7 +6,7 @@ use crate::cli::output::human_details;
 use crate::cli::{Ctx, ModifyArgs};
 use crate::domain::model::Access;
 use crate::domain::text::quoted;
-use crate::domain::when;
+use crate::domain::{binding, when};
 use crate::error::{Error, Result};
 use crate::ops::modify::{self as ops, Wanted};
 use crate::store::Open;
@@ -30,10 +30,28 @@ pub(crate) fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
             .map(|w| when::expiry(w, ctx.now))
             .transpose()?,
         owner: (args.owner.is_some() || args.no_owner).then(|| args.owner.clone()),
+        allowed_from: if args.allow_from_anywhere {
+            Some(Vec::new())
+        } else {
+            (!args.allow_from.is_empty()).then(|| binding::normalised(args.allow_from.clone()))
+        },
+        not_before: if args.no_not_before {
+            Some(None)
+        } else {
+            args.not_before
+                .as_ref()
+                .map(|w| when::not_before(w, ctx.now).map(Some))
+                .transpose()?
+        },
+        rate: if args.no_rate {
+            Some(None)
+        } else {
+            args.rate.map(Some)
+        },
     };
     if wanted.is_empty() {
         return Err(Error::usage("nothing to change")
-            .hint("give --name, --pool/--no-pool, --read-only/--read-write, --expires or --owner/--no-owner")
+            .hint("give --name, --pool/--no-pool, --read-only/--read-write, --expires, --owner/--no-owner, --allow-from/--allow-from-anywhere, --not-before/--no-not-before or --rate/--no-rate")
             .into());
     }
     let reason = args.reason.reason.as_deref();

@@ -5,7 +5,7 @@ use crate::cli::NewArgs;
 use crate::cli::{Ctx, clipboard, prompt};
 use crate::domain::model::{Access, check_name};
 use crate::domain::text::quoted;
-use crate::domain::when;
+use crate::domain::{binding, when};
 use crate::error::{Error, Result};
 use crate::ops::find::unknown_pool;
 use crate::ops::issue as ops;
@@ -41,6 +41,12 @@ pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         Some(w) => when::expiry(w, ctx.now)?,
         None => None,
     };
+    let not_before = args
+        .not_before
+        .as_ref()
+        .map(|w| when::not_before(w, ctx.now))
+        .transpose()?;
+    ops::check_not_before(not_before, expires_at)?;
     let actor = ctx.actor()?;
     if let Some(pool) = &pool {
         // A missing database has no pools: refuse without creating one.
@@ -54,11 +60,13 @@ pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         &mut store,
         &actor,
         &ops::Wanted {
-            name,
             pool,
-            access,
             owner: args.owner.clone(),
             expires_at,
+            allowed_from: binding::normalised(args.allow_from.clone()),
+            not_before,
+            rate: args.rate,
+            ..ops::Wanted::new(&name, access)
         },
         ctx.now,
         &crate::cli::output::ensure_stdout_is_read,

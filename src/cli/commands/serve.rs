@@ -18,6 +18,11 @@ pub(crate) fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
                 db_connections: args.db_connections,
             },
             quiet: args.quiet,
+            trust: if args.trust_proxy.is_empty() {
+                crate::http::default_trusted()
+            } else {
+                args.trust_proxy
+            },
         },
     )
 }

@@ -1,10 +1,9 @@
 //! `tokenctl verify`: read a token from stdin and say whether it is good.
 
-use super::{refuse_token_argument, reject};
+use super::{refuse_token_argument, reject, unbound_note};
 use crate::cli::Ctx;
 use crate::cli::output::Format;
 use crate::cli::{Use, VerifyArgs};
-use crate::domain::model::Token;
 use crate::domain::text::quoted;
 use crate::domain::when::rfc3339;
 use crate::error::Result;
@@ -48,6 +47,7 @@ pub(crate) fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
         write: args.access == Use::Write,
         pool: args.pool.clone(),
         also_pool: None,
+        from: args.from,
     };
     match verifier.check_presented(&presented, &needs)? {
         Ok(good) => {
@@ -61,16 +61,11 @@ pub(crate) fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
             }
             accept(ctx, &good)
         }
-        Err(reason) => reject(ctx, reason),
+        Err(reason) => {
+            unbound_note(ctx, reason, args.from);
+            reject(ctx, reason)
+        }
     }
-}
-
-/// The fields shown are the API token's (an access token's parent), and
-/// this check was its last use.
-fn as_used(ctx: &Ctx, good: &Good) -> Token {
-    let mut token = good.token.clone();
-    token.last_used = Some(ctx.now.date_naive());
-    token
 }
 
 fn accept(ctx: &Ctx, good: &Good) -> Result<()> {
@@ -89,9 +84,9 @@ fn accept(ctx: &Ctx, good: &Good) -> Result<()> {
     };
     if ctx.out.format == Format::Table {
         ctx.out.note(note);
-        return ctx.out.token(&as_used(ctx, good), ctx.now);
+        return ctx.out.token(&good.as_used(ctx.now), ctx.now);
     }
-    let used = as_used(ctx, good);
+    let used = good.as_used(ctx.now);
     ctx.out
         .record(&verify::Accepted::new(&used, good, ctx.now), "")
 }

@@ -324,6 +324,23 @@ impl Output {
                         "Renewed",
                         t.renewed_at.map_or("never".into(), |d| human_time(Some(d))),
                     ),
+                    (
+                        "Allowed from",
+                        if t.allowed_from.is_empty() {
+                            "anywhere".into()
+                        } else {
+                            crate::domain::binding::blocks_text(&t.allowed_from)
+                        },
+                    ),
+                    (
+                        "Not before",
+                        t.not_before.map_or("none".into(), |d| human_time(Some(d))),
+                    ),
+                    ("Rate", t.rate.map_or("no limit".into(), |r| r.to_string())),
+                    (
+                        "Last used from",
+                        t.last_used_from.map_or("-".into(), |a| a.to_string()),
+                    ),
                 ];
                 for (k, v) in rows {
                     table.add_row(vec![Cell::new(k), Cell::new(v)]);

@@ -128,6 +128,11 @@ pub(super) fn write_csv_row<T: Serialize + ?Sized>(
     w.write_record(fields.values().map(|v| match v {
         Value::Null => Cow::Borrowed(&b""[..]),
         Value::String(s) => Cow::Owned(spreadsheet_safe(s.as_bytes()).into_owned()),
+        // A list of words (a token's address blocks): joined by single spaces.
+        Value::Array(items) if items.iter().all(Value::is_string) => {
+            let words: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            Cow::Owned(spreadsheet_safe(words.join(" ").as_bytes()).into_owned())
+        }
         other => Cow::Owned(spreadsheet_safe(other.to_string().as_bytes()).into_owned()),
     }))?;
     w.flush()?;

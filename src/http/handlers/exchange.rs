@@ -1,5 +1,6 @@
 //! `POST /v1/exchange`: an API token for a short-lived access token.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use hyper::StatusCode;
@@ -20,6 +21,7 @@ pub(crate) async fn exchange(
     state: &Arc<State>,
     input: Option<Zeroizing<String>>,
     query: Option<&str>,
+    client: Option<IpAddr>,
     line: &mut Line,
 ) -> Answer {
     let ttl_text = form_urlencoded::parse(query.unwrap_or("").as_bytes())
@@ -33,8 +35,12 @@ pub(crate) async fn exchange(
         Ok(p) => p,
         Err(answer) => return *answer,
     };
-    let good = match verified(state, presented, Requirements::default()).await {
-        Err(failure) => return failed(failure),
+    let needs = Requirements {
+        from: client,
+        ..Requirements::default()
+    };
+    let good = match verified(state, presented, needs).await {
+        Err(failure) => return failed(failure, line),
         Ok(Err(reason)) => {
             line.reason = Some(reason.as_str());
             return respond::refused(reason, reason.explain());
@@ -88,7 +94,7 @@ pub(crate) async fn exchange(
                 "the token was renewed, disabled or deleted meanwhile",
             )
         }
-        Ok(Err(e)) => failed(Failure::Store(e)),
-        Err(failure) => failed(failure),
+        Ok(Err(e)) => failed(Failure::Store(e), line),
+        Err(failure) => failed(failure, line),
     }
 }

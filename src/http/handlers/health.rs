@@ -27,5 +27,8 @@ pub(crate) async fn health(state: &Arc<State>) -> Answer {
 
 /// The counters, as Prometheus reads them.
 pub(crate) fn metrics(state: &State) -> Answer {
-    respond::text(StatusCode::OK, &state.metrics.render(&state.verifier))
+    respond::text(
+        StatusCode::OK,
+        &state.metrics.render(&state.verifier, state.buckets.len()),
+    )
 }

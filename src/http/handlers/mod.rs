@@ -89,8 +89,12 @@ pub(super) fn read_presented(
 }
 
 /// The answer to a request that could not be served now.
-pub(super) fn failed(failure: Failure) -> Answer {
+pub(super) fn failed(failure: Failure, line: &mut Line) -> Answer {
     match failure {
+        Failure::Limited(wait) => {
+            line.reason = Some(Reason::Rate.as_str());
+            respond::limited(crate::http::rate::retry_after(wait))
+        }
         Failure::Store(e) => {
             eprintln!(
                 "tokenctl serve: the store failed: {}",
@@ -141,6 +145,16 @@ pub(super) async fn verified(
                 .await?
         }
     };
+    // Every good check counts against the token's rate (its parent's for
+    // an access token); one over it is refused and not recorded.
+    if let Ok(good) = &outcome
+        && let Some(rate) = good.token.rate
+        && let Err(wait) = state
+            .buckets
+            .take(good.token.id, rate, std::time::Instant::now())
+    {
+        return Err(Failure::Limited(wait));
+    }
     if let Ok(good) = &outcome
         && state.verifier.needs_recording(good)
     {
@@ -179,7 +193,7 @@ pub(super) async fn check(
         Err(answer) => return *answer,
     };
     let good = match verified(state, presented, needs).await {
-        Err(failure) => return failed(failure),
+        Err(failure) => return failed(failure, line),
         Ok(Err(reason)) => {
             line.reason = Some(reason.as_str());
             return respond::refused(reason, reason.explain());
@@ -187,8 +201,7 @@ pub(super) async fn check(
         Ok(Ok(good)) => good,
     };
     let mut r = if shape == Shape::Json {
-        let mut shown = good.token.clone();
-        shown.last_used = Some(chrono::Utc::now().date_naive());
+        let shown = good.as_used(chrono::Utc::now());
         respond::json(
             StatusCode::OK,
             &Accepted::new(&shown, &good, chrono::Utc::now()),

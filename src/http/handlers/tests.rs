@@ -37,11 +37,8 @@ fn fixture() -> Fixture {
         &mut store,
         "tester",
         &ops::issue::Wanted {
-            name: "ci".into(),
             pool: Some("plant-a".into()),
-            access: Access::ReadOnly,
-            owner: None,
-            expires_at: None,
+            ..ops::issue::Wanted::new("ci", Access::ReadOnly)
         },
         now,
         &|| Ok(()),
@@ -58,14 +55,27 @@ fn fixture() -> Fixture {
     .unwrap();
     Fixture {
         _dir: dir,
-        state: Arc::new(State::new(verifier, true, true)),
+        state: Arc::new(State::new(
+            verifier,
+            true,
+            true,
+            crate::http::default_trusted(),
+        )),
         token: secret.to_string(),
     }
 }
 
 async fn send(state: &Arc<State>, req: Request<Full<Bytes>>) -> (Answer, Line) {
+    send_from(state, req, None).await
+}
+
+async fn send_from(
+    state: &Arc<State>,
+    req: Request<Full<Bytes>>,
+    client: Option<std::net::IpAddr>,
+) -> (Answer, Line) {
     let mut line = Line::default();
-    let answer = route(state, req, &mut line).await;
+    let answer = route(state, req, client, &mut line).await;
     (answer, line)
 }
 
@@ -231,4 +241,85 @@ async fn health_metrics_and_unknown_paths() {
     assert_eq!(answer.status(), StatusCode::OK);
     let (answer, _) = send(&f.state, get("/nope").body(Full::default()).unwrap()).await;
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+}
+
+/// A store with the token `bound`, usable from 192.0.2.0/24 only, at most
+/// twice a minute; the state `serve` runs on and the secret.
+fn bound_fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::parse(dir.path().join("tokenctl.db"));
+    let mut store = Store::open(&location, Open::Create).unwrap();
+    let (_, secret) = ops::issue::create(
+        &mut store,
+        "tester",
+        &ops::issue::Wanted {
+            allowed_from: vec!["192.0.2.0/24".parse().unwrap()],
+            rate: Some(crate::domain::binding::Rate::parse("2/1m").unwrap()),
+            ..ops::issue::Wanted::new("bound", Access::ReadWrite)
+        },
+        chrono::Utc::now(),
+        &|| Ok(()),
+    )
+    .unwrap();
+    let verifier = Verifier::at(location, Options::default()).unwrap();
+    Fixture {
+        _dir: dir,
+        state: Arc::new(State::new(
+            verifier,
+            true,
+            true,
+            crate::http::default_trusted(),
+        )),
+        token: secret.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn a_bound_token_is_good_from_its_blocks_and_refused_elsewhere_or_unknown() {
+    let f = bound_fixture();
+    let ask = || {
+        get("/auth")
+            .header("authorization", format!("Bearer {}", f.token))
+            .body(Full::default())
+            .unwrap()
+    };
+    let inside = Some("192.0.2.7".parse().unwrap());
+    let (answer, _) = send_from(&f.state, ask(), inside).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let (answer, line) = send_from(&f.state, ask(), Some("198.51.100.1".parse().unwrap())).await;
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert_eq!(line.reason, Some("address"));
+    let (answer, line) = send_from(&f.state, ask(), None).await;
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert_eq!(line.reason, Some("address"));
+}
+
+#[tokio::test]
+async fn over_its_rate_a_token_is_429_with_retry_after() {
+    let f = bound_fixture();
+    let inside = Some("192.0.2.7".parse().unwrap());
+    let ask = || {
+        get("/auth")
+            .header("authorization", format!("Bearer {}", f.token))
+            .body(Full::default())
+            .unwrap()
+    };
+    for _ in 0..2 {
+        let (answer, _) = send_from(&f.state, ask(), inside).await;
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+    let (answer, line) = send_from(&f.state, ask(), inside).await;
+    assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(line.reason, Some("rate"));
+    let wait: u64 = answer.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+    assert_eq!(body(answer).await["reason"], "rate");
+    // A refused check does not count: the address is refused before the rate.
+    let (answer, line) = send_from(&f.state, ask(), Some("198.51.100.1".parse().unwrap())).await;
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert_eq!(line.reason, Some("address"));
 }

@@ -36,7 +36,8 @@ impl Copying for Pg<'_, '_> {
     fn each_token_row(&mut self, f: Each<'_, TokenRow>) -> Result<()> {
         self.each(
             "SELECT id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
-                    created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until
+                    created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until,
+                        allowed_from, not_before, rate, last_used_from
              FROM tokens ORDER BY id",
             &[],
             |r| {
@@ -57,6 +58,10 @@ impl Copying for Pg<'_, '_> {
                     old_prefix: r.try_get(13)?,
                     old_hash: r.try_get(14)?,
                     grace_until: r.try_get(15)?,
+                    allowed_from: r.try_get(16)?,
+                    not_before: r.try_get(17)?,
+                    rate: r.try_get(18)?,
+                    last_used_from: r.try_get(19)?,
                 })?;
                 Ok(true)
             },
@@ -94,8 +99,9 @@ impl Copying for Pg<'_, '_> {
     fn insert_token_row(&mut self, t: &TokenRow) -> Result<()> {
         self.0.execute(
             "INSERT INTO tokens (id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
-                                 created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                                 created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until,
+                                 allowed_from, not_before, rate, last_used_from)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
             &[
                 &t.id,
                 &t.name,
@@ -113,6 +119,10 @@ impl Copying for Pg<'_, '_> {
                 &t.old_prefix,
                 &t.old_hash,
                 &t.grace_until,
+                &t.allowed_from,
+                &t.not_before,
+                &t.rate,
+                &t.last_used_from,
             ],
         )?;
         Ok(())

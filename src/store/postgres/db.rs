@@ -2,6 +2,9 @@
 //! and values as SQLite's (times as the same RFC 3339 text), so outputs and
 //! log hashes are the same on both engines.
 
+use std::net::IpAddr;
+
+use crate::domain::binding;
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
@@ -13,7 +16,7 @@ use crate::domain::token::Kind;
 use crate::domain::when::rfc3339;
 use crate::error::Result;
 use crate::store::rows::{
-    self, Cell, LOG_COLUMNS, LogCells, Number, TOKEN_COLUMNS, TOKEN_FROM, TokenCells,
+    self, Cell, LOG_COLUMNS, LogCells, Number, TOKEN_COLUMNS, TOKEN_FROM, TOKEN_WIDTH, TokenCells,
 };
 use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken};
 
@@ -113,6 +116,10 @@ fn token_from_row(r: &Row) -> Result<Token> {
         expires_at: r.try_get(9)?,
         last_used: r.try_get(10)?,
         renewed_at: r.try_get(11)?,
+        allowed_from: r.try_get(12)?,
+        not_before: r.try_get(13)?,
+        rate: r.try_get(14)?,
+        last_used_from: r.try_get(15)?,
     }
     .token()
 }
@@ -247,25 +254,28 @@ impl Db for Pg<'_, '_> {
                 return Ok(None);
             };
             let parent = token_from_row(&r)?;
-            let made_by: Option<String> = r.try_get(14)?;
-            let old_prefix: Option<String> = r.try_get(15)?;
-            let made_with = rows::made_with(&parent, made_by, old_prefix, time(&r, 16)?);
-            let hash: String = r.try_get(12)?;
-            return Ok(time(&r, 13)?.map(|expires_at| Credential::Access {
-                parent,
-                hash,
-                expires_at,
-                made_with,
-            }));
+            let made_by: Option<String> = r.try_get(TOKEN_WIDTH + 2)?;
+            let old_prefix: Option<String> = r.try_get(TOKEN_WIDTH + 3)?;
+            let made_with =
+                rows::made_with(&parent, made_by, old_prefix, time(&r, TOKEN_WIDTH + 4)?);
+            let hash: String = r.try_get(TOKEN_WIDTH)?;
+            return Ok(
+                time(&r, TOKEN_WIDTH + 1)?.map(|expires_at| Credential::Access {
+                    parent,
+                    hash,
+                    expires_at,
+                    made_with,
+                }),
+            );
         }
         if let Some(r) = self.0.query_opt(
             &format!("SELECT {TOKEN_COLUMNS}, t.hash, t.grace_until FROM {TOKEN_FROM} WHERE t.prefix = $1"),
             &[&prefix],
         )? {
-            let grace: Option<String> = r.try_get(13)?;
+            let grace: Option<String> = r.try_get(TOKEN_WIDTH + 1)?;
             return Ok(Some(Credential::Current {
                 token: token_from_row(&r)?,
-                hash: r.try_get(12)?,
+                hash: r.try_get(TOKEN_WIDTH)?,
                 grace_pending: grace.is_some(),
             }));
         }
@@ -278,12 +288,12 @@ impl Db for Pg<'_, '_> {
         let Some(r) = old else {
             return Ok(None);
         };
-        let Some(grace_until) = time(&r, 13)? else {
+        let Some(grace_until) = time(&r, TOKEN_WIDTH + 1)? else {
             return Ok(None);
         };
         Ok(Some(Credential::Old {
             token: token_from_row(&r)?,
-            hash: r.try_get(12)?,
+            hash: r.try_get(TOKEN_WIDTH)?,
             grace_until,
         }))
     }
@@ -408,8 +418,9 @@ impl Db for Pg<'_, '_> {
         Ok(self
             .0
             .query_one(
-                "INSERT INTO tokens (name, prefix, hash, pool_id, access, owner, created_at, created_by, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                "INSERT INTO tokens (name, prefix, hash, pool_id, access, owner, created_at, created_by, expires_at,
+                                     allowed_from, not_before, rate)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
                 &[
                     &t.name,
                     &t.prefix,
@@ -420,6 +431,9 @@ impl Db for Pg<'_, '_> {
                     &rfc3339(t.created_at),
                     &t.created_by,
                     &t.expires_at.map(rfc3339),
+                    &binding::blocks_text(t.allowed_from),
+                    &t.not_before.map(rfc3339),
+                    &t.rate.map(|r| r.to_string()),
                 ],
             )?
             .try_get(0)?)
@@ -432,7 +446,10 @@ impl Db for Pg<'_, '_> {
                 pool_id    = CASE WHEN $4 THEN $5 ELSE pool_id END,
                 access     = CASE WHEN $6 THEN $7 ELSE access END,
                 expires_at = CASE WHEN $8 THEN $9 ELSE expires_at END,
-                owner      = CASE WHEN $10 THEN $11 ELSE owner END
+                owner      = CASE WHEN $10 THEN $11 ELSE owner END,
+                allowed_from = CASE WHEN $12 THEN $13 ELSE allowed_from END,
+                not_before = CASE WHEN $14 THEN $15 ELSE not_before END,
+                rate       = CASE WHEN $16 THEN $17 ELSE rate END
              WHERE id = $1",
             &[
                 &id,
@@ -446,6 +463,12 @@ impl Db for Pg<'_, '_> {
                 &c.expires_at.flatten().map(rfc3339),
                 &c.owner.is_some(),
                 &c.owner.clone().flatten(),
+                &c.allowed_from.is_some(),
+                &c.allowed_from.as_deref().map(binding::blocks_text),
+                &c.not_before.is_some(),
+                &c.not_before.flatten().map(rfc3339),
+                &c.rate.is_some(),
+                &c.rate.flatten().map(|r| r.to_string()),
             ],
         )?;
         Ok(())
@@ -505,11 +528,12 @@ impl Db for Pg<'_, '_> {
         Ok(())
     }
 
-    fn touch(&mut self, id: i64, today: NaiveDate) -> Result<bool> {
+    fn touch(&mut self, id: i64, today: NaiveDate, from: Option<IpAddr>) -> Result<bool> {
         let day = today.format("%Y-%m-%d").to_string();
         let n = self.0.execute(
-            "UPDATE tokens SET last_used = $2 WHERE id = $1 AND last_used IS DISTINCT FROM $2",
-            &[&id, &day],
+            "UPDATE tokens SET last_used = $2, last_used_from = $3
+             WHERE id = $1 AND last_used IS DISTINCT FROM $2",
+            &[&id, &day, &from.map(|a| a.to_string())],
         )?;
         Ok(n > 0)
     }

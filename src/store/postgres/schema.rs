@@ -108,9 +108,18 @@ CREATE TRIGGER log_no_truncate BEFORE TRUNCATE ON log
     FOR EACH STATEMENT EXECUTE FUNCTION tokenctl_log_append_only();
 ";
 
+/// Bound tokens (spec section 12): values that change nothing for the
+/// tokens there are (from anywhere, good now, no rate).
+const V2: &str = r"
+ALTER TABLE tokens ADD COLUMN allowed_from TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN not_before TEXT;
+ALTER TABLE tokens ADD COLUMN rate TEXT;
+ALTER TABLE tokens ADD COLUMN last_used_from TEXT;
+";
+
 /// One step per schema version, counted from 1. Never edit a step that has
 /// shipped: add the next one.
-const STEPS: &[&str] = &[V1];
+const STEPS: &[&str] = &[V1, V2];
 
 pub(super) fn latest_version() -> i32 {
     STEPS.len() as i32

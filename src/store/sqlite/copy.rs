@@ -37,7 +37,8 @@ impl Copying for &Connection {
         let mut stmt = self
             .prepare(
                 "SELECT id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
-                        created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until
+                        created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until,
+                        allowed_from, not_before, rate, last_used_from
                  FROM tokens ORDER BY id",
             )
             .map_err(sql_error)?;
@@ -61,6 +62,10 @@ impl Copying for &Connection {
                     old_prefix: r.get(13)?,
                     old_hash: r.get(14)?,
                     grace_until: r.get(15)?,
+                    allowed_from: r.get(16)?,
+                    not_before: r.get(17)?,
+                    rate: r.get(18)?,
+                    last_used_from: r.get(19)?,
                 })
             })()
             .map_err(sql_error)?;
@@ -107,8 +112,9 @@ impl Copying for &Connection {
     fn insert_token_row(&mut self, t: &TokenRow) -> Result<()> {
         self.execute(
             "INSERT INTO tokens (id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
-                                 created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                                 created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until,
+                                 allowed_from, not_before, rate, last_used_from)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
             params![
                 t.id,
                 t.name,
@@ -125,7 +131,11 @@ impl Copying for &Connection {
                 t.renewed_at,
                 t.old_prefix,
                 t.old_hash,
-                t.grace_until
+                t.grace_until,
+                t.allowed_from,
+                t.not_before,
+                t.rate,
+                t.last_used_from
             ],
         )
         .map_err(sql_error)?;

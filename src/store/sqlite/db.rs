@@ -2,6 +2,9 @@
 //! IMMEDIATE transaction (`Sqlite::write`), a read on a read transaction;
 //! both deref to the connection these methods take.
 
+use std::net::IpAddr;
+
+use crate::domain::binding;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, Row, params, params_from_iter};
@@ -13,7 +16,7 @@ use crate::domain::token::Kind;
 use crate::domain::when::rfc3339;
 use crate::error::Result;
 use crate::store::rows::{
-    self, Cell, LOG_COLUMNS, LogCells, Number, TOKEN_COLUMNS, TOKEN_FROM, TokenCells,
+    self, Cell, LOG_COLUMNS, LogCells, Number, TOKEN_COLUMNS, TOKEN_FROM, TOKEN_WIDTH, TokenCells,
 };
 use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken};
 
@@ -46,6 +49,10 @@ fn token_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Token>> {
         expires_at: r.get(9)?,
         last_used: r.get(10)?,
         renewed_at: r.get(11)?,
+        allowed_from: r.get(12)?,
+        not_before: r.get(13)?,
+        rate: r.get(14)?,
+        last_used_from: r.get(15)?,
     }
     .token())
 }
@@ -155,8 +162,8 @@ impl Db for &Connection {
             |r| {
                 Ok((
                     token_from_row(r)?,
-                    r.get::<_, String>(12)?,
-                    r.get::<_, Option<String>>(13)?,
+                    r.get::<_, String>(TOKEN_WIDTH)?,
+                    r.get::<_, Option<String>>(TOKEN_WIDTH + 1)?,
                 ))
             },
         ))?;
@@ -173,7 +180,13 @@ impl Db for &Connection {
                 "SELECT {TOKEN_COLUMNS}, t.old_hash, t.grace_until FROM {TOKEN_FROM} WHERE t.old_prefix = ?1"
             ),
             [prefix],
-            |r| Ok((token_from_row(r)?, r.get::<_, String>(12)?, time(r, 13)?)),
+            |r| {
+                Ok((
+                    token_from_row(r)?,
+                    r.get::<_, String>(TOKEN_WIDTH)?,
+                    time(r, TOKEN_WIDTH + 1)?,
+                ))
+            },
         ))?;
         match old {
             Some((token, hash, Some(grace_until))) => Ok(Some(Credential::Old {
@@ -323,8 +336,9 @@ impl Db for &Connection {
 
     fn insert_token(&mut self, t: &NewToken<'_>) -> Result<i64> {
         self.execute(
-            "INSERT INTO tokens (name, prefix, hash, pool_id, access, owner, created_at, created_by, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO tokens (name, prefix, hash, pool_id, access, owner, created_at, created_by, expires_at,
+                                 allowed_from, not_before, rate)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 t.name,
                 t.prefix,
@@ -335,6 +349,9 @@ impl Db for &Connection {
                 rfc3339(t.created_at),
                 t.created_by,
                 t.expires_at.map(rfc3339),
+                binding::blocks_text(t.allowed_from),
+                t.not_before.map(rfc3339),
+                t.rate.map(|r| r.to_string()),
             ],
         )
         .map_err(sql_error)?;
@@ -348,7 +365,10 @@ impl Db for &Connection {
                 pool_id    = CASE WHEN ?4 THEN ?5 ELSE pool_id END,
                 access     = CASE WHEN ?6 THEN ?7 ELSE access END,
                 expires_at = CASE WHEN ?8 THEN ?9 ELSE expires_at END,
-                owner      = CASE WHEN ?10 THEN ?11 ELSE owner END
+                owner      = CASE WHEN ?10 THEN ?11 ELSE owner END,
+                allowed_from = CASE WHEN ?12 THEN ?13 ELSE allowed_from END,
+                not_before = CASE WHEN ?14 THEN ?15 ELSE not_before END,
+                rate       = CASE WHEN ?16 THEN ?17 ELSE rate END
              WHERE id = ?1",
             params![
                 id,
@@ -362,6 +382,12 @@ impl Db for &Connection {
                 c.expires_at.flatten().map(rfc3339),
                 c.owner.is_some(),
                 c.owner.clone().flatten(),
+                c.allowed_from.is_some(),
+                c.allowed_from.as_deref().map(binding::blocks_text),
+                c.not_before.is_some(),
+                c.not_before.flatten().map(rfc3339),
+                c.rate.is_some(),
+                c.rate.flatten().map(|r| r.to_string()),
             ],
         )
         .map_err(sql_error)?;
@@ -427,12 +453,13 @@ impl Db for &Connection {
         Ok(())
     }
 
-    fn touch(&mut self, id: i64, today: NaiveDate) -> Result<bool> {
+    fn touch(&mut self, id: i64, today: NaiveDate, from: Option<IpAddr>) -> Result<bool> {
         let day = today.format("%Y-%m-%d").to_string();
         let n = self
             .execute(
-                "UPDATE tokens SET last_used = ?2 WHERE id = ?1 AND last_used IS NOT ?2",
-                params![id, day],
+                "UPDATE tokens SET last_used = ?2, last_used_from = ?3
+                 WHERE id = ?1 AND last_used IS NOT ?2",
+                params![id, day, from.map(|a| a.to_string())],
             )
             .map_err(sql_error)?;
         Ok(n > 0)
@@ -497,11 +524,11 @@ fn access_credential(conn: &Connection, prefix: &str) -> Result<Option<Credentia
         |r| {
             Ok((
                 token_from_row(r)?,
-                r.get::<_, String>(12)?,
-                time(r, 13)?,
-                r.get::<_, Option<String>>(14)?,
-                r.get::<_, Option<String>>(15)?,
-                time(r, 16)?,
+                r.get::<_, String>(TOKEN_WIDTH)?,
+                time(r, TOKEN_WIDTH + 1)?,
+                r.get::<_, Option<String>>(TOKEN_WIDTH + 2)?,
+                r.get::<_, Option<String>>(TOKEN_WIDTH + 3)?,
+                time(r, TOKEN_WIDTH + 4)?,
             ))
         },
     ))?;

@@ -101,9 +101,20 @@ ALTER TABLE access_tokens ADD COLUMN parent_prefix TEXT;
 DELETE FROM access_tokens;
 ";
 
+/// Bound tokens (spec section 12): values that change nothing for the
+/// tokens there are (from anywhere, good now, no rate).
+const V4: &str = r"
+-- The blocks a token may be used from, normalised and joined by spaces; '' for anywhere.
+ALTER TABLE tokens ADD COLUMN allowed_from TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN not_before TEXT;
+-- N/DURATION, as tokenctl writes it.
+ALTER TABLE tokens ADD COLUMN rate TEXT;
+ALTER TABLE tokens ADD COLUMN last_used_from TEXT;
+";
+
 /// One step per schema version, counted from 1. Never edit a step that has
 /// shipped: add the next one.
-const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3)];
+const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];
 
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 

@@ -55,6 +55,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('--pool', '--pool', [CompletionResultType]::ParameterName, 'A registered device pool')
             [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time')
             [CompletionResult]::new('--owner', '--owner', [CompletionResultType]::ParameterName, 'The person the token acts for')
+            [CompletionResult]::new('--allow-from', '--allow-from', [CompletionResultType]::ParameterName, 'Only from this address or CIDR block (repeatable; IPv4 or IPv6)')
+            [CompletionResult]::new('--not-before', '--not-before', [CompletionResultType]::ParameterName, 'Not good before WHEN (a duration counts forward; a past time is accepted)')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most N good checks per DURATION in serve (600/1m, 10/1s, 20000/1d)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
             [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
@@ -90,6 +93,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('--pool', '--pool', [CompletionResultType]::ParameterName, 'Tie the token to this registered pool')
             [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time')
             [CompletionResult]::new('--owner', '--owner', [CompletionResultType]::ParameterName, 'The person the token acts for')
+            [CompletionResult]::new('--allow-from', '--allow-from', [CompletionResultType]::ParameterName, 'Only from these addresses or CIDR blocks: given once or more, replaces the whole list')
+            [CompletionResult]::new('--not-before', '--not-before', [CompletionResultType]::ParameterName, 'Not good before WHEN (a duration counts forward; a past time is accepted)')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most N good checks per DURATION in serve (600/1m, 10/1s, 20000/1d)')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why, kept in the account log')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
             [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
@@ -98,6 +104,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('--read-only', '--read-only', [CompletionResultType]::ParameterName, 'May not delete or reset data')
             [CompletionResult]::new('--read-write', '--read-write', [CompletionResultType]::ParameterName, 'May also delete and reset data')
             [CompletionResult]::new('--no-owner', '--no-owner', [CompletionResultType]::ParameterName, 'Clear the owner')
+            [CompletionResult]::new('--allow-from-anywhere', '--allow-from-anywhere', [CompletionResultType]::ParameterName, 'Remove the address binding')
+            [CompletionResult]::new('--no-not-before', '--no-not-before', [CompletionResultType]::ParameterName, 'Good at once')
+            [CompletionResult]::new('--no-rate', '--no-rate', [CompletionResultType]::ParameterName, 'No rate limit')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -252,6 +261,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
         'tokenctl;verify' {
             [CompletionResult]::new('--access', '--access', [CompletionResultType]::ParameterName, 'The use to check for: read, or write (fails for a read-only token)')
             [CompletionResult]::new('--pool', '--pool', [CompletionResultType]::ParameterName, 'Fails for a token of another device pool')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The client''s address, for a token bound to addresses')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
             [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
@@ -261,6 +271,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
         }
         'tokenctl;exchange' {
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'How long the access token lives (never past its parent''s expiry)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The client''s address, for a token bound to addresses')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
             [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
@@ -272,6 +283,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
         }
         'tokenctl;serve' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Where to listen: HOST:PORT (port 0 picks a free one) or unix:PATH')
+            [CompletionResult]::new('--trust-proxy', '--trust-proxy', [CompletionResultType]::ParameterName, 'A proxy whose X-Forwarded-For is believed (repeatable; replaces the default) [default: 127.0.0.0/8, ::1]')
             [CompletionResult]::new('--cache-ttl', '--cache-ttl', [CompletionResultType]::ParameterName, 'How long a verified token is remembered (0s: never)')
             [CompletionResult]::new('--max-hashing', '--max-hashing', [CompletionResultType]::ParameterName, 'How many argon2 verifications may run at once [default: the number of cores]')
             [CompletionResult]::new('--db-connections', '--db-connections', [CompletionResultType]::ParameterName, 'How many store connections may be open at once')

@@ -489,13 +489,17 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__exchange)
-            opts="-h --ttl --clipboard --no-clipboard --db --as --format --help"
+            opts="-h --ttl --from --clipboard --no-clipboard --db --as --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1127,7 +1131,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__modify)
-            opts="-h --name --pool --no-pool --read-only --read-write --expires --owner --no-owner --reason --db --as --format --help"
+            opts="-h --name --pool --no-pool --read-only --read-write --expires --owner --no-owner --allow-from --allow-from-anywhere --not-before --no-not-before --rate --no-rate --reason --db --as --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1146,6 +1150,18 @@ _tokenctl() {
                     return 0
                     ;;
                 --owner)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --not-before)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1173,7 +1189,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__new)
-            opts="-h --name --pool --read-only --expires --owner --clipboard --no-clipboard --db --as --format --help"
+            opts="-h --name --pool --read-only --expires --owner --allow-from --not-before --rate --clipboard --no-clipboard --db --as --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1192,6 +1208,18 @@ _tokenctl() {
                     return 0
                     ;;
                 --owner)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --not-before)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1491,13 +1519,17 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__serve)
-            opts="-q -h --listen --cache-ttl --max-hashing --db-connections --quiet --db --as --format --help"
+            opts="-q -h --listen --trust-proxy --cache-ttl --max-hashing --db-connections --quiet --db --as --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1559,7 +1591,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__verify)
-            opts="-h --access --pool --db --as --format --help"
+            opts="-h --access --pool --from --db --as --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1570,6 +1602,10 @@ _tokenctl() {
                     return 0
                     ;;
                 --pool)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

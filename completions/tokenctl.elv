@@ -51,6 +51,9 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --pool 'A registered device pool'
             cand --expires 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time'
             cand --owner 'The person the token acts for'
+            cand --allow-from 'Only from this address or CIDR block (repeatable; IPv4 or IPv6)'
+            cand --not-before 'Not good before WHEN (a duration counts forward; a past time is accepted)'
+            cand --rate 'At most N good checks per DURATION in serve (600/1m, 10/1s, 20000/1d)'
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
@@ -83,6 +86,9 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --pool 'Tie the token to this registered pool'
             cand --expires 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time'
             cand --owner 'The person the token acts for'
+            cand --allow-from 'Only from these addresses or CIDR blocks: given once or more, replaces the whole list'
+            cand --not-before 'Not good before WHEN (a duration counts forward; a past time is accepted)'
+            cand --rate 'At most N good checks per DURATION in serve (600/1m, 10/1s, 20000/1d)'
             cand --reason 'Why, kept in the account log'
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
@@ -91,6 +97,9 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --read-only 'May not delete or reset data'
             cand --read-write 'May also delete and reset data'
             cand --no-owner 'Clear the owner'
+            cand --allow-from-anywhere 'Remove the address binding'
+            cand --no-not-before 'Good at once'
+            cand --no-rate 'No rate limit'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -224,6 +233,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         &'tokenctl;verify'= {
             cand --access 'The use to check for: read, or write (fails for a read-only token)'
             cand --pool 'Fails for a token of another device pool'
+            cand --from 'The client''s address, for a token bound to addresses'
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
@@ -232,6 +242,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         }
         &'tokenctl;exchange'= {
             cand --ttl 'How long the access token lives (never past its parent''s expiry)'
+            cand --from 'The client''s address, for a token bound to addresses'
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
@@ -242,6 +253,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         }
         &'tokenctl;serve'= {
             cand --listen 'Where to listen: HOST:PORT (port 0 picks a free one) or unix:PATH'
+            cand --trust-proxy 'A proxy whose X-Forwarded-For is believed (repeatable; replaces the default) [default: 127.0.0.0/8, ::1]'
             cand --cache-ttl 'How long a verified token is remembered (0s: never)'
             cand --max-hashing 'How many argon2 verifications may run at once [default: the number of cores]'
             cand --db-connections 'How many store connections may be open at once'

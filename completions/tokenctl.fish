@@ -55,6 +55,9 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l name -d 'The t
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l pool -d 'A registered device pool' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l expires -d 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l owner -d 'The person the token acts for' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l allow-from -d 'Only from this address or CIDR block (repeatable; IPv4 or IPv6)' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l not-before -d 'Not good before WHEN (a duration counts forward; a past time is accepted)' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l rate -d 'At most N good checks per DURATION in serve (600/1m, 10/1s, 20000/1d)' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l format -d 'Output format' -r -f -a "table\t''
@@ -86,6 +89,9 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l name -d 'A 
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l pool -d 'Tie the token to this registered pool' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l expires -d 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l owner -d 'The person the token acts for' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l allow-from -d 'Only from these addresses or CIDR blocks: given once or more, replaces the whole list' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l not-before -d 'Not good before WHEN (a duration counts forward; a past time is accepted)' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l rate -d 'At most N good checks per DURATION in serve (600/1m, 10/1s, 20000/1d)' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l reason -d 'Why, kept in the account log' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
@@ -96,6 +102,9 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l no-pool -d 
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l read-only -d 'May not delete or reset data'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l read-write -d 'May also delete and reset data'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l no-owner -d 'Clear the owner'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l allow-from-anywhere -d 'Remove the address binding'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l no-not-before -d 'Good at once'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l no-rate -d 'No rate limit'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -l reason -d 'Why, kept in the account log' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
@@ -204,6 +213,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_s
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l access -d 'The use to check for: read, or write (fails for a read-only token)' -r -f -a "read\t''
 write\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l pool -d 'Fails for a token of another device pool' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l from -d 'The client\'s address, for a token bound to addresses' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l format -d 'Output format' -r -f -a "table\t''
@@ -211,6 +221,7 @@ json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l ttl -d 'How long the access token lives (never past its parent\'s expiry)' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l from -d 'The client\'s address, for a token bound to addresses' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l format -d 'Output format' -r -f -a "table\t''
@@ -220,6 +231,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l clipboard
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l no-clipboard -d 'Never copy the token to the clipboard'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l listen -d 'Where to listen: HOST:PORT (port 0 picks a free one) or unix:PATH' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l trust-proxy -d 'A proxy whose X-Forwarded-For is believed (repeatable; replaces the default) [default: 127.0.0.0/8, ::1]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l cache-ttl -d 'How long a verified token is remembered (0s: never)' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l max-hashing -d 'How many argon2 verifications may run at once [default: the number of cores]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l db-connections -d 'How many store connections may be open at once' -r

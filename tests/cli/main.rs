@@ -33,7 +33,7 @@ use tempfile::TempDir;
 pub const ACTOR: &str = "tester";
 
 /// A token's JSON keys as the contract lists them (spec section 2), in order.
-pub const TOKEN_KEYS: [&str; 12] = [
+pub const TOKEN_KEYS: [&str; 16] = [
     "name",
     "prefix",
     "pool",
@@ -46,6 +46,10 @@ pub const TOKEN_KEYS: [&str; 12] = [
     "expires_at",
     "last_used",
     "renewed_at",
+    "allowed_from",
+    "not_before",
+    "rate",
+    "last_used_from",
 ];
 
 /// A test's own store and clean environment. The store is a temp SQLite

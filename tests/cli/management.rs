@@ -44,7 +44,7 @@ fn empty_list_is_an_empty_array_and_a_csv_header() {
     let csv = env.ok(&["list", "--format", "csv"]);
     assert_eq!(
         csv,
-        "name,prefix,pool,api,access,owner,status,created_at,created_by,expires_at,last_used,renewed_at\n"
+        "name,prefix,pool,api,access,owner,status,created_at,created_by,expires_at,last_used,renewed_at,allowed_from,not_before,rate,last_used_from\n"
     );
 }
 

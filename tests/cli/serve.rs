@@ -505,7 +505,8 @@ fn health_access_log_and_a_graceful_stop() {
     let (status, log) = s.stop();
     assert!(status.success(), "SIGTERM stops it with exit 0: {log}");
     // One line a request: RFC 3339 UTC time, method, path, status, reason,
-    // prefix, client address, microseconds.
+    // prefix, client address, peer, microseconds. A loopback peer is a
+    // trusted proxy: without X-Forwarded-For the client is unknown.
     let lines: Vec<&str> = log.lines().filter(|l| l.contains(" GET ")).collect();
     assert_eq!(lines.len(), 4, "{log}");
     let fields: Vec<&str> = lines[1].split(' ').collect();
@@ -515,8 +516,9 @@ fn health_access_log_and_a_graceful_stop() {
     );
     assert_eq!(&fields[1..5], ["GET", "/auth", "200", "reason=-"], "{log}");
     assert_eq!(fields[5], format!("prefix={}", &t[4..12]), "{log}");
-    assert_eq!(fields[6], "from=127.0.0.1", "{log}");
-    assert!(fields[7].ends_with("us"), "{log}");
+    assert_eq!(fields[6], "from=-", "{log}");
+    assert_eq!(fields[7], "peer=127.0.0.1", "{log}");
+    assert!(fields[8].ends_with("us"), "{log}");
     assert!(lines[2].contains(" 401 reason=malformed"), "{log}");
     assert!(log.starts_with("listening on 127.0.0.1:"), "{log}");
     assert!(

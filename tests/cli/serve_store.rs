@@ -124,7 +124,7 @@ fn serve_listens_on_a_unix_socket() {
     .unwrap();
     assert!(child.wait().unwrap().success());
     let log = stderr.all();
-    assert!(log.contains("from=unix"), "{log}");
+    assert!(log.contains("from=- peer=unix"), "{log}");
     assert!(!sock.exists(), "the socket file is removed at the stop");
 }
 

@@ -454,3 +454,56 @@ fn a_postgres_store_of_the_previous_release_is_migrated() {
     env.ok(&["modify", "ci", "--rate", "10/1s"]);
     assert_eq!(env.token("ci")["rate"], "10/1s");
 }
+
+/// The README's "find where a token is used before you bind it", as
+/// written: serve's access log (from a client at 127.0.0.2 behind the
+/// trusted proxy, and one forging its address), `last_used_from`, then the
+/// bind.
+#[test]
+fn the_readme_bind_recipe_finds_the_addresses_and_binds() {
+    if !crate::have_program("jq", "TOKENCTL_REQUIRE_SHELLS", "the_readme_bind_recipe") {
+        return;
+    }
+    let env = Env::new();
+    let t = env.new_token("poller", &[]);
+    let s = Serve::start(&env, &["--trust-proxy", "127.0.0.1"]);
+    let auth = bearer(&t);
+    for _ in 0..2 {
+        let r = get_from("127.0.0.2", s.port, "/auth", &[("Authorization", &auth)]);
+        assert_eq!(r.status, 200);
+    }
+    let r = get(
+        s.port,
+        "/auth",
+        &[
+            ("Authorization", &auth),
+            ("X-Forwarded-For", "198.51.100.7"),
+        ],
+    );
+    assert_eq!(r.status, 200);
+    let (_, log) = s.stop();
+    let log_file = env.dir.path().join("access.log");
+    std::fs::write(&log_file, log).unwrap();
+    let recipe = crate::serve::readme_block("sh bind-recipe")
+        .replace("/var/log/tokenctl/access.log", log_file.to_str().unwrap());
+    let script = format!("set -eu\ntokenctl() {{ \"$TOKENCTL_BIN\" \"$@\"; }}\n{recipe}");
+    let out = env
+        .shell(&script)
+        .env("TOKENCTL_BIN", env!("CARGO_BIN_EXE_tokenctl"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let today = chrono::Utc::now().date_naive();
+    assert!(
+        stdout.contains(&format!("last used {today} from 127.0.0.2")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 from=127.0.0.2"), "{stdout}");
+    assert!(stdout.contains("1 from=198.51.100.7"), "{stdout}");
+    assert_eq!(env.token("poller")["allowed_from"], json!(["192.0.2.0/24"]));
+}

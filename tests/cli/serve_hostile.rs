@@ -201,6 +201,30 @@ fn recipe_holds_against_a_forger(env: &Env, port: u16, ro: &str, plain: &str) {
     assert_eq!(forging(port, "GET", ro, Some("plant-a")).status, 401);
 }
 
+/// Bound tokens through the recipe on `port`: the client (at 127.0.0.2,
+/// forging `X-Forwarded-For` and `X-Real-IP` as 203.0.113.7) is judged by
+/// its real address, whatever it forwards.
+fn recipe_passes_the_real_client_address(env: &Env, port: u16) {
+    let here = env.new_token("here", &["--allow-from", "127.0.0.2"]);
+    let there = env.new_token("there", &["--allow-from", "203.0.113.0/24"]);
+    let send = |t: &str| {
+        let auth = format!("Bearer {t}");
+        let mut headers = vec![("Authorization", auth.as_str())];
+        headers.extend(FORGED);
+        crate::serve::get_from("127.0.0.2", port, "/data", &headers)
+    };
+    let r = send(&here);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = send(&there);
+    assert_eq!(
+        r.status, 403,
+        "a forged X-Forwarded-For was believed: {}",
+        r.body
+    );
+    assert_eq!(env.token("here")["last_used_from"], "127.0.0.2");
+    assert_eq!(env.token("there")["last_used"], serde_json::Value::Null);
+}
+
 fn forger_env() -> (Env, String, String) {
     let env = Env::new();
     env.ok(&["pool", "add", "plant-a"]);
@@ -222,7 +246,8 @@ fn the_readme_nginx_recipe_holds_against_a_forging_client() {
         return;
     }
     let (env, ro, plain) = forger_env();
-    let s = Serve::start(&env, &["--quiet"]);
+    // The proxy at 127.0.0.1 is the one trusted; its clients are not.
+    let s = Serve::start(&env, &["--quiet", "--trust-proxy", "127.0.0.1"]);
     let up = upstream();
     let port = crate::serve::free_port_for_proxy();
     let snippet = readme_block("nginx")
@@ -230,6 +255,7 @@ fn the_readme_nginx_recipe_holds_against_a_forging_client() {
         .replace("127.0.0.1:3000", &format!("127.0.0.1:{up}"))
         .replace("127.0.0.1:8787", &format!("127.0.0.1:{}", s.port));
     let _nginx = crate::serve::nginx_http(&env.dir.path().join("nginx"), port, &snippet);
+    recipe_passes_the_real_client_address(&env, port);
     recipe_holds_against_a_forger(&env, port, &ro, &plain);
 }
 
@@ -243,7 +269,7 @@ fn the_readme_caddy_recipe_holds_against_a_forging_client() {
         return;
     }
     let (env, ro, plain) = forger_env();
-    let s = Serve::start(&env, &["--quiet"]);
+    let s = Serve::start(&env, &["--quiet", "--trust-proxy", "127.0.0.1"]);
     let up = upstream();
     let port = crate::serve::free_port_for_proxy();
     let site = readme_block("caddyfile")
@@ -251,6 +277,7 @@ fn the_readme_caddy_recipe_holds_against_a_forging_client() {
         .replace("127.0.0.1:3000", &format!("127.0.0.1:{up}"))
         .replace("127.0.0.1:8787", &format!("127.0.0.1:{}", s.port));
     let _caddy = crate::serve::caddy(&env.dir.path().join("caddy"), port, &site);
+    recipe_passes_the_real_client_address(&env, port);
     recipe_holds_against_a_forger(&env, port, &ro, &plain);
 }
 

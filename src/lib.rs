@@ -95,4 +95,76 @@ pub mod bench_support {
             Ok(())
         })
     }
+
+    /// `n` tokens with their own secrets (real argon2 hashes, made on
+    /// every core) and the rate `rate`, stored in one transaction; their
+    /// secrets, to flood serve with distinct rate-limited tokens.
+    pub fn fill_distinct(db: &Path, n: usize, rate: &str) -> Result<Vec<String>> {
+        let rate = crate::domain::binding::Rate::parse(rate)?;
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let made: Vec<Result<Vec<(String, String, String)>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..cores)
+                .map(|w| {
+                    scope.spawn(move || {
+                        (w..n)
+                            .step_by(cores)
+                            .map(|i| {
+                                let prefix = format!("R{i:07}");
+                                let secret =
+                                    token::generate_with_prefix(token::Kind::Api, &prefix)?;
+                                let hash = token::hash(&secret)?;
+                                Ok((prefix, secret.to_string(), hash))
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|_| Ok(Vec::new())))
+                .collect()
+        });
+        let mut tokens = Vec::with_capacity(n);
+        for batch in made {
+            tokens.extend(batch?);
+        }
+        let mut store = Store::open(
+            &crate::store::Location::parse(db.to_path_buf()),
+            Open::Create,
+        )?;
+        let now = Utc::now();
+        store.write(|tx| {
+            for (prefix, _, hash) in &tokens {
+                let name = format!("rated-{prefix}");
+                tx.insert_token(&NewToken {
+                    name: &name,
+                    prefix,
+                    hash,
+                    pool_id: None,
+                    access: Access::ReadWrite,
+                    owner: None,
+                    expires_at: None,
+                    created_at: now,
+                    created_by: "bench",
+                    allowed_from: &[],
+                    not_before: None,
+                    rate: Some(rate),
+                })?;
+            }
+            Ok(())
+        })?;
+        Ok(tokens.into_iter().map(|(_, secret, _)| secret).collect())
+    }
+
+    /// Rate buckets of `n` tokens, each just used (none refilled), held
+    /// until dropped: the bench measures what they take.
+    pub fn hold_rate_buckets(n: usize) -> Box<dyn std::any::Any> {
+        let buckets = crate::http::rate::Buckets::default();
+        let rate = crate::domain::binding::Rate::parse("1/1h").expect("a rate");
+        let now = std::time::Instant::now();
+        for id in 0..n {
+            let _ = buckets.take(i64::try_from(id).unwrap_or(i64::MAX), rate, now);
+        }
+        Box::new(buckets)
+    }
 }

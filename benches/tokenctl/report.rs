@@ -69,6 +69,14 @@ pub(crate) fn report(b: &Bench) {
         "x",
         1.15,
     );
+    goal(
+        "verify of a bound token (--from) / of an unbound one, at 1 token, instructions (≤ 1.005)",
+        b.instructions_of(crate::BOUND_VERIFY, "1")
+            .zip(b.instructions_of("verify (good)", "1"))
+            .map(|(v, f)| v / f),
+        "x",
+        1.005,
+    );
     let ir_floor = b.instructions_of("argon2id verify (own process)", "-");
     goal(
         "verify / bare argon2 verify in its own process, instructions (≤ 1.15)",
@@ -165,7 +173,12 @@ pub(crate) fn report(b: &Bench) {
 }
 
 /// The serve section: its loads beside the ceiling, the peer and the floor.
-pub(crate) fn serve(b: &Bench, loads: &[crate::serve::Load], floods: crate::serve::Flood) {
+pub(crate) fn serve(
+    b: &Bench,
+    loads: &[crate::serve::Load],
+    floods: crate::serve::Flood,
+    buckets_mib: f64,
+) {
     if loads.is_empty() {
         return;
     }
@@ -221,6 +234,20 @@ pub(crate) fn serve(b: &Bench, loads: &[crate::serve::Load], floods: crate::serv
             "| (for comparison) every check argon2 / argon2 alone on every core at once | {v:.3} | - |"
         );
     }
+    goal(
+        "remembered bound token through nginx / remembered unbound (≥ 0.95)",
+        rps(crate::serve::BOUND_REMEMBERED)
+            .zip(remembered)
+            .map(|(a, b)| a / b),
+        0.95,
+        true,
+    );
+    goal(
+        "rate buckets of 100,000 tokens, none refilled, in-process, MiB (≤ 64)",
+        Some(buckets_mib),
+        64.0,
+        false,
+    );
     if let Some((floods, slots)) = floods {
         let limit = 64.0 + 20.0 * slots as f64;
         for (what, kib) in floods {

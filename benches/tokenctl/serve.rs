@@ -101,6 +101,7 @@ fn nginx(dir: &Path, port: u16, server: &str) -> Result<Running> {
              location = /_auth {{
                internal;
                proxy_pass http://tokenctl/auth;
+               proxy_set_header X-Forwarded-For $remote_addr;
                proxy_http_version 1.1;
                proxy_set_header Connection \"\";
                proxy_pass_request_body off;
@@ -121,6 +122,12 @@ fn nginx(dir: &Path, port: u16, server: &str) -> Result<Running> {
     wait_for(port)?;
     Ok(Running(child))
 }
+
+/// The load row of a remembered token bound to an address and a rate.
+pub(crate) const BOUND_REMEMBERED: &str = "nginx + serve, one remembered bound token";
+
+/// How many distinct rate-limited tokens flood serve.
+pub(crate) const DISTINCT: usize = 1_000;
 
 /// The load row of argon2 alone on every core (not through HTTP).
 pub(crate) const ARGON2_ALONE: &str = "argon2 alone, every core at once (no HTTP)";
@@ -244,6 +251,20 @@ pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
             .output()?;
         tokens.push(String::from_utf8(out.stdout)?.trim().to_owned());
     }
+    // A token bound to where wrk runs, and to a rate it never reaches.
+    let out = tokenctl(bin, &db)
+        .args([
+            "new",
+            "--name",
+            "serve-bound",
+            "--allow-from",
+            "127.0.0.1",
+            "--rate",
+            "1000000000/1s",
+        ])
+        .stdout(Stdio::piped())
+        .output()?;
+    let bound = String::from_utf8(out.stdout)?.trim().to_owned();
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let (server, serve_port) = start_serve(bin, &db, &[])?;
     let nginx_port = free_port()?;
@@ -279,6 +300,13 @@ pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
         "nginx + serve, one remembered token",
         "/protected/index.html",
         Some(&one),
+    )?;
+    let one_bound = rotating_script(&dir, "one-bound", &[format!("Bearer {bound}")])?;
+    run(
+        &mut loads,
+        BOUND_REMEMBERED,
+        "/protected/index.html",
+        Some(&one_bound),
     )?;
     // Cold: a fresh serve that remembers nothing, every request another token.
     drop(server);
@@ -356,6 +384,32 @@ pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
         abandoning(port, &request, 200, Duration::from_millis(200), seconds);
         floods.push((
             "an abandoned-request flood".to_owned(),
+            peak_kib(flood.0.id()),
+        ));
+    }
+    {
+        // Distinct rate-limited tokens, each checked until remembered: the
+        // rate buckets and remembered tokens grow with them. (Each distinct
+        // good token costs one real argon2 hash to make and one to check
+        // first, so the bench runs DISTINCT of them; the buckets of 100,000
+        // are measured in-process below.)
+        let rated_db = dir.join("rated.db");
+        let _ = std::fs::remove_file(&rated_db);
+        let secrets = tokenctl::bench_support::fill_distinct(&rated_db, DISTINCT, "1000000/1s")?;
+        let (flood, port) = start_serve(bin, &rated_db, &[])?;
+        let headers: Vec<String> = secrets.iter().map(|t| format!("Bearer {t}")).collect();
+        let script = rotating_script(&dir, "rated", &headers)?;
+        // Long enough for every token's first (argon2) check, then more.
+        let spell = u32::try_from(DISTINCT * 40 / (1000 * cores)).unwrap_or(60) + seconds;
+        let mut c = Command::new("wrk");
+        c.args(["-t2", "-c64", &format!("-d{spell}s")])
+            .arg("-s")
+            .arg(&script)
+            .arg(format!("http://127.0.0.1:{port}/auth"))
+            .stdout(Stdio::null());
+        c.status()?;
+        floods.push((
+            format!("a flood of {DISTINCT} distinct rate-limited tokens"),
             peak_kib(flood.0.id()),
         ));
     }

@@ -11,7 +11,7 @@ mod gate;
 mod handlers;
 mod listen;
 mod metrics;
-mod rate;
+pub(crate) mod rate;
 mod requirements;
 mod respond;
 mod routes;

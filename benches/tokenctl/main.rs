@@ -43,6 +43,35 @@ fn main() -> Result<()> {
         let phc = std::env::var("BENCH_PHC")?;
         std::process::exit(i32::from(!token::matches(t.trim_end(), &phc)));
     }
+    // `--hold-buckets N`: this process's resident memory (KiB) holding
+    // the rate buckets of N tokens (see rate_buckets_mib).
+    if let Some(n) = args
+        .iter()
+        .position(|a| a == "--hold-buckets")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        let held = tokenctl::bench_support::hold_rate_buckets(n);
+        println!("{}", rss_kib());
+        drop(held);
+        return Ok(());
+    }
+    // `--only-distinct N`: serve's peak memory under N distinct
+    // rate-limited tokens, alone (N = 100,000 takes about 40 minutes).
+    if let Some(n) = args
+        .iter()
+        .position(|a| a == "--only-distinct")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        let bin = PathBuf::from(env!("CARGO_BIN_EXE_tokenctl"));
+        let dir = std::env::temp_dir().join(format!("tokenctl-bench-{}", std::process::id()));
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let (what, kib) = serve::distinct_flood(&bin, &dir, n, cores, 5)?;
+        println!("serve's peak memory under {what}: {:.1} MiB", kib as f64 / 1024.0);
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(());
+    }
     let quick = args.iter().any(|a| a == "--quick");
     // `--only-serve`: the floor and the serve section alone.
     let only_serve = args.iter().any(|a| a == "--only-serve");
@@ -319,24 +348,34 @@ fn main() -> Result<()> {
 /// The `verify` of a bound token, counted beside `verify (good)`.
 pub const BOUND_VERIFY: &str = "verify (good, bound, --from)";
 
-/// What the rate buckets of 100,000 tokens, none refilled, take: this
-/// process's resident memory with them held, less without (MiB).
+/// This process's resident memory now, in KiB.
+fn rss_kib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+}
+
+/// What the rate buckets of 100,000 tokens, none refilled, take: the
+/// resident memory of a fresh process holding them, less that of one
+/// holding none (MiB). Fresh processes: memory this one freed earlier
+/// would hide the growth.
 fn rate_buckets_mib() -> f64 {
-    let rss = || -> f64 {
-        std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("VmRSS:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            })
-            .unwrap_or(0.0)
+    let held = |n: usize| -> Option<f64> {
+        let exe = std::env::current_exe().ok()?;
+        let out = Command::new(exe)
+            .args(["--hold-buckets", &n.to_string()])
+            .output()
+            .ok()?;
+        String::from_utf8(out.stdout).ok()?.trim().parse().ok()
     };
-    let before = rss();
-    let held = tokenctl::bench_support::hold_rate_buckets(100_000);
-    let after = rss();
-    drop(held);
-    (after - before).max(0.0) / 1024.0
+    held(100_000)
+        .zip(held(0))
+        .map_or(f64::NAN, |(with, without)| (with - without).max(0.0) / 1024.0)
 }
 
 /// At 100k tokens and 1M entries: the outputs beside SQLite's own shell

@@ -129,6 +129,43 @@ pub(crate) const BOUND_REMEMBERED: &str = "nginx + serve, one remembered bound t
 /// How many distinct rate-limited tokens flood serve.
 pub(crate) const DISTINCT: usize = 1_000;
 
+/// Serve's peak memory (KiB) under a flood of `n` distinct rate-limited
+/// tokens, each checked until remembered: the rate buckets and remembered
+/// tokens grow with them. Each distinct good token costs one real argon2
+/// hash to make and one to check first (about 25 ms of a core each), so
+/// the bench runs 1,000 of them; `--only-distinct 100000` runs the
+/// contract's 100,000 (about 40 minutes on two cores).
+pub(crate) fn distinct_flood(
+    bin: &Path,
+    dir: &Path,
+    n: usize,
+    cores: usize,
+    seconds: u32,
+) -> Result<(String, u64)> {
+    std::fs::create_dir_all(dir)?;
+    let rated_db = dir.join(format!("rated-{n}.db"));
+    let _ = std::fs::remove_file(&rated_db);
+    let start = Instant::now();
+    let secrets = tokenctl::bench_support::fill_distinct(&rated_db, n, "1000000/1s")?;
+    eprintln!("  {n} distinct tokens made in {:.0} s", start.elapsed().as_secs_f64());
+    let (flood, port) = start_serve(bin, &rated_db, &[])?;
+    let headers: Vec<String> = secrets.iter().map(|t| format!("Bearer {t}")).collect();
+    let script = rotating_script(dir, &format!("rated-{n}"), &headers)?;
+    // Long enough for every token's first (argon2) check, then more.
+    let spell = u32::try_from(n * 40 / (1000 * cores)).unwrap_or(u32::MAX / 2) + seconds;
+    let mut c = Command::new("wrk");
+    c.args(["-t2", "-c64", &format!("-d{spell}s")])
+        .arg("-s")
+        .arg(&script)
+        .arg(format!("http://127.0.0.1:{port}/auth"))
+        .stdout(Stdio::null());
+    c.status()?;
+    Ok((
+        format!("a flood of {n} distinct rate-limited tokens"),
+        peak_kib(flood.0.id()),
+    ))
+}
+
 /// The load row of argon2 alone on every core (not through HTTP).
 pub(crate) const ARGON2_ALONE: &str = "argon2 alone, every core at once (no HTTP)";
 
@@ -387,32 +424,7 @@ pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
             peak_kib(flood.0.id()),
         ));
     }
-    {
-        // Distinct rate-limited tokens, each checked until remembered: the
-        // rate buckets and remembered tokens grow with them. (Each distinct
-        // good token costs one real argon2 hash to make and one to check
-        // first, so the bench runs DISTINCT of them; the buckets of 100,000
-        // are measured in-process below.)
-        let rated_db = dir.join("rated.db");
-        let _ = std::fs::remove_file(&rated_db);
-        let secrets = tokenctl::bench_support::fill_distinct(&rated_db, DISTINCT, "1000000/1s")?;
-        let (flood, port) = start_serve(bin, &rated_db, &[])?;
-        let headers: Vec<String> = secrets.iter().map(|t| format!("Bearer {t}")).collect();
-        let script = rotating_script(&dir, "rated", &headers)?;
-        // Long enough for every token's first (argon2) check, then more.
-        let spell = u32::try_from(DISTINCT * 40 / (1000 * cores)).unwrap_or(60) + seconds;
-        let mut c = Command::new("wrk");
-        c.args(["-t2", "-c64", &format!("-d{spell}s")])
-            .arg("-s")
-            .arg(&script)
-            .arg(format!("http://127.0.0.1:{port}/auth"))
-            .stdout(Stdio::null());
-        c.status()?;
-        floods.push((
-            format!("a flood of {DISTINCT} distinct rate-limited tokens"),
-            peak_kib(flood.0.id()),
-        ));
-    }
+    floods.push(distinct_flood(bin, &dir, DISTINCT, cores, seconds)?);
     for (what, kib) in &floods {
         eprintln!(
             "  {:<40} {:>12.1} MiB peak, {cores} hashing slots",

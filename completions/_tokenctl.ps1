@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Restart a disabled token')
             [CompletionResult]::new('pool', 'pool', [CompletionResultType]::ParameterValue, 'The device pools a token may be tied to')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'The account log, newest first')
+            [CompletionResult]::new('policy', 'policy', [CompletionResultType]::ParameterValue, 'The account''s policy: rules for every token (max lifetime, defaults, what is required)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Read a token from stdin and say whether it is good for a use')
             [CompletionResult]::new('exchange', 'exchange', [CompletionResultType]::ParameterValue, 'Read an API token from stdin and print a short-lived access token')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Answer HTTP checks for reverse proxies and services (forward auth)')
@@ -53,7 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
         'tokenctl;new' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The token''s name (asked for on a terminal when missing)')
             [CompletionResult]::new('--pool', '--pool', [CompletionResultType]::ParameterName, 'A registered device pool')
-            [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time')
+            [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time [default: the policy''s]')
             [CompletionResult]::new('--owner', '--owner', [CompletionResultType]::ParameterName, 'The person the token acts for')
             [CompletionResult]::new('--allow-from', '--allow-from', [CompletionResultType]::ParameterName, 'Only from this address or CIDR block (repeatable; IPv4 or IPv6)')
             [CompletionResult]::new('--not-before', '--not-before', [CompletionResultType]::ParameterName, 'Not good before WHEN (a duration counts forward; a past time is accepted)')
@@ -62,6 +63,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--read-only', '--read-only', [CompletionResultType]::ParameterName, 'May not delete or reset data')
+            [CompletionResult]::new('--read-write', '--read-write', [CompletionResultType]::ParameterName, 'May also delete and reset data [default: the policy''s default-access, else read-write]')
             [CompletionResult]::new('--clipboard', '--clipboard', [CompletionResultType]::ParameterName, 'Copy the token to the clipboard even when stdout is not a terminal')
             [CompletionResult]::new('--no-clipboard', '--no-clipboard', [CompletionResultType]::ParameterName, 'Never copy the token to the clipboard')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -76,6 +78,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
             [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--out-of-policy', '--out-of-policy', [CompletionResultType]::ParameterName, 'Only tokens that break the account''s policy (they keep working)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -258,6 +261,50 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
         'tokenctl;log;help;help' {
             break
         }
+        'tokenctl;policy' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set a key (one log entry; says how many tokens break the new value)')
+            [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Unset a key (its default, if it has one, is in force again)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tokenctl;policy;set' {
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why, kept in the account log')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenctl;policy;unset' {
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why, kept in the account log')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenctl;policy;help' {
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set a key (one log entry; says how many tokens break the new value)')
+            [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Unset a key (its default, if it has one, is in force again)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tokenctl;policy;help;set' {
+            break
+        }
+        'tokenctl;policy;help;unset' {
+            break
+        }
+        'tokenctl;policy;help;help' {
+            break
+        }
         'tokenctl;verify' {
             [CompletionResult]::new('--access', '--access', [CompletionResultType]::ParameterName, 'The use to check for: read, or write (fails for a read-only token)')
             [CompletionResult]::new('--pool', '--pool', [CompletionResultType]::ParameterName, 'Fails for a token of another device pool')
@@ -270,7 +317,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             break
         }
         'tokenctl;exchange' {
-            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'How long the access token lives (never past its parent''s expiry)')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'How long the access token lives, never past its parent''s expiry [default: 2h, or the policy''s max-access-ttl when shorter]')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The client''s address, for a token bound to addresses')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
             [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
@@ -387,6 +434,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Restart a disabled token')
             [CompletionResult]::new('pool', 'pool', [CompletionResultType]::ParameterValue, 'The device pools a token may be tied to')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'The account log, newest first')
+            [CompletionResult]::new('policy', 'policy', [CompletionResultType]::ParameterValue, 'The account''s policy: rules for every token (max lifetime, defaults, what is required)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Read a token from stdin and say whether it is good for a use')
             [CompletionResult]::new('exchange', 'exchange', [CompletionResultType]::ParameterValue, 'Read an API token from stdin and print a short-lived access token')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Answer HTTP checks for reverse proxies and services (forward auth)')
@@ -447,6 +495,17 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             break
         }
         'tokenctl;help;log;head' {
+            break
+        }
+        'tokenctl;help;policy' {
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set a key (one log entry; says how many tokens break the new value)')
+            [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Unset a key (its default, if it has one, is in force again)')
+            break
+        }
+        'tokenctl;help;policy;set' {
+            break
+        }
+        'tokenctl;help;policy;unset' {
             break
         }
         'tokenctl;help;verify' {

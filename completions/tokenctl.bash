@@ -55,6 +55,9 @@ _tokenctl() {
             tokenctl,new)
                 cmd="tokenctl__subcmd__new"
                 ;;
+            tokenctl,policy)
+                cmd="tokenctl__subcmd__policy"
+                ;;
             tokenctl,pool)
                 cmd="tokenctl__subcmd__pool"
                 ;;
@@ -127,6 +130,9 @@ _tokenctl() {
             tokenctl__subcmd__help,new)
                 cmd="tokenctl__subcmd__help__subcmd__new"
                 ;;
+            tokenctl__subcmd__help,policy)
+                cmd="tokenctl__subcmd__help__subcmd__policy"
+                ;;
             tokenctl__subcmd__help,pool)
                 cmd="tokenctl__subcmd__help__subcmd__pool"
                 ;;
@@ -157,6 +163,12 @@ _tokenctl() {
             tokenctl__subcmd__help__subcmd__log,verify)
                 cmd="tokenctl__subcmd__help__subcmd__log__subcmd__verify"
                 ;;
+            tokenctl__subcmd__help__subcmd__policy,set)
+                cmd="tokenctl__subcmd__help__subcmd__policy__subcmd__set"
+                ;;
+            tokenctl__subcmd__help__subcmd__policy,unset)
+                cmd="tokenctl__subcmd__help__subcmd__policy__subcmd__unset"
+                ;;
             tokenctl__subcmd__help__subcmd__pool,add)
                 cmd="tokenctl__subcmd__help__subcmd__pool__subcmd__add"
                 ;;
@@ -183,6 +195,24 @@ _tokenctl() {
                 ;;
             tokenctl__subcmd__log__subcmd__help,verify)
                 cmd="tokenctl__subcmd__log__subcmd__help__subcmd__verify"
+                ;;
+            tokenctl__subcmd__policy,help)
+                cmd="tokenctl__subcmd__policy__subcmd__help"
+                ;;
+            tokenctl__subcmd__policy,set)
+                cmd="tokenctl__subcmd__policy__subcmd__set"
+                ;;
+            tokenctl__subcmd__policy,unset)
+                cmd="tokenctl__subcmd__policy__subcmd__unset"
+                ;;
+            tokenctl__subcmd__policy__subcmd__help,help)
+                cmd="tokenctl__subcmd__policy__subcmd__help__subcmd__help"
+                ;;
+            tokenctl__subcmd__policy__subcmd__help,set)
+                cmd="tokenctl__subcmd__policy__subcmd__help__subcmd__set"
+                ;;
+            tokenctl__subcmd__policy__subcmd__help,unset)
+                cmd="tokenctl__subcmd__policy__subcmd__help__subcmd__unset"
                 ;;
             tokenctl__subcmd__pool,add)
                 cmd="tokenctl__subcmd__pool__subcmd__add"
@@ -215,7 +245,7 @@ _tokenctl() {
 
     case "${cmd}" in
         tokenctl)
-            opts="-h -V --db --as --format --help --version new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help"
+            opts="-h -V --db --as --format --help --version new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -523,7 +553,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__help)
-            opts="new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help"
+            opts="new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -760,6 +790,48 @@ _tokenctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenctl__subcmd__help__subcmd__policy)
+            opts="set unset"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__help__subcmd__policy__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__help__subcmd__policy__subcmd__unset)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenctl__subcmd__help__subcmd__pool)
             opts="add list remove"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -927,7 +999,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__list)
-            opts="-h --pool --status --expiring --unused-for --db --as --format --help"
+            opts="-h --pool --status --expiring --unused-for --out-of-policy --db --as --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -992,7 +1064,7 @@ _tokenctl() {
                     return 0
                     ;;
                 --op)
-                    COMPREPLY=($(compgen -W "new modify delete renew disable enable pool-add pool-remove exchange" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "new modify delete renew disable enable pool-add pool-remove exchange policy" -- "${cur}"))
                     return 0
                     ;;
                 --limit)
@@ -1189,7 +1261,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__new)
-            opts="-h --name --pool --read-only --expires --owner --allow-from --not-before --rate --clipboard --no-clipboard --db --as --format --help"
+            opts="-h --name --pool --read-only --read-write --expires --owner --allow-from --not-before --rate --clipboard --no-clipboard --db --as --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1220,6 +1292,148 @@ _tokenctl() {
                     return 0
                     ;;
                 --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__policy)
+            opts="-h --db --as --format --help set unset help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__policy__subcmd__help)
+            opts="set unset help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__policy__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__policy__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__policy__subcmd__help__subcmd__unset)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__policy__subcmd__set)
+            opts="-h --reason --db --as --format --help max-lifetime default-expiry default-access require-pool require-owner require-allow-from require-reason max-access-ttl self-rotation rotation-grace"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__policy__subcmd__unset)
+            opts="-h --reason --db --as --format --help max-lifetime default-expiry default-access require-pool require-owner require-allow-from require-reason max-access-ttl self-rotation rotation-grace"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

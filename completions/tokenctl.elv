@@ -35,6 +35,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand enable 'Restart a disabled token'
             cand pool 'The device pools a token may be tied to'
             cand log 'The account log, newest first'
+            cand policy 'The account''s policy: rules for every token (max lifetime, defaults, what is required)'
             cand verify 'Read a token from stdin and say whether it is good for a use'
             cand exchange 'Read an API token from stdin and print a short-lived access token'
             cand serve 'Answer HTTP checks for reverse proxies and services (forward auth)'
@@ -49,7 +50,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         &'tokenctl;new'= {
             cand --name 'The token''s name (asked for on a terminal when missing)'
             cand --pool 'A registered device pool'
-            cand --expires 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time'
+            cand --expires 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time [default: the policy''s]'
             cand --owner 'The person the token acts for'
             cand --allow-from 'Only from this address or CIDR block (repeatable; IPv4 or IPv6)'
             cand --not-before 'Not good before WHEN (a duration counts forward; a past time is accepted)'
@@ -58,6 +59,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand --read-only 'May not delete or reset data'
+            cand --read-write 'May also delete and reset data [default: the policy''s default-access, else read-write]'
             cand --clipboard 'Copy the token to the clipboard even when stdout is not a terminal'
             cand --no-clipboard 'Never copy the token to the clipboard'
             cand -h 'Print help'
@@ -71,6 +73,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --out-of-policy 'Only tokens that break the account''s policy (they keep working)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -230,6 +233,43 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         }
         &'tokenctl;log;help;help'= {
         }
+        &'tokenctl;policy'= {
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand set 'Set a key (one log entry; says how many tokens break the new value)'
+            cand unset 'Unset a key (its default, if it has one, is in force again)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokenctl;policy;set'= {
+            cand --reason 'Why, kept in the account log'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;policy;unset'= {
+            cand --reason 'Why, kept in the account log'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenctl;policy;help'= {
+            cand set 'Set a key (one log entry; says how many tokens break the new value)'
+            cand unset 'Unset a key (its default, if it has one, is in force again)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokenctl;policy;help;set'= {
+        }
+        &'tokenctl;policy;help;unset'= {
+        }
+        &'tokenctl;policy;help;help'= {
+        }
         &'tokenctl;verify'= {
             cand --access 'The use to check for: read, or write (fails for a read-only token)'
             cand --pool 'Fails for a token of another device pool'
@@ -241,7 +281,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --help 'Print help'
         }
         &'tokenctl;exchange'= {
-            cand --ttl 'How long the access token lives (never past its parent''s expiry)'
+            cand --ttl 'How long the access token lives, never past its parent''s expiry [default: 2h, or the policy''s max-access-ttl when shorter]'
             cand --from 'The client''s address, for a token bound to addresses'
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
@@ -346,6 +386,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand enable 'Restart a disabled token'
             cand pool 'The device pools a token may be tied to'
             cand log 'The account log, newest first'
+            cand policy 'The account''s policy: rules for every token (max lifetime, defaults, what is required)'
             cand verify 'Read a token from stdin and say whether it is good for a use'
             cand exchange 'Read an API token from stdin and print a short-lived access token'
             cand serve 'Answer HTTP checks for reverse proxies and services (forward auth)'
@@ -391,6 +432,14 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         &'tokenctl;help;log;verify'= {
         }
         &'tokenctl;help;log;head'= {
+        }
+        &'tokenctl;help;policy'= {
+            cand set 'Set a key (one log entry; says how many tokens break the new value)'
+            cand unset 'Unset a key (its default, if it has one, is in force again)'
+        }
+        &'tokenctl;help;policy;set'= {
+        }
+        &'tokenctl;help;policy;unset'= {
         }
         &'tokenctl;help;verify'= {
         }

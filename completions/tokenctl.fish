@@ -41,6 +41,7 @@ complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "disable" -d 'Stop
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "enable" -d 'Restart a disabled token'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "pool" -d 'The device pools a token may be tied to'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "log" -d 'The account log, newest first'
+complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "policy" -d 'The account\'s policy: rules for every token (max lifetime, defaults, what is required)'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "verify" -d 'Read a token from stdin and say whether it is good for a use'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "exchange" -d 'Read an API token from stdin and print a short-lived access token'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "serve" -d 'Answer HTTP checks for reverse proxies and services (forward auth)'
@@ -53,7 +54,7 @@ complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "completions" -d '
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l name -d 'The token\'s name (asked for on a terminal when missing)' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l pool -d 'A registered device pool' -r
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l expires -d 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l expires -d 'never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time [default: the policy\'s]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l owner -d 'The person the token acts for' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l allow-from -d 'Only from this address or CIDR block (repeatable; IPv4 or IPv6)' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l not-before -d 'Not good before WHEN (a duration counts forward; a past time is accepted)' -r
@@ -64,6 +65,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l format -d 'Out
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l read-only -d 'May not delete or reset data'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l read-write -d 'May also delete and reset data [default: the policy\'s default-access, else read-write]'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l clipboard -d 'Copy the token to the clipboard even when stdout is not a terminal'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l no-clipboard -d 'Never copy the token to the clipboard'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -s h -l help -d 'Print help'
@@ -78,6 +80,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l as -d 'Who do
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l out-of-policy -d 'Only tokens that break the account\'s policy (they keep working)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand show" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand show" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
@@ -183,7 +186,8 @@ disable\t''
 enable\t''
 pool-add\t''
 pool-remove\t''
-exchange\t''"
+exchange\t''
+policy\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l limit -d 'Only the N newest entries' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
@@ -210,6 +214,32 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_s
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check the log\'s hash chain (exit 0 intact, 1 tampered)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "head" -d 'Print the newest entry\'s ID:HASH, to note down outside the database'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish_seen_subcommand_from set unset help" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish_seen_subcommand_from set unset help" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish_seen_subcommand_from set unset help" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish_seen_subcommand_from set unset help" -s h -l help -d 'Print help'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish_seen_subcommand_from set unset help" -f -a "set" -d 'Set a key (one log entry; says how many tokens break the new value)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish_seen_subcommand_from set unset help" -f -a "unset" -d 'Unset a key (its default, if it has one, is in force again)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish_seen_subcommand_from set unset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from set" -l reason -d 'Why, kept in the account log' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from set" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from set" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from set" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from unset" -l reason -d 'Why, kept in the account log' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from unset" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from unset" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from unset" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from unset" -s h -l help -d 'Print help'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set a key (one log entry; says how many tokens break the new value)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "unset" -d 'Unset a key (its default, if it has one, is in force again)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l access -d 'The use to check for: read, or write (fails for a read-only token)' -r -f -a "read\t''
 write\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l pool -d 'Fails for a token of another device pool' -r
@@ -220,7 +250,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l format -d '
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l ttl -d 'How long the access token lives (never past its parent\'s expiry)' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l ttl -d 'How long the access token lives, never past its parent\'s expiry [default: 2h, or the policy\'s max-access-ttl when shorter]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l from -d 'The client\'s address, for a token bound to addresses' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
@@ -298,29 +328,32 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -l format
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "new" -d 'Create a token and show it once'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "list" -d 'List the tokens, ordered by name'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "show" -d 'Show one token\'s fields'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "modify" -d 'Change a token\'s fields; the secret stays'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "delete" -d 'Delete a token after confirmation'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "renew" -d 'Give a token a new secret and prefix, shown once; the old one stops working'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "disable" -d 'Stop a token without losing it'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "enable" -d 'Restart a disabled token'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "pool" -d 'The device pools a token may be tied to'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "log" -d 'The account log, newest first'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "verify" -d 'Read a token from stdin and say whether it is good for a use'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "exchange" -d 'Read an API token from stdin and print a short-lived access token'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "serve" -d 'Answer HTTP checks for reverse proxies and services (forward auth)'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "db" -d 'Copy the whole store into an empty SQLite file or PostgreSQL database'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "inspect" -d 'Say what a pasted token is, without checking its secret'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "scan" -d 'Find tokens in files or stdin (a pre-commit hook, a CI step)'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "check" -d 'One health check for cron and monitoring'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "prune" -d 'Delete stale tokens: unused, or expired, for a while'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "completions" -d 'Print the shell completion script'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log verify exchange serve db inspect scan check prune completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "new" -d 'Create a token and show it once'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "list" -d 'List the tokens, ordered by name'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "show" -d 'Show one token\'s fields'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "modify" -d 'Change a token\'s fields; the secret stays'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "delete" -d 'Delete a token after confirmation'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "renew" -d 'Give a token a new secret and prefix, shown once; the old one stops working'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "disable" -d 'Stop a token without losing it'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "enable" -d 'Restart a disabled token'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "pool" -d 'The device pools a token may be tied to'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "log" -d 'The account log, newest first'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "policy" -d 'The account\'s policy: rules for every token (max lifetime, defaults, what is required)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "verify" -d 'Read a token from stdin and say whether it is good for a use'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "exchange" -d 'Read an API token from stdin and print a short-lived access token'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "serve" -d 'Answer HTTP checks for reverse proxies and services (forward auth)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "db" -d 'Copy the whole store into an empty SQLite file or PostgreSQL database'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "inspect" -d 'Say what a pasted token is, without checking its secret'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "scan" -d 'Find tokens in files or stdin (a pre-commit hook, a CI step)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "check" -d 'One health check for cron and monitoring'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "prune" -d 'Delete stale tokens: unused, or expired, for a while'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "completions" -d 'Print the shell completion script'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from pool" -f -a "add" -d 'Register a device pool'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from pool" -f -a "list" -d 'List the pools with how many tokens each holds'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from pool" -f -a "remove" -d 'Remove a pool no token uses'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "verify" -d 'Check the log\'s hash chain (exit 0 intact, 1 tampered)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "head" -d 'Print the newest entry\'s ID:HASH, to note down outside the database'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "set" -d 'Set a key (one log entry; says how many tokens break the new value)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "unset" -d 'Unset a key (its default, if it has one, is in force again)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "copy" -d 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target\'s log chain'

@@ -68,7 +68,10 @@ fn main() -> Result<()> {
         let dir = std::env::temp_dir().join(format!("tokenctl-bench-{}", std::process::id()));
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let (what, kib) = serve::distinct_flood(&bin, &dir, n, cores, 5)?;
-        println!("serve's peak memory under {what}: {:.1} MiB", kib as f64 / 1024.0);
+        println!(
+            "serve's peak memory under {what}: {:.1} MiB",
+            kib as f64 / 1024.0
+        );
         let _ = std::fs::remove_dir_all(&dir);
         return Ok(());
     }
@@ -375,7 +378,9 @@ fn rate_buckets_mib() -> f64 {
     };
     held(100_000)
         .zip(held(0))
-        .map_or(f64::NAN, |(with, without)| (with - without).max(0.0) / 1024.0)
+        .map_or(f64::NAN, |(with, without)| {
+            (with - without).max(0.0) / 1024.0
+        })
 }
 
 /// At 100k tokens and 1M entries: the outputs beside SQLite's own shell

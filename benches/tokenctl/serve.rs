@@ -147,7 +147,10 @@ pub(crate) fn distinct_flood(
     let _ = std::fs::remove_file(&rated_db);
     let start = Instant::now();
     let secrets = tokenctl::bench_support::fill_distinct(&rated_db, n, "1000000/1s")?;
-    eprintln!("  {n} distinct tokens made in {:.0} s", start.elapsed().as_secs_f64());
+    eprintln!(
+        "  {n} distinct tokens made in {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
     let (flood, port) = start_serve(bin, &rated_db, &[])?;
     let headers: Vec<String> = secrets.iter().map(|t| format!("Bearer {t}")).collect();
     let script = rotating_script(dir, &format!("rated-{n}"), &headers)?;

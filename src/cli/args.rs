@@ -113,9 +113,14 @@ pub enum Command {
         after_help = "Examples:\n  tokenctl log --since 7d --format csv > audit.csv\n  tokenctl log --token ci-bot --op modify\n  tokenctl log head   # note the output somewhere safe\n  tokenctl log verify --head 42:9f86d0…"
     )]
     Log(LogArgs),
+    /// The account's policy: rules for every token (max lifetime, defaults, what is required)
+    #[command(
+        after_help = "Without a subcommand: every key with the value in force (null: unset).\n\nExamples:\n  tokenctl policy\n  tokenctl policy set max-lifetime 90d --reason \"compliance\"\n  tokenctl policy set require-owner true\n  tokenctl policy unset default-expiry"
+    )]
+    Policy(PolicyArgs),
     /// Read a token from stdin and say whether it is good for a use
     #[command(
-        after_help = "Reads the first line of stdin: TOKEN, Bearer TOKEN, ApiKey-v1 TOKEN,\nAuthorization: Bearer|ApiKey-v1 TOKEN, t2mtoken=TOKEN, or a form body.\nExit 0 good, 1 rejected (malformed, unknown, expired, disabled, access, pool).\n\nExamples:\n  printf '%s\\n' \"$T\" | tokenctl verify --access write --pool plant-a\n  printf 'Authorization: Bearer %s\\n' \"$T\" | tokenctl verify --format json"
+        after_help = "Reads the first line of stdin: TOKEN, Bearer TOKEN, ApiKey-v1 TOKEN,\nAuthorization: Bearer|ApiKey-v1 TOKEN, t2mtoken=TOKEN, or a form body.\nExit 0 good, 1 rejected (malformed, unknown, expired, disabled, not_before, address, access, pool).\n\nExamples:\n  printf '%s\\n' \"$T\" | tokenctl verify --access write --pool plant-a\n  printf 'Authorization: Bearer %s\\n' \"$T\" | tokenctl verify --format json"
     )]
     Verify(VerifyArgs),
     /// Read an API token from stdin and print a short-lived access token
@@ -183,9 +188,12 @@ pub struct NewArgs {
     #[arg(long, add = ArgValueCandidates::new(complete::pool_names))]
     pub pool: Option<String>,
     /// May not delete or reset data
-    #[arg(long)]
+    #[arg(long, conflicts_with = "read_write")]
     pub read_only: bool,
-    /// never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time
+    /// May also delete and reset data [default: the policy's default-access, else read-write]
+    #[arg(long)]
+    pub read_write: bool,
+    /// never, a duration (30d, 12h, 2w), a date YYYY-MM-DD or an RFC 3339 time [default: the policy's]
     #[arg(long, value_name = "WHEN", value_parser = values::when())]
     pub expires: Option<Given<When>>,
     /// The person the token acts for
@@ -218,6 +226,9 @@ pub struct ListArgs {
     /// Only tokens not used for DURATION (never used ones count from their creation)
     #[arg(long, value_name = "DURATION", value_parser = values::span())]
     pub unused_for: Option<Given<Duration>>,
+    /// Only tokens that break the account's policy (they keep working)
+    #[arg(long)]
+    pub out_of_policy: bool,
 }
 
 #[derive(Debug, Args)]
@@ -341,9 +352,9 @@ pub enum Use {
 
 #[derive(Debug, Args)]
 pub struct ExchangeArgs {
-    /// How long the access token lives (never past its parent's expiry)
-    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = values::ttl())]
-    pub ttl: Given<Duration>,
+    /// How long the access token lives, never past its parent's expiry [default: 2h, or the policy's max-access-ttl when shorter]
+    #[arg(long, value_name = "DURATION", value_parser = values::ttl())]
+    pub ttl: Option<Given<Duration>>,
     /// The client's address, for a token bound to addresses
     #[arg(long, value_name = "ADDR", value_parser = values::address())]
     pub from: Option<IpAddr>,
@@ -498,6 +509,47 @@ fn op_parser() -> impl clap::builder::TypedValueParser<Value = String> {
     .map(String::from)
 }
 
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub action: Option<PolicyCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Set a key (one log entry; says how many tokens break the new value)
+    #[command(
+        after_help = "Keys: max-lifetime DURATION, default-expiry DURATION|never, default-access\nread-only|read-write, require-pool|require-owner|require-allow-from|require-reason\ntrue|false, max-access-ttl DURATION (at most 24h), self-rotation on|off,\nrotation-grace DURATION.\n\nExamples:\n  tokenctl policy set max-lifetime 90d --reason \"compliance\"\n  tokenctl policy set default-access read-only"
+    )]
+    Set {
+        #[arg(value_name = "KEY", value_parser = policy_key_parser())]
+        key: crate::domain::policy::Key,
+        /// A duration (90d), never, read-only|read-write, true|false or on|off, as the key takes
+        #[arg(value_name = "VALUE", allow_hyphen_values = true)]
+        value: String,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
+    /// Unset a key (its default, if it has one, is in force again)
+    #[command(
+        after_help = "Examples:\n  tokenctl policy unset max-lifetime --reason \"rule withdrawn\""
+    )]
+    Unset {
+        #[arg(value_name = "KEY", value_parser = policy_key_parser())]
+        key: crate::domain::policy::Key,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
+}
+
+/// The policy's keys: checked, listed in help and completed.
+fn policy_key_parser() -> impl clap::builder::TypedValueParser<Value = crate::domain::policy::Key> {
+    use crate::domain::policy::Key;
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Key::ALL.map(Key::as_str))
+        .map(|name| Key::parse(&name).expect("a listed key"))
+}
+
 #[derive(Debug, Subcommand)]
 pub enum LogCommand {
     /// Check the log's hash chain (exit 0 intact, 1 tampered)
@@ -512,89 +564,4 @@ pub enum LogCommand {
     /// Print the newest entry's ID:HASH, to note down outside the database
     #[command(after_help = "Examples:\n  tokenctl log head >> ~/audit/heads.txt")]
     Head,
-}
-
-/// Any argument or option value that holds a well-formed token is refused
-/// before anything else happens, and not echoed (spec section 1): a token
-/// passed in `--reason "leaked: $T"` would otherwise reach the append-only
-/// log for ever. The `TOKENCTL_*` settings that stand for options count too.
-fn refuse_tokens_in_arguments() -> crate::error::Result<(), crate::error::Error> {
-    let settings = ["TOKENCTL_DB", "TOKENCTL_ACTOR", "TOKENCTL_FORMAT"]
-        .iter()
-        .filter_map(std::env::var_os);
-    let holds_token = std::env::args_os()
-        .skip(1)
-        .chain(settings)
-        .any(|a| crate::domain::token::contains_token(&a.to_string_lossy()));
-    if holds_token {
-        return Err(crate::error::Error::usage(
-            "an argument holds a whole token; it was refused and is not shown (nothing was changed)",
-        )
-        .hint(format!("tokens are read from stdin; {}", crate::domain::token::IN_HISTORY)));
-    }
-    Ok(())
-}
-
-/// What the command line asked: a command to run, or help or the version,
-/// which were shown (with the exit code to leave with).
-pub enum Parsed {
-    Run(Box<Cli>),
-    Shown(std::process::ExitCode),
-}
-
-/// The command line, parsed. Help and version are printed as clap prints
-/// them (exit 0, or 2 when shown for a missing subcommand); a usage error
-/// becomes our one `error: …` line with the usage as its hint, exit 2; a
-/// value that holds a token is refused before clap sees it.
-pub fn parse() -> Result<Parsed, crate::error::Error> {
-    use crate::error::{Error, Kind};
-    use clap::error::ErrorKind;
-    refuse_tokens_in_arguments()?;
-    let e = match Cli::try_parse() {
-        Ok(cli) => return Ok(Parsed::Run(Box::new(cli))),
-        Err(e) => e,
-    };
-    if matches!(
-        e.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
-        let _ = e.print();
-        // Help shown is an outcome; help instead of a missing subcommand
-        // is a usage error, already said.
-        return Ok(Parsed::Shown(std::process::ExitCode::from(
-            if e.use_stderr() {
-                Kind::Usage.exit_code()
-            } else {
-                0
-            },
-        )));
-    }
-    let text = e.render().to_string();
-    // The first paragraph, on one line: "required arguments were not provided: <TOKEN>".
-    let first = text
-        .trim_start()
-        .split("\n\n")
-        .next()
-        .unwrap_or("")
-        .lines()
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let message = first.strip_prefix("error: ").unwrap_or(&first);
-    let tip = text
-        .lines()
-        .map(str::trim)
-        .find_map(|l| l.strip_prefix("tip: "));
-    let usage = text
-        .lines()
-        .map(str::trim)
-        .find_map(|l| l.strip_prefix("Usage: "));
-    let hint = match (tip, usage) {
-        (Some(t), _) => t.to_owned(),
-        (None, Some(u)) => format!("usage: {u}; more with --help"),
-        (None, None) => "see tokenctl --help".to_owned(),
-    };
-    Err(Error::usage(message).hint(hint))
 }

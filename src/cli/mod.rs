@@ -9,10 +9,12 @@ pub(crate) mod commands;
 mod complete;
 pub mod man;
 pub(crate) mod output;
+mod parse;
 pub(crate) mod prompt;
 mod values;
 
 pub use args::*;
+pub use parse::{Parsed, parse};
 
 use chrono::{DateTime, Utc};
 

@@ -4,6 +4,7 @@
 pub mod binding;
 pub(crate) mod chain;
 pub mod model;
+pub mod policy;
 pub(crate) mod text;
 pub mod token;
 pub mod when;

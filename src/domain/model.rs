@@ -227,10 +227,11 @@ pub enum Op {
     PoolAdd,
     PoolRemove,
     Exchange,
+    Policy,
 }
 
 impl Op {
-    pub const ALL: [Op; 9] = [
+    pub const ALL: [Op; 10] = [
         Op::New,
         Op::Modify,
         Op::Delete,
@@ -240,6 +241,7 @@ impl Op {
         Op::PoolAdd,
         Op::PoolRemove,
         Op::Exchange,
+        Op::Policy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -253,6 +255,7 @@ impl Op {
             Op::PoolAdd => "pool-add",
             Op::PoolRemove => "pool-remove",
             Op::Exchange => "exchange",
+            Op::Policy => "policy",
         }
     }
 

@@ -188,7 +188,9 @@ impl Policy {
                     quoted(next.get(Key::DefaultExpiry).unwrap_or_default()),
                     quoted(next.get(Key::MaxLifetime).unwrap_or_default())
                 ))
-                .hint("give a default-expiry of at most max-lifetime, or raise max-lifetime first"));
+                .hint(
+                    "give a default-expiry of at most max-lifetime, or raise max-lifetime first",
+                ));
             }
         }
         Ok(next)
@@ -223,6 +225,10 @@ impl Policy {
         self.get(Key::MaxLifetime).and_then(positive)
     }
 
+    pub(crate) fn max_access_ttl(&self) -> Option<chrono::Duration> {
+        self.get(Key::MaxAccessTtl).and_then(positive)
+    }
+
     pub(crate) fn require_pool(&self) -> bool {
         self.flag(Key::RequirePool)
     }
@@ -247,7 +253,7 @@ impl Policy {
     /// now + `max-lifetime`, else never.
     pub(crate) fn default_expiry(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self.get(Key::DefaultExpiry) {
-            Some(d) if d == "never" => None,
+            Some("never") => None,
             Some(d) => positive(d).and_then(|d| now.checked_add_signed(d)),
             None => self.max_lifetime().and_then(|m| now.checked_add_signed(m)),
         }
@@ -264,46 +270,53 @@ impl Policy {
             return Ok(());
         };
         let limit = now.checked_add_signed(max).unwrap_or_else(when::latest);
-        let rule = format!(
-            "the policy max-lifetime {}",
-            quoted(self.get(Key::MaxLifetime).unwrap_or_default())
-        );
         match expires_at {
-            None => Err(Error::usage(format!("{rule} refuses a token that never expires"))
+            None => Err(self
+                .refuses(Key::MaxLifetime, "a token that never expires")
                 .hint("give --expires within it")),
-            Some(t) if t > limit => Err(Error::usage(format!(
-                "{rule} refuses an expiry after {}",
-                when::rfc3339(limit)
-            ))
-            .hint("give an earlier --expires")),
+            Some(t) if t > limit => Err(self
+                .refuses(
+                    Key::MaxLifetime,
+                    &format!("an expiry after {}", when::rfc3339(limit)),
+                )
+                .hint("give an earlier --expires")),
             Some(_) => Ok(()),
         }
     }
 
     /// The rules a token as it stands breaks (`check`, `list
-    /// --out-of-policy`, `policy set`'s count): each as `KEY VALUE`.
-    pub(crate) fn broken_by(&self, t: &crate::domain::model::Token) -> Vec<String> {
+    /// --out-of-policy`, `policy set`'s count).
+    pub(crate) fn broken_by(&self, t: &crate::domain::model::Token) -> Vec<Key> {
         let mut broken = Vec::new();
-        let mut breaks = |key: Key| {
-            broken.push(format!("{} {}", key.as_str(), self.get(key).unwrap_or_default()));
-        };
         if let Some(max) = self.max_lifetime() {
-            // Measured from its creation (or last renew): how long it was given.
+            // How long it was given: from its creation, or its last renew.
             let from = t.renewed_at.unwrap_or(t.created_at);
-            if t.expires_at.is_none_or(|e| e.signed_duration_since(from) > max) {
-                breaks(Key::MaxLifetime);
+            if t.expires_at
+                .is_none_or(|e| e.signed_duration_since(from) > max)
+            {
+                broken.push(Key::MaxLifetime);
             }
         }
         if self.require_pool() && t.pool.is_none() {
-            breaks(Key::RequirePool);
+            broken.push(Key::RequirePool);
         }
         if self.require_owner() && t.owner.is_none() {
-            breaks(Key::RequireOwner);
+            broken.push(Key::RequireOwner);
         }
         if self.require_allow_from() && t.allowed_from.is_empty() {
-            breaks(Key::RequireAllowFrom);
+            broken.push(Key::RequireAllowFrom);
         }
         broken
+    }
+
+    /// A rule as messages name it: `max-lifetime 90d`.
+    pub fn rule(&self, key: Key) -> String {
+        format!("{} {}", key.as_str(), self.get(key).unwrap_or("(unset)"))
+    }
+
+    /// A change refused by a rule: exit 2, the rule and its value named.
+    pub(crate) fn refuses(&self, key: Key, what: &str) -> Error {
+        Error::usage(format!("the policy {} refuses {what}", self.rule(key)))
     }
 }
 

@@ -10,6 +10,7 @@ use crate::domain::model::{Status, Token};
 use crate::domain::text::quoted;
 use crate::error::{Error, Result};
 use crate::ops::change;
+use crate::ops::policy::need_reason;
 use crate::store::{Db, Store};
 
 /// The whole log of `db` walked (in the caller's snapshot), through the
@@ -40,6 +41,9 @@ pub(crate) fn unused_since(t: &Token, since: DateTime<Utc>) -> bool {
 pub(crate) struct Health {
     pub expiring: Vec<Token>,
     pub log: Report,
+    /// The tokens that break the account's policy, with the rules (as
+    /// `KEY VALUE`) each breaks.
+    pub out_of_policy: Vec<(Token, Vec<String>)>,
 }
 
 pub(crate) fn health(
@@ -58,7 +62,18 @@ pub(crate) fn health(
         })
     })?;
     let log = store.read(|db| walk_log(db, noted))?;
-    Ok(Health { expiring, log })
+    let out_of_policy = store.read(|db| {
+        let policy = db.policy()?;
+        Ok(crate::ops::policy::out_of_policy(db, &policy)?
+            .into_iter()
+            .map(|(t, keys)| (t, keys.into_iter().map(|k| policy.rule(k)).collect()))
+            .collect())
+    })?;
+    Ok(Health {
+        expiring,
+        log,
+        out_of_policy,
+    })
 }
 
 /// Which tokens a prune takes.
@@ -95,15 +110,23 @@ pub(crate) fn stale(store: &mut Store, rule: Stale) -> Result<Vec<Token>> {
 
 /// Delete the tokens `stale` listed, all or nothing in one transaction,
 /// each still as it was listed and still taken by `rule`; each logged as
-/// `delete` with `reason`.
+/// `delete` with the reason `prune: RULE` (`shown`), and the `--reason`
+/// given (`extra`, which `require-reason` asks for).
 pub(crate) fn prune(
     store: &mut Store,
     actor: &str,
     listed: &[Token],
     rule: Stale,
-    reason: &str,
+    shown: &str,
+    extra: Option<&str>,
 ) -> Result<()> {
+    let reason = match extra {
+        Some(r) => format!("prune: {shown}; {r}"),
+        None => format!("prune: {shown}"),
+    };
+    let reason = reason.as_str();
     store.write(|tx| {
+        need_reason(&tx.policy()?, extra)?;
         for t in listed {
             if change::still(tx, t)?.is_none_or(|now| !rule.matches(&now)) {
                 return Err(Error::not_found(format!(

@@ -9,6 +9,7 @@ use crate::domain::model::{Event, Op, Token, details_with_reason};
 use crate::domain::text::quoted;
 use crate::error::{Error, Result};
 use crate::ops::find::resolve;
+use crate::ops::policy::need_reason;
 use crate::store::{Db, Store};
 
 /// The token as the store holds it now, if it is still `t`: the same id
@@ -81,16 +82,26 @@ pub(crate) fn delete(tx: &mut dyn Db, actor: &str, t: &Token, reason: Option<&st
 
 /// Disable the token with `id` if it still has `prefix` and is not yet
 /// disabled (`scan --disable`: a token renamed since it was found is still
-/// disabled; one renewed, deleted or disabled meanwhile is left alone).
-/// Returns the name of the token disabled.
+/// disabled; one renewed, deleted or disabled meanwhile is left alone),
+/// the place it was found in as the logged reason, with `extra` (the
+/// `--reason` given, which `require-reason` asks for). Returns the name of
+/// the token disabled.
 pub(crate) fn disable_if_current(
     store: &mut Store,
     actor: &str,
     id: i64,
     prefix: &str,
-    reason: &str,
+    place: &str,
+    extra: Option<&str>,
 ) -> Result<Option<String>> {
+    check_reason(extra)?;
+    let reason = match extra {
+        Some(r) => format!("found in {place}; {r}"),
+        None => format!("found in {place}"),
+    };
+    let reason = reason.as_str();
     store.write(|tx| {
+        need_reason(&tx.policy()?, extra)?;
         let Some(t) = tx.token_by_prefix(prefix)?.filter(|t| t.id == id) else {
             return Ok(None);
         };
@@ -123,6 +134,7 @@ pub(crate) fn switch(
 ) -> Result<(Token, bool)> {
     check_reason(reason)?;
     store.write(|tx| {
+        need_reason(&tx.policy()?, reason)?;
         let t = resolve(tx, reference)?;
         if t.disabled == state.disabled() {
             return Ok((t, false));
@@ -142,6 +154,7 @@ pub(crate) fn delete_confirmed(
 ) -> Result<()> {
     check_reason(reason)?;
     store.write(|tx| {
+        need_reason(&tx.policy()?, reason)?;
         if still(tx, target)?.is_none() {
             return Err(changed_meanwhile(target, "deleted").into());
         }

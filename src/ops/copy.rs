@@ -50,6 +50,7 @@ pub(crate) fn copy(
                 counts.tokens += 1;
                 dst.insert_token_row(&t)
             })?;
+            src.each_policy_row(&mut |row| dst.insert_policy_row(&row))?;
             src.each_access_row(&mut |a| {
                 used.access = used.access.max(a.id);
                 counts.access_tokens += 1;

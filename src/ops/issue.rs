@@ -12,12 +12,14 @@ use crate::domain::binding::{self, Rate};
 use crate::domain::model::{
     Access, Event, Op, Token, check_name, check_reason, details_with_reason, name_taken,
 };
+use crate::domain::policy::{Key, Policy};
 use crate::domain::token::{self, Secret};
 use crate::domain::when;
 use crate::error::{Error, Result};
 use crate::ops::change;
 use crate::ops::find::pool_id;
-use crate::store::{Credential, Db, NewAccess, NewToken, Store};
+use crate::ops::policy::need_reason;
+use crate::store::{Changes, Credential, Db, NewAccess, NewToken, Store};
 use crate::verify::{self, Via};
 
 /// The longest an access token may live.
@@ -73,9 +75,12 @@ pub(crate) fn issue<T>(
 pub(crate) struct Wanted {
     pub name: String,
     pub pool: Option<String>,
-    pub access: Access,
+    /// `None`: the policy's `default-access`, else read-write.
+    pub access: Option<Access>,
     pub owner: Option<String>,
-    pub expires_at: Option<DateTime<Utc>>,
+    /// `None`: the policy's default expiry (`default-expiry`, else
+    /// `max-lifetime`, else never); `Some(None)`: never.
+    pub expires_at: Option<Option<DateTime<Utc>>>,
     /// Normalised blocks (section 12); empty: from anywhere.
     pub allowed_from: Vec<IpNet>,
     pub not_before: Option<DateTime<Utc>>,
@@ -83,12 +88,13 @@ pub(crate) struct Wanted {
 }
 
 impl Wanted {
-    /// A token named `name` with `access`: no pool, owner, expiry or binding.
+    /// A token named `name` with `access`: no pool, owner or binding, the
+    /// policy's default expiry.
     pub(crate) fn new(name: &str, access: Access) -> Wanted {
         Wanted {
             name: name.to_owned(),
             pool: None,
-            access,
+            access: Some(access),
             owner: None,
             expires_at: None,
             allowed_from: Vec::new(),
@@ -99,7 +105,9 @@ impl Wanted {
 }
 
 /// Make a new API token (`new`): a taken name is a conflict, an unknown
-/// pool a usage error; the token and its `new` entry are one transaction.
+/// pool a usage error; the account's policy, read in the same transaction,
+/// gives the defaults and refuses what it forbids; the token and its `new`
+/// entry are one transaction.
 /// Returns the stored token and its secret, to be shown once.
 pub(crate) fn create(
     store: &mut Store,
@@ -112,9 +120,47 @@ pub(crate) fn create(
     if let Some(owner) = &wanted.owner {
         check_name("owner", owner)?;
     }
-    check_not_before(wanted.not_before, wanted.expires_at)?;
+    if let Some(expires_at) = wanted.expires_at {
+        check_not_before(wanted.not_before, expires_at)?;
+    }
     let name = &wanted.name;
     issue(store, token::Kind::Api, ready, token::hash, |tx, fresh| {
+        let policy = tx.policy()?;
+        let access = wanted
+            .access
+            .or(policy.default_access())
+            .unwrap_or(Access::ReadWrite);
+        let expires_at = match wanted.expires_at {
+            Some(e) => {
+                policy.check_expiry(e, now)?;
+                e
+            }
+            None => policy.default_expiry(now),
+        };
+        check_not_before(wanted.not_before, expires_at)?;
+        let required = [
+            (
+                policy.require_pool() && wanted.pool.is_none(),
+                Key::RequirePool,
+                "a token without a pool",
+                "give --pool",
+            ),
+            (
+                policy.require_owner() && wanted.owner.is_none(),
+                Key::RequireOwner,
+                "a token without an owner",
+                "give --owner",
+            ),
+            (
+                policy.require_allow_from() && wanted.allowed_from.is_empty(),
+                Key::RequireAllowFrom,
+                "a token usable from anywhere",
+                "give --allow-from",
+            ),
+        ];
+        if let Some((_, key, what, hint)) = required.into_iter().find(|r| r.0) {
+            return Err(policy.refuses(key, what).hint(hint).into());
+        }
         if tx.token_by_name(name)?.is_some() {
             return Err(name_taken(name)
                 .hint("choose another --name, or `tokenctl renew` the existing one")
@@ -126,9 +172,9 @@ pub(crate) fn create(
             prefix: &fresh.prefix,
             hash: &fresh.hash,
             pool_id,
-            access: wanted.access,
+            access,
             owner: wanted.owner.as_deref(),
-            expires_at: wanted.expires_at,
+            expires_at,
             created_at: now,
             created_by: actor,
             allowed_from: &wanted.allowed_from,
@@ -137,9 +183,9 @@ pub(crate) fn create(
         })?;
         let mut details = json!({
             "pool": wanted.pool,
-            "access": wanted.access.as_str(),
+            "access": access.as_str(),
             "owner": wanted.owner,
-            "expires_at": wanted.expires_at.map(when::rfc3339),
+            "expires_at": expires_at.map(when::rfc3339),
         });
         // Bindings are written when there are any: an unbound token's
         // entry reads as it always did.
@@ -195,6 +241,8 @@ pub(crate) fn renew(
 ) -> Result<(Token, Secret)> {
     check_reason(reason)?;
     issue(store, token::Kind::Api, ready, token::hash, |tx, fresh| {
+        let policy = tx.policy()?;
+        need_reason(&policy, reason)?;
         if change::still(tx, target)?.is_none() {
             return Err(change::changed_meanwhile(target, "renewed").into());
         }
@@ -205,6 +253,27 @@ pub(crate) fn renew(
         details.insert("new_prefix".into(), Value::from(fresh.prefix.as_str()));
         if let Some(g) = grace_until {
             details.insert("grace_until".into(), Value::from(when::rfc3339(g)));
+        }
+        // A renew never refuses: an expiry beyond max-lifetime is brought
+        // within it, and the log says so.
+        if let Some(max) = policy.max_lifetime() {
+            let limit = now.checked_add_signed(max).unwrap_or_else(when::latest);
+            if target.expires_at.is_none_or(|e| e > limit) {
+                tx.update_token(
+                    target.id,
+                    &Changes {
+                        expires_at: Some(Some(limit)),
+                        ..Changes::default()
+                    },
+                )?;
+                details.insert(
+                    "expires_at".into(),
+                    Value::Array(vec![
+                        target.expires_at.map(when::rfc3339).into(),
+                        when::rfc3339(limit).into(),
+                    ]),
+                );
+            }
         }
         tx.append_log(Event {
             prefix: Some(&fresh.prefix),
@@ -234,49 +303,53 @@ pub(crate) struct Issued {
 pub(crate) fn access_for(
     store: &mut Store,
     good: &verify::Good,
-    until: DateTime<Utc>,
+    ttl: Option<chrono::Duration>,
     actor: &str,
     now: DateTime<Utc>,
     ready: &dyn Fn() -> Result<()>,
     hash: impl FnMut(&str) -> Result<String>,
 ) -> Result<Issued> {
-    let mut expires_at = until;
-    if let Some(parent) = good.token.expires_at {
-        expires_at = expires_at.min(parent);
-    }
-    if let Via::Old { grace_until } = good.via {
-        expires_at = expires_at.min(grace_until);
-    }
-    let (prefix, secret) = issue(store, token::Kind::Access, ready, hash, |tx, fresh| {
-        // The secret presented must still be good: not renewed, disabled,
-        // deleted, or its grace ended in the meantime.
-        if !still_good(tx, good, now)? {
-            return Err(Error::rejected(
+    let ((prefix, expires_at), secret) =
+        issue(store, token::Kind::Access, ready, hash, |tx, fresh| {
+            // The secret presented must still be good: not renewed, disabled,
+            // deleted, or its grace ended in the meantime.
+            if !still_good(tx, good, now)? {
+                return Err(Error::rejected(
                 "the token was renewed, disabled or deleted meanwhile; no access token was made",
             )
             .into());
-        }
-        tx.purge_expired_access(now)?;
-        tx.insert_access(&NewAccess {
-            prefix: &fresh.prefix,
-            hash: &fresh.hash,
-            token_id: good.token.id,
-            parent_prefix: &good.prefix,
-            created_at: now,
-            expires_at,
+            }
+            let ttl = access_ttl(&tx.policy()?, ttl)?;
+            let mut expires_at = now
+                .checked_add_signed(ttl)
+                .ok_or_else(|| Error::usage("the ttl is too long"))?;
+            if let Some(parent) = good.token.expires_at {
+                expires_at = expires_at.min(parent);
+            }
+            if let Via::Old { grace_until } = good.via {
+                expires_at = expires_at.min(grace_until);
+            }
+            tx.purge_expired_access(now)?;
+            tx.insert_access(&NewAccess {
+                prefix: &fresh.prefix,
+                hash: &fresh.hash,
+                token_id: good.token.id,
+                parent_prefix: &good.prefix,
+                created_at: now,
+                expires_at,
+            })?;
+            crate::check::judge::record_use(tx, good, now)?;
+            let details = json!({
+                "access_prefix": fresh.prefix,
+                "expires_at": when::rfc3339(expires_at),
+            });
+            tx.append_log(Event {
+                // The prefix presented: during a grace, the old one.
+                prefix: Some(&good.prefix),
+                ..Event::about(actor, Op::Exchange, &good.token, details)
+            })?;
+            Ok(Some((fresh.prefix.clone(), expires_at)))
         })?;
-        crate::check::judge::record_use(tx, good, now)?;
-        let details = json!({
-            "access_prefix": fresh.prefix,
-            "expires_at": when::rfc3339(expires_at),
-        });
-        tx.append_log(Event {
-            // The prefix presented: during a grace, the old one.
-            prefix: Some(&good.prefix),
-            ..Event::about(actor, Op::Exchange, &good.token, details)
-        })?;
-        Ok(Some(fresh.prefix.clone()))
-    })?;
     Ok(Issued {
         prefix,
         secret,
@@ -289,20 +362,35 @@ pub(crate) fn access_for(
 pub(crate) fn access_by_token(
     verifier: &crate::verifier::Verifier,
     good: &verify::Good,
-    ttl: chrono::Duration,
+    ttl: Option<chrono::Duration>,
     now: DateTime<Utc>,
     memory: &mut token::Memory,
 ) -> Result<Issued> {
-    let until = now
-        .checked_add_signed(ttl)
-        .ok_or_else(|| Error::usage("the ttl is too long"))?;
     let actor = format!("token:{}", good.token.name);
     verifier.with_store(|store| {
-        access_for(store, good, until, &actor, now, &|| Ok(()), |t| {
+        access_for(store, good, ttl, &actor, now, &|| Ok(()), |t| {
             token::hash_in(t, memory)
         })
     })
 }
+
+/// How long an access token lives: `asked` (at most the policy's
+/// `max-access-ttl`, else refused), or without one 2 h or that maximum,
+/// whichever is shorter.
+fn access_ttl(policy: &Policy, asked: Option<chrono::Duration>) -> Result<chrono::Duration, Error> {
+    let default = chrono::Duration::hours(DEFAULT_TTL_HOURS);
+    let max = policy.max_access_ttl();
+    match asked {
+        Some(d) if max.is_some_and(|m| d > m) => Err(policy
+            .refuses(Key::MaxAccessTtl, "a longer --ttl")
+            .hint("give a shorter --ttl, or none")),
+        Some(d) => Ok(d),
+        None => Ok(max.map_or(default, |m| m.min(default))),
+    }
+}
+
+/// How long an access token lives when no TTL is asked for.
+pub(crate) const DEFAULT_TTL_HOURS: i64 = 2;
 
 /// Whether the credential that was checked is still what the store holds
 /// for the prefix presented, with the same hash, and usable.

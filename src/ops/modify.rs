@@ -10,10 +10,12 @@ use crate::domain::binding::{self, Rate};
 use crate::domain::model::{
     Access, Event, Op, Token, check_name, check_reason, details_with_reason, name_taken,
 };
+use crate::domain::policy::Key;
 use crate::domain::when;
 use crate::error::{Error, Result};
 use crate::ops::find::{pool_id, resolve};
 use crate::ops::issue::check_not_before;
+use crate::ops::policy::need_reason;
 use crate::store::{Changes, Store};
 
 /// What `modify` was asked to set; `None` leaves a field alone.
@@ -125,16 +127,46 @@ pub(crate) fn diff(
 }
 
 /// Apply `wanted` to the token `reference` names, as `actor`, logged as
-/// `modify` (a rename under the new name) in the same transaction.
+/// `modify` (a rename under the new name) in the same transaction, which
+/// also reads the account's policy: an expiry past `max-lifetime`, and
+/// removing what `require-pool`, `require-owner` or `require-allow-from`
+/// require, are refused.
 pub(crate) fn modify(
     store: &mut Store,
     actor: &str,
     reference: &str,
     wanted: &Wanted,
     reason: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<Modified> {
     wanted.check(reason)?;
     store.write(|tx| {
+        let policy = tx.policy()?;
+        need_reason(&policy, reason)?;
+        if let Some(e) = wanted.expires_at {
+            policy.check_expiry(e, now)?;
+        }
+        let removes = [
+            (
+                wanted.pool == Some(None) && policy.require_pool(),
+                Key::RequirePool,
+                "removing a token's pool",
+            ),
+            (
+                wanted.owner == Some(None) && policy.require_owner(),
+                Key::RequireOwner,
+                "removing a token's owner",
+            ),
+            (
+                wanted.allowed_from.as_ref().is_some_and(Vec::is_empty)
+                    && policy.require_allow_from(),
+                Key::RequireAllowFrom,
+                "a token usable from anywhere",
+            ),
+        ];
+        if let Some((_, key, what)) = removes.into_iter().find(|r| r.0) {
+            return Err(policy.refuses(key, what).into());
+        }
         let t = resolve(tx, reference)?;
         let pool = match &wanted.pool {
             Some(Some(p)) => Some(pool_id(tx, p)?),

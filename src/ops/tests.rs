@@ -82,7 +82,7 @@ fn a_confirmed_delete_follows_a_rename_but_not_a_renew() {
         name: Some("ci-old".into()),
         ..modify::Wanted::default()
     };
-    modify::modify(&mut t.store, "tester", "ci", &rename, None).unwrap();
+    modify::modify(&mut t.store, "tester", "ci", &rename, None, Utc::now()).unwrap();
     change::delete_confirmed(&mut t.store, "tester", &shown, None).unwrap();
 
     let shown = create(&mut t.store, "deploy");
@@ -110,7 +110,7 @@ fn a_modify_to_the_values_held_is_no_change() {
         owner: Some(None),
         ..modify::Wanted::default()
     };
-    let done = modify::modify(&mut t.store, "tester", "ci", &same, None).unwrap();
+    let done = modify::modify(&mut t.store, "tester", "ci", &same, None, Utc::now()).unwrap();
     assert!(done.changed.is_empty());
     assert_eq!(ops_logged(&mut t.store), [Op::New]);
 }
@@ -124,7 +124,7 @@ fn a_pool_in_use_stays() {
         pool: Some(Some("plant-a".into())),
         ..modify::Wanted::default()
     };
-    modify::modify(&mut t.store, "tester", "ci", &to_pool, None).unwrap();
+    modify::modify(&mut t.store, "tester", "ci", &to_pool, None, Utc::now()).unwrap();
     let err = pool::remove(&mut t.store, "tester", "plant-a").unwrap_err();
     assert_eq!(kind_of(&err), Kind::Conflict);
     let err = pool::remove(&mut t.store, "tester", "plant-b").unwrap_err();
@@ -143,7 +143,7 @@ fn a_prune_of_a_token_changed_since_it_was_listed_prunes_nothing() {
         Ok(())
     })
     .unwrap();
-    let err = audit::prune(&mut t.store, "tester", &listed, rule, "test").unwrap_err();
+    let err = audit::prune(&mut t.store, "tester", &listed, rule, "test", None).unwrap_err();
     assert_eq!(kind_of(&err), Kind::NotFound);
     assert_eq!(audit::stale(&mut t.store, rule).unwrap().len(), 2);
 }

@@ -15,6 +15,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::domain::binding::Rate;
+use crate::domain::policy::{Key, Policy};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::chain::{self, GENESIS, StoredEntry};
@@ -307,6 +308,9 @@ pub trait Copying {
     fn insert_pool_row(&mut self, row: &PoolRow) -> Result<()>;
     fn insert_token_row(&mut self, row: &TokenRow) -> Result<()>;
     fn insert_access_row(&mut self, row: &AccessRow) -> Result<()>;
+    /// The policy's rows (key, value), as stored.
+    fn each_policy_row(&mut self, f: Each<'_, (String, String)>) -> Result<()>;
+    fn insert_policy_row(&mut self, row: &(String, String)) -> Result<()>;
     /// After a copy: new ids start above the ones used.
     fn reserve_ids(&mut self, used: IdsUsed) -> Result<()>;
 }
@@ -364,6 +368,12 @@ pub trait Db: Copying {
     fn touch(&mut self, id: i64, today: NaiveDate, from: Option<IpAddr>) -> Result<bool>;
 
     fn insert_pool(&mut self, name: &str, now: DateTime<Utc>, actor: &str) -> Result<()>;
+
+    /// The account's policy, read inside the caller's transaction (a write
+    /// that it governs sees it as it stands at its commit).
+    fn policy(&mut self) -> Result<Policy>;
+    /// Set (`Some`) or unset (`None`) one key.
+    fn set_policy(&mut self, key: Key, value: Option<&str>) -> Result<()>;
     fn delete_pool(&mut self, pool_id: i64) -> Result<()>;
 
     fn insert_access(&mut self, a: &NewAccess<'_>) -> Result<()>;

@@ -42,21 +42,23 @@ fn on_a_terminal_new_frames_the_token_and_warns_once() {
 }
 
 #[test]
-fn new_without_name_asks_name_access_and_expiry_with_safe_defaults() {
+fn new_without_name_asks_with_the_policys_defaults_preselected() {
     let env = Env::new();
     env.new_token("taken", &[]);
+    env.ok(&["policy", "set", "default-access", "read-only"]);
+    env.ok(&["policy", "set", "default-expiry", "90d"]);
     let mut p = spawn(&env, &["new"]);
     p.exp_string("Name of the new token").unwrap();
     // A taken name is asked again at once, not refused at the end.
     p.send_line("taken").unwrap();
     p.exp_string("already exists").unwrap();
     p.send_line("asked-for").unwrap();
-    // Access: read-only unless chosen otherwise; Enter takes it.
+    // Access: the policy's default-access first; Enter takes it.
     p.exp_string("Access").unwrap();
     p.exp_string("read-only").unwrap();
     p.send("\r").unwrap();
     p.flush().unwrap();
-    // Expiry: 90d unless told otherwise; Enter takes it.
+    // Expiry: the policy's default-expiry; Enter takes it.
     p.exp_string("Expires").unwrap();
     p.exp_string("90d").unwrap();
     p.send("\r").unwrap();
@@ -70,6 +72,35 @@ fn new_without_name_asks_name_access_and_expiry_with_safe_defaults() {
     let expires = chrono::DateTime::parse_from_rfc3339(t["expires_at"].as_str().unwrap()).unwrap();
     let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days();
     assert!((89..=90).contains(&days), "{days}");
+}
+
+/// Without a policy the dialog's defaults are the flags': read-write, never.
+#[test]
+fn new_without_name_and_without_a_policy_defaults_as_the_flags_do() {
+    let env = Env::new();
+    let mut p = spawn(&env, &["new"]);
+    p.exp_string("Name of the new token").unwrap();
+    p.send_line("plain").unwrap();
+    p.exp_string("Access").unwrap();
+    p.exp_string("read-write").unwrap();
+    p.send("\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Expires").unwrap();
+    p.exp_string("never").unwrap();
+    p.send("\r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Created token \"plain\"").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 0);
+    let t = env.token("plain");
+    assert_eq!(t["access"], "read-write");
+    assert_eq!(t["expires_at"], serde_json::Value::Null);
+    env.ok(&["new", "--name", "flags"]);
+    let f = env.token("flags");
+    assert_eq!(
+        (&f["access"], &f["expires_at"]),
+        (&t["access"], &t["expires_at"])
+    );
 }
 
 #[test]
@@ -100,9 +131,9 @@ fn new_without_name_offers_the_registered_pools() {
     p.send("\x1b[B").unwrap();
     p.send("\r").unwrap();
     p.flush().unwrap();
-    // Read-write this time (down once), and the default expiry.
+    // Read-only this time (down once), and the default expiry.
     p.exp_string("Access").unwrap();
-    p.exp_string("read-write").unwrap();
+    p.exp_string("read-only").unwrap();
     p.send("\x1b[B").unwrap();
     p.send("\r").unwrap();
     p.flush().unwrap();
@@ -113,7 +144,7 @@ fn new_without_name_offers_the_registered_pools() {
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&p), 0);
     assert_eq!(env.token("pooled")["pool"], "plant-b");
-    assert_eq!(env.token("pooled")["access"], "read-write");
+    assert_eq!(env.token("pooled")["access"], "read-only");
 }
 
 #[test]

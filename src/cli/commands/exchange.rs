@@ -36,11 +36,10 @@ pub(crate) fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
             return reject(ctx, reason);
         }
     };
-    let later = args.ttl.after(ctx.now)?;
     let issued = access_for(
         &mut store,
         &good,
-        later,
+        args.ttl.as_ref().map(|t| t.value),
         &actor,
         ctx.now,
         &crate::cli::output::ensure_stdout_is_read,

@@ -133,6 +133,15 @@ struct Health<'a> {
     ok: bool,
     expiring: Vec<TokenView<'a>>,
     log: LogHealth,
+    out_of_policy: Vec<OutOfPolicy<'a>>,
+}
+
+/// A token that breaks the account's policy, and the rules it breaks.
+#[derive(Serialize)]
+struct OutOfPolicy<'a> {
+    name: &'a str,
+    prefix: &'a str,
+    rules: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -151,9 +160,10 @@ pub(crate) fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
     let audit::Health {
         expiring,
         log: report,
+        out_of_policy,
     } = audit::health(&mut ctx.open(Open::Read)?, ctx.now, until, noted.as_ref())?;
     let reason = report.broken.as_ref().map(ToString::to_string);
-    let ok = expiring.is_empty() && reason.is_none();
+    let ok = expiring.is_empty() && reason.is_none() && out_of_policy.is_empty();
     let mut lines = Vec::new();
     for t in &expiring {
         lines.push(format!(
@@ -181,6 +191,14 @@ pub(crate) fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
             format!("OK no active token expires within {}", args.expiring.text),
         );
     }
+    for (t, rules) in &out_of_policy {
+        lines.push(format!(
+            "OUT OF POLICY {} (prefix {}): {}",
+            t.name,
+            t.prefix,
+            rules.join(", ")
+        ));
+    }
     let health = Health {
         ok,
         expiring: expiring.iter().map(|t| t.view(ctx.now)).collect(),
@@ -190,6 +208,14 @@ pub(crate) fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
             head: report.head.map(|(id, h)| format!("{id}:{h}")),
             reason,
         },
+        out_of_policy: out_of_policy
+            .iter()
+            .map(|(t, rules)| OutOfPolicy {
+                name: &t.name,
+                prefix: &t.prefix,
+                rules,
+            })
+            .collect(),
     };
     ctx.out.record(&health, &lines.join("\n"))?;
     Ok(if ok {
@@ -253,12 +279,15 @@ pub(crate) fn prune(ctx: &Ctx, args: PruneArgs) -> Result<()> {
         ),
         args.yes,
     )?;
-    let reason = match &args.reason.reason {
-        Some(r) => format!("prune: {rule}; {r}"),
-        None => format!("prune: {rule}"),
-    };
     // All or nothing, in one transaction; each token still as it was listed.
-    audit::prune(&mut store, &actor, &stale, matches, &reason)?;
+    audit::prune(
+        &mut store,
+        &actor,
+        &stale,
+        matches,
+        &rule,
+        args.reason.reason.as_deref(),
+    )?;
     ctx.out.note(format!(
         "Pruned {} token{} ({rule}).",
         stale.len(),

@@ -8,6 +8,7 @@ pub(crate) mod hygiene;
 pub(crate) mod log;
 pub(crate) mod modify;
 pub(crate) mod new;
+pub(crate) mod policy;
 pub(crate) mod pool;
 pub(crate) mod read;
 pub(crate) mod renew;
@@ -39,6 +40,7 @@ pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
         Command::Enable(args) => done(state::run(ctx, args, state::Target::Enabled)),
         Command::Pool(cmd) => done(pool::run(ctx, cmd)),
         Command::Log(args) => done(log::run(ctx, args)),
+        Command::Policy(args) => done(policy::run(ctx, args)),
         Command::Verify(args) => done(verify::run(ctx, args)),
         Command::Exchange(args) => done(exchange::run(ctx, args)),
         Command::Db(cmd) => done(db::run(ctx, cmd)),

@@ -58,7 +58,14 @@ pub(crate) fn run(ctx: &Ctx, args: ModifyArgs) -> Result<()> {
     wanted.check(reason)?;
     let actor = ctx.actor()?;
     let mut store = ctx.open(Open::Change)?;
-    let done = ops::modify(&mut store, &actor, &args.token.token, &wanted, reason)?;
+    let done = ops::modify(
+        &mut store,
+        &actor,
+        &args.token.token,
+        &wanted,
+        reason,
+        ctx.now,
+    )?;
     let t = done.token;
     if done.changed.is_empty() {
         ctx.out.note(format!(

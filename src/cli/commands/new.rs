@@ -4,6 +4,7 @@ use super::hand_over;
 use crate::cli::NewArgs;
 use crate::cli::{Ctx, clipboard, prompt};
 use crate::domain::model::{Access, check_name};
+use crate::domain::policy::{Key, Policy};
 use crate::domain::text::quoted;
 use crate::domain::{binding, when};
 use crate::error::{Error, Result};
@@ -18,10 +19,11 @@ pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         Some(n) => Asked {
             name: n.clone(),
             pool: args.pool.clone(),
-            access: if args.read_only {
-                Access::ReadOnly
-            } else {
-                Access::ReadWrite
+            access: match (args.read_only, args.read_write) {
+                (true, _) => Some(Access::ReadOnly),
+                (_, true) => Some(Access::ReadWrite),
+                // The account's default-access, else read-write.
+                _ => None,
             },
             expires: args.expires.clone(),
         },
@@ -37,16 +39,20 @@ pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     if let Some(owner) = &args.owner {
         check_name("owner", owner)?;
     }
-    let expires_at = match &expires {
-        Some(w) => when::expiry(w, ctx.now)?,
-        None => None,
-    };
+    // Without --expires: the account's default expiry (applied with the
+    // policy, in the write).
+    let expires_at = expires
+        .as_ref()
+        .map(|w| when::expiry(w, ctx.now))
+        .transpose()?;
     let not_before = args
         .not_before
         .as_ref()
         .map(|w| when::not_before(w, ctx.now))
         .transpose()?;
-    ops::check_not_before(not_before, expires_at)?;
+    if let Some(expires_at) = expires_at {
+        ops::check_not_before(not_before, expires_at)?;
+    }
     let actor = ctx.actor()?;
     if let Some(pool) = &pool {
         // A missing database has no pools: refuse without creating one.
@@ -66,7 +72,8 @@ pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
             allowed_from: binding::normalised(args.allow_from.clone()),
             not_before,
             rate: args.rate,
-            ..ops::Wanted::new(&name, access)
+            access,
+            ..ops::Wanted::new(&name, Access::ReadWrite)
         },
         ctx.now,
         &crate::cli::output::ensure_stdout_is_read,
@@ -88,14 +95,15 @@ pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
 struct Asked {
     name: String,
     pool: Option<String>,
-    access: Access,
+    access: Option<Access>,
     expires: Option<when::Given<when::When>>,
 }
 
 /// `new` without `--name` asks on a terminal: the name (a taken or invalid
 /// one is asked again at once), the pool when pools are registered, the
-/// access (read-only by default, the safer choice) and the expiry (90d by
-/// default; `never` allowed). What the flags already say is not asked.
+/// access and the expiry, with the account's defaults preselected (as the
+/// flags apply them: the policy's `default-access` and `default-expiry`,
+/// else read-write and never). What the flags already say is not asked.
 fn ask_all(ctx: &Ctx, args: &NewArgs) -> Result<Asked> {
     if !prompt::interactive() {
         return Err(Error::usage("--name is required")
@@ -124,30 +132,47 @@ fn ask_all(ctx: &Ctx, args: &NewArgs) -> Result<Asked> {
             pool = prompt::choose("Device pool", "(no pool)", &known)?;
         }
     }
-    let access = if args.read_only {
-        Access::ReadOnly
+    // The account's defaults are preselected, as the flags would apply
+    // them: one rule (read-write and never without a policy).
+    let policy = if store_exists(ctx)? {
+        ctx.open(Open::Read)?.read(|db| db.policy())?
     } else {
-        let options = ["read-write (may also delete and reset data)".to_owned()];
-        match prompt::choose(
-            "Access",
-            "read-only (may not delete or reset data)",
-            &options,
-        )? {
-            None => Access::ReadOnly,
-            Some(_) => Access::ReadWrite,
+        Policy::default()
+    };
+    let access = if args.read_only {
+        Some(Access::ReadOnly)
+    } else if args.read_write {
+        Some(Access::ReadWrite)
+    } else {
+        let read_only = "read-only (may not delete or reset data)";
+        let read_write = "read-write (may also delete and reset data)";
+        let default = policy.default_access().unwrap_or(Access::ReadWrite);
+        let (first, other) = match default {
+            Access::ReadOnly => (read_only, read_write),
+            Access::ReadWrite => (read_write, read_only),
+        };
+        match prompt::choose("Access", first, &[other.to_owned()])? {
+            None => Some(default),
+            Some(_) if default == Access::ReadOnly => Some(Access::ReadWrite),
+            Some(_) => Some(Access::ReadOnly),
         }
     };
     let expires = if let Some(e) = &args.expires {
         Some(e.clone())
     } else {
         let now = ctx.now;
+        let default = policy
+            .get(Key::DefaultExpiry)
+            .or(policy.get(Key::MaxLifetime))
+            .unwrap_or("never")
+            .to_owned();
         let answer = prompt::ask_valid(
             "Expires (never, 30d, 2w, YYYY-MM-DD)",
-            Some("90d"),
+            Some(&default),
             move |w: &String| {
                 when::Given::when("--expires", w)
                     .and_then(|g| when::expiry(&g, now))
-                    .map(|_| ())
+                    .and_then(|e| policy.check_expiry(e, now))
                     .map_err(|e| e.to_string())
             },
         )?;

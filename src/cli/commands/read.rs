@@ -24,6 +24,7 @@ pub(crate) fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
             && since.is_none_or(|s| audit::unused_since(t, s))
     };
     ctx.open(Open::Read)?.read(|db| {
+        let policy = db.policy()?;
         let known = db.pool_names()?;
         if let Some(p) = &args.pool
             && !known.contains(p)
@@ -36,6 +37,7 @@ pub(crate) fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
             db.each_token(args.pool.as_deref(), &mut |t| match status {
                 Some(s) if t.status(ctx.now) != s => Ok(()),
                 _ if !stale(&t) => Ok(()),
+                _ if args.out_of_policy && policy.broken_by(&t).is_empty() => Ok(()),
                 _ => sink(&t),
             })
         };

@@ -42,6 +42,13 @@ pub(crate) fn run(ctx: &Ctx, args: RenewArgs) -> Result<()> {
         ctx.now,
         &crate::cli::output::ensure_stdout_is_read,
     )?;
+    if renewed.expires_at != target.expires_at {
+        ctx.out.note(format!(
+            "note: the policy's max-lifetime brought the expiry from {} to {}",
+            crate::cli::output::human_time(target.expires_at),
+            crate::cli::output::human_time(renewed.expires_at)
+        ));
+    }
     hand_over(
         ctx,
         &renewed,

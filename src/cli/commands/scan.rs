@@ -334,11 +334,12 @@ fn disable_found(
         if !seen.insert(*id) {
             continue;
         }
+        let place = format!("{}:{}", f.file, f.line);
+        let disabled = change::disable_if_current(store, &actor, *id, prefix, &place, extra)?;
         let reason = match extra {
-            Some(r) => format!("found in {}:{}; {r}", f.file, f.line),
-            None => format!("found in {}:{}", f.file, f.line),
+            Some(r) => format!("found in {place}; {r}"),
+            None => format!("found in {place}"),
         };
-        let disabled = change::disable_if_current(store, &actor, *id, prefix, &reason)?;
         match disabled {
             Some(name) => {
                 done.insert(*id);

@@ -24,10 +24,14 @@ pub(crate) async fn exchange(
     client: Option<IpAddr>,
     line: &mut Line,
 ) -> Answer {
+    // No ttl: 2 h, or the policy's max-access-ttl when shorter.
     let ttl_text = form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .find(|(k, _)| k == "ttl")
-        .map_or_else(|| "2h".to_owned(), |(_, v)| v.into_owned());
-    let ttl = match when::duration("ttl", &ttl_text, Some((chrono::Duration::hours(24), "24h"))) {
+        .map(|(_, v)| v.into_owned());
+    let ttl = match ttl_text
+        .map(|t| when::duration("ttl", &t, Some((chrono::Duration::hours(24), "24h"))))
+        .transpose()
+    {
         Ok(t) => t,
         Err(e) => return respond::error(StatusCode::BAD_REQUEST, &e.to_string()),
     };
@@ -87,6 +91,11 @@ pub(crate) async fn exchange(
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
         }
+        // The policy refused the ttl asked for.
+        Ok(Err(e)) if crate::error::kind_of(&e) == crate::error::Kind::Usage => respond::error(
+            StatusCode::BAD_REQUEST,
+            &crate::error::one_line(&e.to_string()),
+        ),
         Ok(Err(e)) if crate::error::kind_of(&e) == crate::error::Kind::Rejected => {
             line.reason = Some("unknown");
             respond::refused(

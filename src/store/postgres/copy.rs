@@ -96,6 +96,21 @@ impl Copying for Pg<'_, '_> {
         Ok(())
     }
 
+    fn each_policy_row(&mut self, f: Each<'_, (String, String)>) -> Result<()> {
+        self.each("SELECT key, value FROM policy ORDER BY key", &[], |r| {
+            f((r.try_get(0)?, r.try_get(1)?))?;
+            Ok(true)
+        })
+    }
+
+    fn insert_policy_row(&mut self, (key, value): &(String, String)) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO policy (key, value) VALUES ($1, $2)",
+            &[key, value],
+        )?;
+        Ok(())
+    }
+
     fn insert_token_row(&mut self, t: &TokenRow) -> Result<()> {
         self.0.execute(
             "INSERT INTO tokens (id, name, prefix, hash, pool_id, access, owner, disabled, created_at,

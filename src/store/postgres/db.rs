@@ -5,19 +5,19 @@
 use std::net::IpAddr;
 
 use crate::domain::binding;
+use crate::domain::policy::{Key, Policy};
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 
+use super::cells::{log_entry_from_row, read_log_row, time, token_from_row};
 use crate::domain::chain::StoredEntry;
 use crate::domain::model::{Access, LogEntry, Op, Pool, Token};
 use crate::domain::token::Kind;
 use crate::domain::when::rfc3339;
 use crate::error::Result;
-use crate::store::rows::{
-    self, Cell, LOG_COLUMNS, LogCells, Number, TOKEN_COLUMNS, TOKEN_FROM, TOKEN_WIDTH, TokenCells,
-};
+use crate::store::rows::{self, LOG_COLUMNS, TOKEN_COLUMNS, TOKEN_FROM, TOKEN_WIDTH};
 use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken};
 
 /// A transaction, seen as the store. The newest log entry's id and hash
@@ -97,68 +97,6 @@ impl Pg<'_, '_> {
 }
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
-
-fn time(r: &Row, i: usize) -> Result<Option<DateTime<Utc>>> {
-    Ok(rows::time(r.try_get::<_, Option<String>>(i)?.as_deref()))
-}
-
-fn token_from_row(r: &Row) -> Result<Token> {
-    TokenCells {
-        id: r.try_get(0)?,
-        name: r.try_get(1)?,
-        prefix: r.try_get(2)?,
-        pool: r.try_get(3)?,
-        access: r.try_get(4)?,
-        owner: r.try_get(5)?,
-        disabled: r.try_get(6)?,
-        created_at: r.try_get(7)?,
-        created_by: r.try_get(8)?,
-        expires_at: r.try_get(9)?,
-        last_used: r.try_get(10)?,
-        renewed_at: r.try_get(11)?,
-        allowed_from: r.try_get(12)?,
-        not_before: r.try_get(13)?,
-        rate: r.try_get(14)?,
-        last_used_from: r.try_get(15)?,
-    }
-    .token()
-}
-
-/// A log row's cells as PostgreSQL holds them (typed columns: a cell that
-/// does not read as its type was changed behind tokenctl's back).
-fn log_cells(r: &Row) -> LogCells {
-    let number = |i: usize| match r.try_get::<_, Option<i64>>(i) {
-        Ok(Some(n)) => Number::Is(n),
-        Ok(None) => Number::Null,
-        Err(_) => Number::Other,
-    };
-    let text = |i: usize| match r.try_get::<_, Option<String>>(i) {
-        Ok(Some(t)) => Cell::Text(t),
-        Ok(None) => Cell::Null,
-        Err(_) => Cell::NotText("not text"),
-    };
-    LogCells {
-        id: number(0),
-        token_id: number(8),
-        texts: [
-            text(1),
-            text(2),
-            text(3),
-            text(4),
-            text(5),
-            text(6),
-            text(7),
-        ],
-    }
-}
-
-fn read_log_row(r: &Row) -> StoredEntry {
-    log_cells(r).entry()
-}
-
-fn log_entry_from_row(r: &Row) -> Result<LogEntry> {
-    log_cells(r).shown_entry()
-}
 
 impl Pg<'_, '_> {
     fn one_token(&mut self, column: &str, value: &str) -> Result<Option<Token>> {
@@ -525,6 +463,30 @@ impl Db for Pg<'_, '_> {
 
     fn delete_token(&mut self, id: i64) -> Result<()> {
         self.0.execute("DELETE FROM tokens WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    fn policy(&mut self) -> Result<Policy> {
+        let rows = self
+            .0
+            .query("SELECT key, value FROM policy ORDER BY key", &[])?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<Vec<(String, String)>>>()?;
+        Ok(Policy::from_stored(rows)?)
+    }
+
+    fn set_policy(&mut self, key: Key, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.0.execute(
+                "INSERT INTO policy (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&key.as_str(), &v],
+            )?,
+            None => self
+                .0
+                .execute("DELETE FROM policy WHERE key = $1", &[&key.as_str()])?,
+        };
         Ok(())
     }
 

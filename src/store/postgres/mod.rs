@@ -5,6 +5,7 @@
 //! machines), retried on a serialization failure, a deadlock or a
 //! connection lost before commit. Its SQL is in `db.rs`.
 
+mod cells;
 mod copy;
 mod db;
 mod schema;

@@ -117,9 +117,17 @@ ALTER TABLE tokens ADD COLUMN rate TEXT;
 ALTER TABLE tokens ADD COLUMN last_used_from TEXT;
 ";
 
+/// The account's policy (spec section 13): one row a key that is set.
+const V3: &str = r"
+CREATE TABLE policy (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
 /// One step per schema version, counted from 1. Never edit a step that has
 /// shipped: add the next one.
-const STEPS: &[&str] = &[V1, V2];
+const STEPS: &[&str] = &[V1, V2, V3];
 
 pub(super) fn latest_version() -> i32 {
     STEPS.len() as i32

@@ -109,6 +109,26 @@ impl Copying for &Connection {
         Ok(())
     }
 
+    fn each_policy_row(&mut self, f: Each<'_, (String, String)>) -> Result<()> {
+        let mut stmt = self
+            .prepare("SELECT key, value FROM policy ORDER BY key")
+            .map_err(sql_error)?;
+        let mut rows = stmt.query([]).map_err(sql_error)?;
+        while let Some(r) = rows.next().map_err(sql_error)? {
+            f((r.get(0).map_err(sql_error)?, r.get(1).map_err(sql_error)?))?;
+        }
+        Ok(())
+    }
+
+    fn insert_policy_row(&mut self, (key, value): &(String, String)) -> Result<()> {
+        self.execute(
+            "INSERT INTO policy (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )
+        .map_err(sql_error)?;
+        Ok(())
+    }
+
     fn insert_token_row(&mut self, t: &TokenRow) -> Result<()> {
         self.execute(
             "INSERT INTO tokens (id, name, prefix, hash, pool_id, access, owner, disabled, created_at,

@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 
 use crate::domain::binding;
+use crate::domain::policy::{Key, Policy};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, Row, params, params_from_iter};
@@ -463,6 +464,31 @@ impl Db for &Connection {
             )
             .map_err(sql_error)?;
         Ok(n > 0)
+    }
+
+    fn policy(&mut self) -> Result<Policy> {
+        let mut stmt = self
+            .prepare_cached("SELECT key, value FROM policy ORDER BY key")
+            .map_err(sql_error)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sql_error)?
+            .collect::<rusqlite::Result<Vec<(String, String)>>>()
+            .map_err(sql_error)?;
+        Ok(Policy::from_stored(rows)?)
+    }
+
+    fn set_policy(&mut self, key: Key, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.execute(
+                "INSERT INTO policy (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key.as_str(), v],
+            ),
+            None => self.execute("DELETE FROM policy WHERE key = ?1", [key.as_str()]),
+        }
+        .map_err(sql_error)?;
+        Ok(())
     }
 
     fn insert_pool(&mut self, name: &str, now: DateTime<Utc>, actor: &str) -> Result<()> {

@@ -112,9 +112,17 @@ ALTER TABLE tokens ADD COLUMN rate TEXT;
 ALTER TABLE tokens ADD COLUMN last_used_from TEXT;
 ";
 
+/// The account's policy (spec section 13): one row a key that is set.
+const V5: &str = r"
+CREATE TABLE policy (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
 /// One step per schema version, counted from 1. Never edit a step that has
 /// shipped: add the next one.
-const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];
+const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)];
 
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 

@@ -13,6 +13,7 @@ mod management;
 mod model;
 mod new;
 mod output;
+mod policy;
 mod pool;
 mod postgres;
 mod reliability;

@@ -22,7 +22,7 @@ use super::Line;
 /// A store with pool `plant-a` and the read-only token `ci` in it, and the
 /// state `serve` would run on.
 struct Fixture {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     state: Arc<State>,
     token: String,
 }
@@ -54,7 +54,7 @@ fn fixture() -> Fixture {
     )
     .unwrap();
     Fixture {
-        _dir: dir,
+        dir,
         state: Arc::new(State::new(
             verifier,
             true,
@@ -263,7 +263,7 @@ fn bound_fixture() -> Fixture {
     .unwrap();
     let verifier = Verifier::at(location, Options::default()).unwrap();
     Fixture {
-        _dir: dir,
+        dir,
         state: Arc::new(State::new(
             verifier,
             true,
@@ -322,4 +322,41 @@ async fn over_its_rate_a_token_is_429_with_retry_after() {
     let (answer, line) = send_from(&f.state, ask(), Some("198.51.100.1".parse().unwrap())).await;
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
     assert_eq!(line.reason, Some("address"));
+}
+
+#[tokio::test]
+async fn exchange_keeps_to_the_policys_max_access_ttl() {
+    let f = fixture();
+    {
+        let location = Location::parse(f.dir.path().join("tokenctl.db"));
+        let mut store = Store::open(&location, Open::Change).unwrap();
+        ops::policy::set(
+            &mut store,
+            "tester",
+            crate::domain::policy::Key::MaxAccessTtl,
+            Some("30m"),
+            None,
+        )
+        .unwrap();
+    }
+    let ask = |uri: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header("authorization", format!("Bearer {}", f.token))
+            .body(Full::default())
+            .unwrap()
+    };
+    let (answer, _) = send(&f.state, ask("/v1/exchange?ttl=1h")).await;
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        body(answer).await["error"]
+            .as_str()
+            .unwrap()
+            .contains("max-access-ttl 30m")
+    );
+    let (answer, _) = send(&f.state, ask("/v1/exchange")).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let expires_in = body(answer).await["expires_in"].as_i64().unwrap();
+    assert!((1700..=1800).contains(&expires_in), "{expires_in}");
 }

@@ -245,7 +245,7 @@ _tokenctl() {
 
     case "${cmd}" in
         tokenctl)
-            opts="-h -V --db --as --format --help --version new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help"
+            opts="-h -V --db --as --format --wide --help --version new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,7 +271,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__check)
-            opts="-h --expiring --head --db --as --format --help"
+            opts="-h --expiring --head --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -305,7 +305,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__completions)
-            opts="-h --db --as --format --help bash elvish fish powershell zsh"
+            opts="-h --db --as --format --wide --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -331,7 +331,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__db)
-            opts="-h --db --as --format --help copy help"
+            opts="-h --db --as --format --wide --help copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -357,7 +357,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__db__subcmd__copy)
-            opts="-h --to --db --as --format --help"
+            opts="-h --to --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -429,7 +429,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__delete)
-            opts="-y -h --yes --reason --db --as --format --help"
+            opts="-y -h --yes --reason --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -459,7 +459,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__disable)
-            opts="-h --reason --db --as --format --help"
+            opts="-h --reason --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,7 +489,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__enable)
-            opts="-h --reason --db --as --format --help"
+            opts="-h --reason --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,7 +519,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__exchange)
-            opts="-h --ttl --from --clipboard --no-clipboard --db --as --format --help"
+            opts="-h --ttl --from --clipboard --no-clipboard --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -973,7 +973,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__inspect)
-            opts="-h --db --as --format --help"
+            opts="-h --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -999,7 +999,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__list)
-            opts="-h --pool --status --expiring --unused-for --out-of-policy --db --as --format --help"
+            opts="-h --pool --status --expiring --unused-for --out-of-policy --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1041,7 +1041,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__log)
-            opts="-h --since --until --token --actor --op --limit --db --as --format --help verify head help"
+            opts="-h --since --until --token --actor --op --limit --db --as --format --wide --help verify head help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1091,7 +1091,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__log__subcmd__head)
-            opts="-h --db --as --format --help"
+            opts="-h --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1173,7 +1173,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__log__subcmd__verify)
-            opts="-h --head --db --as --format --help"
+            opts="-h --head --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1203,7 +1203,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__modify)
-            opts="-h --name --pool --no-pool --read-only --read-write --expires --owner --no-owner --allow-from --allow-from-anywhere --not-before --no-not-before --rate --no-rate --reason --db --as --format --help"
+            opts="-h --name --pool --no-pool --read-only --read-write --expires --owner --no-owner --allow-from --allow-from-anywhere --not-before --no-not-before --rate --no-rate --reason --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1261,7 +1261,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__new)
-            opts="-h --name --pool --read-only --read-write --expires --owner --allow-from --not-before --rate --clipboard --no-clipboard --db --as --format --help"
+            opts="-h --name --pool --read-only --read-write --expires --owner --allow-from --not-before --rate --clipboard --no-clipboard --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1315,7 +1315,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__policy)
-            opts="-h --db --as --format --help set unset help"
+            opts="-h --db --as --format --wide --help set unset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1397,7 +1397,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__policy__subcmd__set)
-            opts="-h --reason --db --as --format --help max-lifetime default-expiry default-access require-pool require-owner require-allow-from require-reason max-access-ttl self-rotation rotation-grace"
+            opts="-h --reason --db --as --format --wide --help max-lifetime default-expiry default-access require-pool require-owner require-allow-from require-reason max-access-ttl self-rotation rotation-grace"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1427,7 +1427,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__policy__subcmd__unset)
-            opts="-h --reason --db --as --format --help max-lifetime default-expiry default-access require-pool require-owner require-allow-from require-reason max-access-ttl self-rotation rotation-grace"
+            opts="-h --reason --db --as --format --wide --help max-lifetime default-expiry default-access require-pool require-owner require-allow-from require-reason max-access-ttl self-rotation rotation-grace"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1457,7 +1457,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__pool)
-            opts="-h --db --as --format --help add list remove help"
+            opts="-h --db --as --format --wide --help add list remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1483,7 +1483,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__pool__subcmd__add)
-            opts="-h --db --as --format --help"
+            opts="-h --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1579,7 +1579,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__pool__subcmd__list)
-            opts="-h --db --as --format --help"
+            opts="-h --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1605,7 +1605,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__pool__subcmd__remove)
-            opts="-h --db --as --format --help"
+            opts="-h --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1631,7 +1631,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__prune)
-            opts="-y -h --unused-for --expired-for --dry-run --yes --reason --db --as --format --help"
+            opts="-y -h --unused-for --expired-for --dry-run --yes --reason --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1669,7 +1669,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__renew)
-            opts="-y -h --yes --grace --clipboard --no-clipboard --reason --db --as --format --help"
+            opts="-y -h --yes --grace --clipboard --no-clipboard --reason --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1703,7 +1703,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__scan)
-            opts="-h --disable --reason --db --as --format --help"
+            opts="-h --disable --reason --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1733,7 +1733,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__serve)
-            opts="-q -h --listen --trust-proxy --cache-ttl --max-hashing --db-connections --quiet --db --as --format --help"
+            opts="-q -h --listen --trust-proxy --cache-ttl --max-hashing --db-connections --quiet --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1779,7 +1779,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__show)
-            opts="-h --db --as --format --help"
+            opts="-h --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1805,7 +1805,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__verify)
-            opts="-h --access --pool --from --db --as --format --help"
+            opts="-h --access --pool --from --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

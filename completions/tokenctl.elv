@@ -21,6 +21,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -62,6 +63,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --read-write 'May also delete and reset data [default: the policy''s default-access, else read-write]'
             cand --clipboard 'Copy the token to the clipboard even when stdout is not a terminal'
             cand --no-clipboard 'Never copy the token to the clipboard'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -74,6 +76,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand --out-of-policy 'Only tokens that break the account''s policy (they keep working)'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -81,6 +84,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -103,6 +107,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --allow-from-anywhere 'Remove the address binding'
             cand --no-not-before 'Good at once'
             cand --no-rate 'No rate limit'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -113,6 +118,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --format 'Output format'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -126,6 +132,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --yes 'Do not ask for confirmation'
             cand --clipboard 'Copy the token to the clipboard even when stdout is not a terminal'
             cand --no-clipboard 'Never copy the token to the clipboard'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -134,6 +141,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -142,6 +150,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -149,6 +158,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand add 'Register a device pool'
@@ -160,6 +170,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -167,6 +178,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -174,6 +186,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -201,6 +214,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand verify 'Check the log''s hash chain (exit 0 intact, 1 tampered)'
@@ -212,6 +226,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -219,6 +234,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -237,6 +253,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand set 'Set a key (one log entry; says how many tokens break the new value)'
@@ -248,6 +265,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -256,6 +274,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -277,6 +296,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -288,6 +308,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --format 'Output format'
             cand --clipboard 'Copy the token to the clipboard even when stdout is not a terminal'
             cand --no-clipboard 'Never copy the token to the clipboard'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -302,6 +323,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --format 'Output format'
             cand -q 'No access-log line per request on stderr'
             cand --quiet 'No access-log line per request on stderr'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -309,6 +331,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand copy 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain'
@@ -319,6 +342,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -334,6 +358,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -343,6 +368,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand --disable 'Disable every active API token found (one log entry each)'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -352,6 +378,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -365,6 +392,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --dry-run 'List what would be deleted; change nothing'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -372,6 +400,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
         }

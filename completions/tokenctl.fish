@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_tokenctl_global_optspecs
-    string join \n db= as= format= h/help V/version
+    string join \n db= as= format= wide h/help V/version
 end
 
 function __fish_tokenctl_needs_command
@@ -29,6 +29,7 @@ complete -c tokenctl -n "__fish_tokenctl_needs_command" -l as -d 'Who does it, a
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_needs_command" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -s V -l version -d 'Print version'
 complete -c tokenctl -n "__fish_tokenctl_needs_command" -f -a "new" -d 'Create a token and show it once'
@@ -68,6 +69,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l read-only -d '
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l read-write -d 'May also delete and reset data [default: the policy\'s default-access, else read-write]'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l clipboard -d 'Copy the token to the clipboard even when stdout is not a terminal'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l no-clipboard -d 'Never copy the token to the clipboard'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand new" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l pool -d 'Only tokens of this pool' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l status -d 'Only tokens with this status' -r -f -a "active\t''
@@ -81,12 +83,14 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l format -d 'Ou
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l out-of-policy -d 'Only tokens that break the account\'s policy (they keep working)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand list" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand show" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand show" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand show" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand show" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand show" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l name -d 'A new name' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l pool -d 'Tie the token to this registered pool' -r
@@ -108,6 +112,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l no-owner -d
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l allow-from-anywhere -d 'Remove the address binding'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l no-not-before -d 'Good at once'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l no-rate -d 'No rate limit'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand modify" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -l reason -d 'Why, kept in the account log' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
@@ -116,6 +121,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -l format -d '
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -s y -l yes -d 'Do not ask for confirmation'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l grace -d 'Keep the old token working until DURATION has passed or the new one is first used' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l reason -d 'Why, kept in the account log' -r
@@ -127,6 +133,7 @@ csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -s y -l yes -d 'Do not ask for confirmation'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l clipboard -d 'Copy the token to the clipboard even when stdout is not a terminal'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l no-clipboard -d 'Never copy the token to the clipboard'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand renew" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand disable" -l reason -d 'Why, kept in the account log' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand disable" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
@@ -134,6 +141,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand disable" -l as -d 'Who
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand disable" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand disable" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand disable" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand enable" -l reason -d 'Why, kept in the account log' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand enable" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
@@ -141,12 +149,14 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand enable" -l as -d 'Who 
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand enable" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand enable" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand enable" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -f -a "add" -d 'Register a device pool'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and not __fish_seen_subcommand_from add list remove help" -f -a "list" -d 'List the pools with how many tokens each holds'
@@ -157,18 +167,21 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from add" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from add" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from list" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from list" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from list" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from list" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from remove" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from remove" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from remove" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from remove" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from help" -f -a "add" -d 'Register a device pool'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand pool; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the pools with how many tokens each holds'
@@ -194,6 +207,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_se
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -f -a "verify" -d 'Check the log\'s hash chain (exit 0 intact, 1 tampered)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -f -a "head" -d 'Print the newest entry\'s ID:HASH, to note down outside the database'
@@ -204,12 +218,14 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_s
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from verify" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from verify" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from head" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from head" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from head" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from head" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from head" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check the log\'s hash chain (exit 0 intact, 1 tampered)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and __fish_seen_subcommand_from help" -f -a "head" -d 'Print the newest entry\'s ID:HASH, to note down outside the database'
@@ -219,6 +235,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish_seen_subcommand_from set unset help" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish_seen_subcommand_from set unset help" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish_seen_subcommand_from set unset help" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish_seen_subcommand_from set unset help" -f -a "set" -d 'Set a key (one log entry; says how many tokens break the new value)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and not __fish_seen_subcommand_from set unset help" -f -a "unset" -d 'Unset a key (its default, if it has one, is in force again)'
@@ -229,6 +246,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_see
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from set" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from set" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from unset" -l reason -d 'Why, kept in the account log' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from unset" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
@@ -236,6 +254,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_see
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from unset" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from unset" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from unset" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set a key (one log entry; says how many tokens break the new value)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "unset" -d 'Unset a key (its default, if it has one, is in force again)'
@@ -249,6 +268,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l as -d 'Who 
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l ttl -d 'How long the access token lives, never past its parent\'s expiry [default: 2h, or the policy\'s max-access-ttl when shorter]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l from -d 'The client\'s address, for a token bound to addresses' -r
@@ -259,6 +279,7 @@ json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l clipboard -d 'Copy the token to the clipboard even when stdout is not a terminal'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l no-clipboard -d 'Never copy the token to the clipboard'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand exchange" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l listen -d 'Where to listen: HOST:PORT (port 0 picks a free one) or unix:PATH' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l trust-proxy -d 'A proxy whose X-Forwarded-For is believed (repeatable; replaces the default) [default: 127.0.0.0/8, ::1]' -r
@@ -271,12 +292,14 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l format -d 'O
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -s q -l quiet -d 'No access-log line per request on stderr'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -f -a "copy" -d 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target\'s log chain'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -286,6 +309,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_su
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target\'s log chain'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -294,6 +318,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand inspect" -l as -d 'Who
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand inspect" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand inspect" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l reason -d 'Why, kept in the account log' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
@@ -302,6 +327,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l format -d 'Ou
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l disable -d 'Disable every active API token found (one log entry each)'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand check" -l expiring -d 'Report active tokens that expire within WITHIN' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand check" -l head -d 'An ID:HASH noted earlier with `tokenctl log head`: the chain must still pass through it' -r
@@ -310,6 +336,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand check" -l as -d 'Who d
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand check" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand check" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand check" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -l unused-for -d 'Tokens not used for DURATION (never used ones count from their creation)' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -l expired-for -d 'Tokens expired for at least DURATION' -r
@@ -321,12 +348,14 @@ json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -l dry-run -d 'List what would be deleted; change nothing'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -s y -l yes -d 'Do not ask for confirmation'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand prune" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "new" -d 'Create a token and show it once'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and not __fish_seen_subcommand_from new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help" -f -a "list" -d 'List the tokens, ordered by name'

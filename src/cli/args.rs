@@ -42,6 +42,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "TOKENCTL_FORMAT", value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
+    /// Tables on a terminal keep every column (piped tables always do)
+    #[arg(long, global = true)]
+    pub wide: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

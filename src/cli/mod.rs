@@ -110,7 +110,7 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode> {
             _ => default_db_path()?,
         }),
         actor: cli.as_actor,
-        out: Output::new(cli.format),
+        out: Output::new(cli.format).wide(cli.wide),
         now: Utc::now(),
     };
     commands::dispatch(&ctx, cli.command)

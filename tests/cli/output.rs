@@ -85,3 +85,71 @@ fn the_readme_tour_runs_in_order() {
     assert_eq!(log[0]["op"], "delete");
     env.ok(&["log", "verify"]);
 }
+
+/// A table to anything that is not a terminal (contract section 8): every
+/// column as plain aligned text — a header, one line a row, two spaces at
+/// least between columns, `-` for an empty cell, no box drawing.
+#[test]
+fn piped_tables_are_plain_aligned_text() {
+    let env = Env::new();
+    env.new_token("ci", &["--owner", "alice"]);
+    env.new_token("a-longer-name", &["--read-only", "--expires", "30d"]);
+    let list = env.ok(&["list"]);
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 3, "{list}");
+    assert!(
+        !list.contains('│') && !list.contains('─') && !list.contains('┆'),
+        "{list}"
+    );
+    // No pool registered: no Device Pool column.
+    let header: Vec<&str> = lines[0]
+        .split("  ")
+        .filter(|c| !c.is_empty())
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "Name",
+            "Token prefix",
+            "API",
+            "Access",
+            "Expires",
+            "Last used",
+            "Status"
+        ]
+    );
+    // Aligned: every column starts where its header does.
+    let start = lines[0].find("Access").unwrap();
+    for row in &lines[1..] {
+        assert!(row[start..].starts_with("read-"), "{list}");
+        assert!(!row.ends_with(' '), "{row:?}");
+    }
+    // awk can take a column.
+    let names: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(names, ["a-longer-name", "ci"]);
+    // An empty cell is `-`; `show` is one line a field.
+    env.ok(&["pool", "add", "plant-a"]);
+    let list = env.ok(&["list"]);
+    assert!(
+        list.lines().next().unwrap().contains("Device Pool"),
+        "{list}"
+    );
+    let ci = list.lines().find(|l| l.starts_with("ci ")).unwrap();
+    assert!(ci.split_whitespace().any(|c| c == "-"), "{ci}");
+    let show = env.ok(&["show", "ci"]);
+    assert!(
+        show.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["Owner", "alice"]),
+        "{show}"
+    );
+    assert!(!show.contains('│'), "{show}");
+    let pools = env.ok(&["pool", "list"]);
+    assert!(pools.starts_with("Device Pool  Tokens"), "{pools}");
+    let log = env.ok(&["log"]);
+    assert!(log.starts_with("#  Time (UTC)"), "{log}");
+    assert!(!log.contains('│'), "{log}");
+}

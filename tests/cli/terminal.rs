@@ -284,7 +284,18 @@ fn list_at_80_columns_never_splits_a_prefix_or_a_status() {
     let bytes: Vec<u8> = p.exp_eof().unwrap().chars().map(|c| c as u8).collect();
     let shown = String::from_utf8(bytes).unwrap();
     assert_eq!(exit_code(&p), 0);
-    let lines: Vec<&str> = shown.lines().map(|l| l.trim_end_matches('\r')).collect();
+    let all: Vec<&str> = shown.lines().map(|l| l.trim_end_matches('\r')).collect();
+    // The note on stderr says which columns it left out.
+    let note = all.iter().find(|l| l.contains("hidden")).expect("a note");
+    assert!(
+        note.contains("columns hidden: ") && note.contains("API") && note.ends_with("use --wide"),
+        "{note}"
+    );
+    let lines: Vec<&str> = all
+        .iter()
+        .copied()
+        .filter(|l| !l.contains("hidden"))
+        .collect();
     assert!(
         lines.iter().all(|l| l.chars().count() <= 80),
         "a line is wider than 80 columns:\n{shown}"
@@ -298,4 +309,29 @@ fn list_at_80_columns_never_splits_a_prefix_or_a_status() {
     }
     // The API column is the first to go.
     assert!(!shown.contains("DataMailbox"), "{shown}");
+}
+
+/// `--wide` keeps every column on a narrow terminal, and says nothing.
+#[test]
+fn wide_keeps_every_column_on_a_narrow_terminal() {
+    let env = Env::new();
+    env.new_token(
+        "a-rather-long-token-name",
+        &["--owner", "alice", "--expires", "30d"],
+    );
+    let mut p = spawn_with_options(
+        env.shell("stty cols 80 rows 40; exec \"$0\" list --wide"),
+        Options::new()
+            .timeout_ms(Some(15_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn in a pty");
+    let bytes: Vec<u8> = p.exp_eof().unwrap().chars().map(|c| c as u8).collect();
+    let shown = String::from_utf8(bytes).unwrap();
+    assert_eq!(exit_code(&p), 0);
+    assert!(
+        shown.contains("DataMailbox") && shown.contains("Last used"),
+        "{shown}"
+    );
+    assert!(!shown.contains("hidden"), "{shown}");
 }

@@ -38,6 +38,8 @@ pub struct Output {
     pub stdout_tty: bool,
     /// Colour is allowed: a terminal and no `NO_COLOR`.
     pub color: bool,
+    /// `--wide`: a table on a terminal keeps every column.
+    pub wide: bool,
     out: Mutex<Sink>,
 }
 
@@ -136,6 +138,7 @@ impl Output {
             format,
             stdout_tty,
             color: stdout_tty && !no_color,
+            wide: false,
             out: Mutex::new(Box::new(io::stdout())),
         }
     }
@@ -147,8 +150,16 @@ impl Output {
             format,
             stdout_tty: false,
             color: false,
+            wide: false,
             out: Mutex::new(Box::new(out)),
         }
+    }
+
+    /// `--wide`: tables on a terminal keep every column.
+    #[must_use]
+    pub fn wide(mut self, wide: bool) -> Self {
+        self.wide = wide;
+        self
     }
 
     /// The data writer, for one piece of output at a time.
@@ -221,10 +232,26 @@ impl Output {
             Format::Json => json_array(&mut out, now, feed)?,
             Format::Csv => csv_rows(&mut out, now, feed, example)?,
             Format::Table => {
-                let terminal = table::terminal_width(self.stdout_tty);
-                let any = table::stream(&mut out, columns, self.color, terminal, row, feed)?;
-                if !any {
+                let style = if !self.stdout_tty {
+                    table::Style::Plain
+                } else if self.wide {
+                    table::Style::Boxed(None)
+                } else {
+                    table::Style::Boxed(table::terminal_width(true))
+                };
+                let streamed = table::stream(&mut out, columns, self.color, style, row, feed)?;
+                // The table first, then what is said about it.
+                out.flush()?;
+                if !streamed.any {
                     self.note(empty);
+                }
+                if !streamed.hidden.is_empty() {
+                    let n = streamed.hidden.len();
+                    self.note(format!(
+                        "{n} column{} hidden: {}; widen the terminal or use --wide",
+                        if n == 1 { "" } else { "s" },
+                        streamed.hidden.join(", ")
+                    ));
                 }
             }
         }
@@ -342,10 +369,20 @@ impl Output {
                         t.last_used_from.map_or("-".into(), |a| a.to_string()),
                     ),
                 ];
+                let status = t.status(now);
+                if !self.stdout_tty {
+                    let mut lines: Vec<(&str, String)> = rows.to_vec();
+                    lines.push(("Status", status.as_str().to_owned()));
+                    let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+                    let text: Vec<String> = lines
+                        .iter()
+                        .map(|(k, v)| table::plain_line(&[k, v], &[width, 0]))
+                        .collect();
+                    return self.print_line(&text.join("\n"));
+                }
                 for (k, v) in rows {
                     table.add_row(vec![Cell::new(k), Cell::new(v)]);
                 }
-                let status = t.status(now);
                 let mut cell = Cell::new(status.as_str());
                 if let Some(c) = Self::status_color(status) {
                     cell = cell.fg(c);
@@ -419,8 +456,38 @@ impl Output {
                     self.note("No pools. Register one with: tokenctl pool add NAME");
                     return Ok(());
                 }
+                let header = ["Device Pool", "Tokens", "Created", "Created by"];
+                if !self.stdout_tty {
+                    let cells: Vec<[String; 4]> = pools
+                        .iter()
+                        .map(|p| {
+                            [
+                                p.name.clone(),
+                                p.tokens.to_string(),
+                                human_time(Some(p.created_at)),
+                                p.created_by.clone(),
+                            ]
+                        })
+                        .collect();
+                    let widths: Vec<usize> = (0..4)
+                        .map(|i| {
+                            cells
+                                .iter()
+                                .map(|c| c[i].chars().count())
+                                .chain([header[i].len()])
+                                .max()
+                                .unwrap_or(0)
+                        })
+                        .collect();
+                    let mut text = vec![table::plain_line(&header, &widths)];
+                    for c in &cells {
+                        let refs: Vec<&str> = c.iter().map(String::as_str).collect();
+                        text.push(table::plain_line(&refs, &widths));
+                    }
+                    return self.print_line(&text.join("\n"));
+                }
                 let mut table = self.table();
-                table.set_header(vec!["Device Pool", "Tokens", "Created", "Created by"]);
+                table.set_header(header.to_vec());
                 for p in pools {
                     table.add_row(vec![
                         p.name.clone(),

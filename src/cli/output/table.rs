@@ -84,16 +84,51 @@ pub(crate) fn terminal_width(stdout_tty: bool) -> Option<usize> {
         .or_else(|| Table::new().width().map(usize::from))
 }
 
+/// How a table is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// Not a terminal: every column as plain aligned text (a header, one
+    /// line a row, two spaces between columns, `-` for an empty cell, no
+    /// box drawing, nothing wrapped or cut), for grep, awk and cut.
+    Plain,
+    /// A terminal of this width (`None`: every column, `--wide`).
+    Boxed(Option<usize>),
+}
+
+/// What a streamed table printed.
+pub(crate) struct Streamed {
+    /// Whether there were rows (with none, nothing is printed).
+    pub any: bool,
+    /// The columns left out to fit the terminal.
+    pub hidden: Vec<&'static str>,
+}
+
+/// One plain line: each cell padded to its column's width, two spaces
+/// between columns, `-` for an empty cell, no trailing spaces.
+pub(crate) fn plain_line(cells: &[&str], widths: &[usize]) -> String {
+    let mut line = String::new();
+    for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+        let cell = if cell.is_empty() { "-" } else { cell };
+        if i > 0 {
+            line.push_str("  ");
+        }
+        line.push_str(cell);
+        line.extend(std::iter::repeat_n(' ', width.saturating_sub(cell.width())));
+    }
+    line.truncate(line.trim_end().len());
+    line
+}
+
 /// Print a table of the rows `feed` yields (it is called twice: measure,
-/// then print). `false` when there were no rows (nothing is printed).
+/// then print).
 pub(crate) fn stream<T>(
     out: &mut dyn Write,
     columns: &[Column],
     color: bool,
-    terminal: Option<usize>,
+    style: Style,
     row: &dyn Fn(&T) -> Row,
     feed: super::Feed<'_, T>,
-) -> Result<bool> {
+) -> Result<Streamed> {
     let mut widths: Vec<usize> = columns.iter().map(|c| c.header.width()).collect();
     let mut rows = 0usize;
     feed(&mut |item| {
@@ -104,9 +139,37 @@ pub(crate) fn stream<T>(
         Ok(())
     })?;
     if rows == 0 {
-        return Ok(false);
+        return Ok(Streamed {
+            any: false,
+            hidden: Vec::new(),
+        });
     }
+    let terminal = match style {
+        Style::Plain => {
+            // An empty cell is written `-`: at least one wide.
+            let widths: Vec<usize> = widths.iter().map(|w| (*w).max(1)).collect();
+            let headers: Vec<&str> = columns.iter().map(|c| c.header).collect();
+            writeln!(out, "{}", plain_line(&headers, &widths))?;
+            feed(&mut |item| {
+                let cells = row(item);
+                let texts: Vec<&str> = cells.iter().map(|(t, _)| t.as_str()).collect();
+                writeln!(out, "{}", plain_line(&texts, &widths))?;
+                Ok(())
+            })?;
+            return Ok(Streamed {
+                any: true,
+                hidden: Vec::new(),
+            });
+        }
+        Style::Boxed(terminal) => terminal,
+    };
     let shown = layout(columns, &widths, terminal);
+    let hidden = columns
+        .iter()
+        .zip(&shown)
+        .filter(|(_, w)| w.is_none())
+        .map(|(c, _)| c.header)
+        .collect();
     let new_table = |header: bool| {
         let mut t = Table::new();
         t.load_style(presets::UTF8_FULL_CONDENSED)
@@ -170,7 +233,7 @@ pub(crate) fn stream<T>(
         Ok(())
     })?;
     flush(&mut chunk, &mut first, true, out)?;
-    Ok(true)
+    Ok(Streamed { any: true, hidden })
 }
 
 #[cfg(test)]
@@ -201,6 +264,10 @@ mod tests {
     ];
 
     fn render(rows: &[[&'static str; 4]], terminal: Option<usize>) -> String {
+        render_as(rows, Style::Boxed(terminal))
+    }
+
+    fn render_as(rows: &[[&'static str; 4]], style: Style) -> String {
         let mut out = Vec::new();
         let row =
             |r: &[&'static str; 4]| -> Row { r.iter().map(|s| (s.to_string(), None)).collect() };
@@ -208,7 +275,7 @@ mod tests {
             &mut out,
             &COLUMNS,
             false,
-            terminal,
+            style,
             &row,
             &mut |f: &mut dyn FnMut(&[&'static str; 4]) -> Result<()>| {
                 rows.iter().try_for_each(&mut *f)
@@ -216,6 +283,23 @@ mod tests {
         )
         .unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn plain_is_aligned_with_a_dash_for_an_empty_cell() {
+        let text = render_as(
+            &[
+                ["ci", "Ab3dE9xQ", "", "active"],
+                ["a-longer", "Zz9Zz9Zz", "DataMailbox", "disabled"],
+            ],
+            Style::Plain,
+        );
+        assert_eq!(
+            text,
+            "Name      Token prefix  API          Status\n\
+             ci        Ab3dE9xQ      -            active\n\
+             a-longer  Zz9Zz9Zz      DataMailbox  disabled\n"
+        );
     }
 
     #[test]

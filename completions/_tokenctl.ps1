@@ -373,6 +373,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Which store this is: where (password hidden), the engine, the schema version, how many tokens, pools and log entries, and the log head')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -386,12 +387,25 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'tokenctl;db;status' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, 'Tables on a terminal keep every column (piped tables always do)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'tokenctl;db;help' {
             [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Which store this is: where (password hidden), the engine, the schema version, how many tokens, pools and log entries, and the log head')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'tokenctl;db;help;copy' {
+            break
+        }
+        'tokenctl;db;help;status' {
             break
         }
         'tokenctl;db;help;help' {
@@ -548,9 +562,13 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
         }
         'tokenctl;help;db' {
             [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Which store this is: where (password hidden), the engine, the schema version, how many tokens, pools and log entries, and the log head')
             break
         }
         'tokenctl;help;db;copy' {
+            break
+        }
+        'tokenctl;help;db;status' {
             break
         }
         'tokenctl;help;inspect' {

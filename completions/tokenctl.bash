@@ -85,11 +85,17 @@ _tokenctl() {
             tokenctl__subcmd__db,help)
                 cmd="tokenctl__subcmd__db__subcmd__help"
                 ;;
+            tokenctl__subcmd__db,status)
+                cmd="tokenctl__subcmd__db__subcmd__status"
+                ;;
             tokenctl__subcmd__db__subcmd__help,copy)
                 cmd="tokenctl__subcmd__db__subcmd__help__subcmd__copy"
                 ;;
             tokenctl__subcmd__db__subcmd__help,help)
                 cmd="tokenctl__subcmd__db__subcmd__help__subcmd__help"
+                ;;
+            tokenctl__subcmd__db__subcmd__help,status)
+                cmd="tokenctl__subcmd__db__subcmd__help__subcmd__status"
                 ;;
             tokenctl__subcmd__help,check)
                 cmd="tokenctl__subcmd__help__subcmd__check"
@@ -156,6 +162,9 @@ _tokenctl() {
                 ;;
             tokenctl__subcmd__help__subcmd__db,copy)
                 cmd="tokenctl__subcmd__help__subcmd__db__subcmd__copy"
+                ;;
+            tokenctl__subcmd__help__subcmd__db,status)
+                cmd="tokenctl__subcmd__help__subcmd__db__subcmd__status"
                 ;;
             tokenctl__subcmd__help__subcmd__log,head)
                 cmd="tokenctl__subcmd__help__subcmd__log__subcmd__head"
@@ -331,7 +340,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__db)
-            opts="-h --db --as --format --wide --help copy help"
+            opts="-h --db --as --format --wide --help copy status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -387,7 +396,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__db__subcmd__help)
-            opts="copy help"
+            opts="copy status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -421,6 +430,46 @@ _tokenctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__db__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__db__subcmd__status)
+            opts="-h --db --as --format --wide --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -595,7 +644,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__help__subcmd__db)
-            opts="copy"
+            opts="copy status"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -609,6 +658,20 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__help__subcmd__db__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__help__subcmd__db__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

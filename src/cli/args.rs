@@ -404,7 +404,7 @@ pub struct InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan (`-` or none: stdin)
+    /// Files or directories to scan (`-`: stdin; none: stdin when piped, else the current directory)
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Disable every active API token found (one log entry each)
@@ -477,6 +477,12 @@ pub enum DbCommand {
         #[arg(long, value_name = "PATH|URL")]
         to: PathBuf,
     },
+    /// Which store this is: where (password hidden), the engine, the schema
+    /// version, how many tokens, pools and log entries, and the log head
+    #[command(
+        after_help = "Examples:\n  tokenctl db status\n  TOKENCTL_DB=postgres://tokenctl@db.example/tokens tokenctl db status --format json"
+    )]
+    Status,
 }
 
 #[derive(Debug, Args)]

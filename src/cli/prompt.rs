@@ -70,6 +70,23 @@ fn no_answer(e: dialoguer::Error) -> Error {
     Error::not_confirmed(format!("no answer ({e}); nothing was changed"))
 }
 
+/// A token from a person at the terminal: `Token: ` on stderr, nothing
+/// echoed as it is typed or pasted, taken on Enter. Without a terminal it
+/// is read from stdin as it stands (the first line, bounded).
+pub(crate) fn token_input() -> Result<zeroize::Zeroizing<String>> {
+    if !interactive() {
+        return Ok(crate::verify::read_input(io::stdin().lock())?);
+    }
+    let _asking = Asking::start();
+    let typed = dialoguer::Password::new()
+        .with_prompt("Token")
+        .allow_empty_password(true)
+        .report(false)
+        .interact()
+        .map_err(no_answer)?;
+    Ok(zeroize::Zeroizing::new(typed))
+}
+
 /// Ask "yes or no", default No. `--yes` skips the question; without a
 /// terminal to ask on, refuse (exit 5) rather than guess.
 pub(crate) fn confirm(question: &str, yes: bool) -> Result<()> {

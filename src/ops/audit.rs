@@ -76,6 +76,43 @@ pub(crate) fn health(
     })
 }
 
+/// What `db status` says about a store: "which store am I on?".
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct StoreStatus {
+    pub store: String,
+    pub engine: &'static str,
+    pub schema_version: i64,
+    pub tokens: u64,
+    pub pools: u64,
+    pub log_entries: u64,
+    /// The log's head as `ID:HASH`, or `null` when the log is empty.
+    pub head: Option<String>,
+}
+
+/// The store's status, from one snapshot.
+pub(crate) fn status(store: &mut Store, shown: String) -> Result<StoreStatus> {
+    store.read(|db| {
+        let (schema_version, engine) = db.schema()?;
+        let mut tokens = 0u64;
+        db.each_token(None, &mut |_| {
+            tokens += 1;
+            Ok(())
+        })?;
+        let pools = db.pools()?.len() as u64;
+        let tail = db.log_tail()?;
+        Ok(StoreStatus {
+            store: shown.clone(),
+            engine,
+            schema_version,
+            tokens,
+            pools,
+            // Ids run 1, 2, 3, … without gaps: the newest is the count.
+            log_entries: tail.as_ref().map_or(0, |(id, _)| id.unsigned_abs()),
+            head: tail.map(|(id, hash)| format!("{id}:{hash}")),
+        })
+    })
+}
+
 /// Which tokens a prune takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stale {

@@ -369,6 +369,9 @@ pub trait Db: Copying {
 
     fn insert_pool(&mut self, name: &str, now: DateTime<Utc>, actor: &str) -> Result<()>;
 
+    /// The schema version the store is at, and the engine's name.
+    fn schema(&mut self) -> Result<(i64, &'static str)>;
+
     /// The account's policy, read inside the caller's transaction (a write
     /// that it governs sees it as it stands at its commit).
     fn policy(&mut self) -> Result<Policy>;

@@ -318,3 +318,54 @@ fn a_wal_removed_between_commands_loses_nothing() {
     assert_eq!(names, ["a", "b", "c"]);
     env.ok(&["log", "verify"]);
 }
+
+/// `db status`: which store this is (password hidden), its engine, schema
+/// version, counts and log head; a read that never creates a store.
+#[test]
+fn db_status_says_which_store_this_is() {
+    let env = Env::new();
+    env.fails(&["db", "status"], 3);
+    assert!(!env.store_exists());
+    env.ok(&["pool", "add", "plant-a"]);
+    env.new_token("a", &[]);
+    env.new_token("b", &["--pool", "plant-a"]);
+    let v = env.json(&["db", "status"]);
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "store",
+            "engine",
+            "schema_version",
+            "tokens",
+            "pools",
+            "log_entries",
+            "head"
+        ]
+    );
+    assert_eq!(
+        (&v["tokens"], &v["pools"], &v["log_entries"]),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!(1),
+            &serde_json::json!(3)
+        )
+    );
+    assert_eq!(v["head"].as_str().unwrap(), env.ok(&["log", "head"]).trim());
+    match &env.pg {
+        Some(_) => {
+            assert_eq!(v["engine"], "postgresql");
+            assert!(v["schema_version"].as_i64().unwrap() >= 3);
+            if let Ok(password) = std::env::var("PGPASSWORD") {
+                assert!(!v["store"].as_str().unwrap().contains(&password), "{v}");
+            }
+        }
+        None => {
+            assert_eq!(v["engine"], "sqlite");
+            assert_eq!(v["schema_version"], tokenctl::schema::latest_version());
+            assert_eq!(v["store"], env.db.display().to_string());
+        }
+    }
+    let human = env.ok(&["db", "status"]);
+    assert!(human.contains("log entries:    3"), "{human}");
+}

@@ -335,3 +335,56 @@ fn wide_keeps_every_column_on_a_narrow_terminal() {
     );
     assert!(!shown.contains("hidden"), "{shown}");
 }
+
+/// On a terminal, `verify`, `exchange` and `inspect` ask `Token: ` and never
+/// echo what is pasted (contract section 6), in an 80-column terminal.
+#[test]
+fn verify_exchange_and_inspect_ask_for_the_token_without_echo() {
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    for (args, said) in [
+        ("verify", "Good: token \"ci\""),
+        ("inspect", "An API token of token \"ci\""),
+        ("exchange --no-clipboard", "Issued an access token"),
+    ] {
+        let mut p = spawn_with_options(
+            env.shell(&format!("stty cols 80 rows 24; exec \"$0\" {args}")),
+            Options::new()
+                .timeout_ms(Some(15_000))
+                .strip_ansi_escape_codes(true),
+        )
+        .expect("spawn in a pty");
+        p.exp_string("Token: ").unwrap();
+        p.send_line(&t).unwrap();
+        let rest = p.exp_eof().unwrap();
+        assert_eq!(exit_code(&p), 0, "{args}: {rest}");
+        assert!(rest.contains(said), "{args}: {rest}");
+        assert!(
+            !rest.contains(&t[12..44]),
+            "{args} echoed the token: {rest}"
+        );
+    }
+}
+
+/// `scan` with no path on a terminal scans the current directory at once
+/// (it never waits for typing on stdin).
+#[test]
+fn scan_without_a_path_on_a_terminal_scans_the_current_directory() {
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let dir = env.dir.path().join("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.env"), format!("API_TOKEN={t}\n")).unwrap();
+    let mut cmd = env.std_cmd();
+    cmd.arg("scan").current_dir(&dir);
+    let mut p = spawn_with_options(
+        cmd,
+        Options::new()
+            .timeout_ms(Some(15_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn in a pty");
+    let shown = p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 1, "{shown}");
+    assert!(shown.contains("config.env:1:"), "{shown}");
+}

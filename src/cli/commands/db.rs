@@ -10,7 +10,10 @@ use crate::ops::copy::{self, Counts};
 use crate::store::{Location, Open, Store};
 
 pub(crate) fn run(ctx: &Ctx, cmd: DbCommand) -> Result<()> {
-    let DbCommand::Copy { to } = cmd;
+    let to = match cmd {
+        DbCommand::Copy { to } => to,
+        DbCommand::Status => return status(ctx),
+    };
     let target_location = Location::parse(to);
     if target_location == ctx.db {
         return Err(Error::usage("the target is the store itself")
@@ -44,4 +47,20 @@ pub(crate) fn run(ctx: &Ctx, cmd: DbCommand) -> Result<()> {
         },
         &human,
     )
+}
+
+/// `db status`: which store this is, read-only.
+fn status(ctx: &Ctx) -> Result<()> {
+    let status = crate::ops::audit::status(&mut ctx.open(Open::Read)?, ctx.db.shown())?;
+    let human = format!(
+        "store:          {}\nengine:         {}\nschema version: {}\ntokens:         {}\npools:          {}\nlog entries:    {}\nlog head:       {}",
+        status.store,
+        status.engine,
+        status.schema_version,
+        status.tokens,
+        status.pools,
+        status.log_entries,
+        status.head.as_deref().unwrap_or("(the log is empty)")
+    );
+    ctx.out.record(&status, &human)
 }

@@ -17,7 +17,7 @@ pub(crate) fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
     clipboard::clip_seconds()?;
     refuse_token_argument(&args.stray.stray)?;
     let actor = ctx.actor()?;
-    let input = verify::read_input(std::io::stdin().lock())?;
+    let input = crate::cli::prompt::token_input()?;
     let Some(presented) = verify::presented(&input) else {
         return reject(ctx, Reason::Malformed);
     };

@@ -49,7 +49,7 @@ enum Record<'a> {
 
 pub(crate) fn inspect(ctx: &Ctx, args: InspectArgs) -> Result<ExitCode> {
     refuse_token_argument(&args.stray.stray)?;
-    let input = verify::read_input(std::io::stdin().lock())?;
+    let input = crate::cli::prompt::token_input()?;
     let Some(presented) = verify::presented(&input) else {
         ctx.out.record(
             &Inspected {

@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -179,8 +179,14 @@ pub(crate) fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
     });
     // From the walker's threads too: one line each, as every message.
     let note = |n: String| crate::cli::output::note(&crate::error::one_line(&n));
+    // No path: stdin when something is piped in, else (a terminal, as rg
+    // does) the current directory, never a wait for typing.
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
-        vec![PathBuf::from("-")]
+        if std::io::stdin().is_terminal() {
+            vec![PathBuf::from(".")]
+        } else {
+            vec![PathBuf::from("-")]
+        }
     } else {
         args.paths.clone()
     };

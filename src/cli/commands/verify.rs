@@ -13,7 +13,7 @@ use crate::verify::{self, Good, Reason, Requirements, Via};
 
 pub(crate) fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
     refuse_token_argument(&args.stray.stray)?;
-    let input = verify::read_input(std::io::stdin().lock())?;
+    let input = crate::cli::prompt::token_input()?;
     // A mistyped, truncated or unknown-form token is refused before the
     // database is touched.
     let Some(presented) = verify::presented(&input) else {

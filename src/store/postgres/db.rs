@@ -466,6 +466,14 @@ impl Db for Pg<'_, '_> {
         Ok(())
     }
 
+    fn schema(&mut self) -> Result<(i64, &'static str)> {
+        let version: i32 = self
+            .0
+            .query_one("SELECT version FROM tokenctl_schema WHERE id = 1", &[])?
+            .try_get(0)?;
+        Ok((i64::from(version), "postgresql"))
+    }
+
     fn policy(&mut self) -> Result<Policy> {
         let rows = self
             .0

@@ -466,6 +466,13 @@ impl Db for &Connection {
         Ok(n > 0)
     }
 
+    fn schema(&mut self) -> Result<(i64, &'static str)> {
+        let version: i64 = self
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(sql_error)?;
+        Ok((version, "sqlite"))
+    }
+
     fn policy(&mut self) -> Result<Policy> {
         let mut stmt = self
             .prepare_cached("SELECT key, value FROM policy ORDER BY key")

@@ -352,19 +352,16 @@ fn db_status_says_which_store_this_is() {
         )
     );
     assert_eq!(v["head"].as_str().unwrap(), env.ok(&["log", "head"]).trim());
-    match &env.pg {
-        Some(_) => {
-            assert_eq!(v["engine"], "postgresql");
-            assert!(v["schema_version"].as_i64().unwrap() >= 3);
-            if let Ok(password) = std::env::var("PGPASSWORD") {
-                assert!(!v["store"].as_str().unwrap().contains(&password), "{v}");
-            }
+    if env.pg.is_some() {
+        assert_eq!(v["engine"], "postgresql");
+        assert!(v["schema_version"].as_i64().unwrap() >= 3);
+        if let Ok(password) = std::env::var("PGPASSWORD") {
+            assert!(!v["store"].as_str().unwrap().contains(&password), "{v}");
         }
-        None => {
-            assert_eq!(v["engine"], "sqlite");
-            assert_eq!(v["schema_version"], tokenctl::schema::latest_version());
-            assert_eq!(v["store"], env.db.display().to_string());
-        }
+    } else {
+        assert_eq!(v["engine"], "sqlite");
+        assert_eq!(v["schema_version"], tokenctl::schema::latest_version());
+        assert_eq!(v["store"], env.db.display().to_string());
     }
     let human = env.ok(&["db", "status"]);
     assert!(human.contains("log entries:    3"), "{human}");

@@ -1766,7 +1766,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__scan)
-            opts="-h --disable --reason --db --as --format --wide --help"
+            opts="-h --staged --disable --reason --db --as --format --wide --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

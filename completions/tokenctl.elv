@@ -379,6 +379,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
+            cand --staged 'What `git commit` would add: the index''s added lines, at their real FILE:LINE:COLUMN (the pre-commit hook)'
             cand --disable 'Disable every active API token found (one log entry each)'
             cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'

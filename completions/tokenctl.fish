@@ -335,6 +335,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l as -d 'Who do
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l staged -d 'What `git commit` would add: the index\'s added lines, at their real FILE:LINE:COLUMN (the pre-commit hook)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l disable -d 'Disable every active API token found (one log entry each)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand scan" -s h -l help -d 'Print help'

@@ -405,8 +405,11 @@ pub struct InspectArgs {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files or directories to scan (`-`: stdin; none: stdin when piped, else the current directory)
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", conflicts_with = "staged")]
     pub paths: Vec<PathBuf>,
+    /// What `git commit` would add: the index's added lines, at their real FILE:LINE:COLUMN (the pre-commit hook)
+    #[arg(long)]
+    pub staged: bool,
     /// Disable every active API token found (one log entry each)
     #[arg(long)]
     pub disable: bool,

@@ -124,6 +124,19 @@ pub fn find_all(bytes: &[u8]) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// The tokens as text shows them (spec section 1): well-formed and not
+/// preceded or followed by an ASCII letter or digit, so `MY_TOKEN_tkc1…`
+/// and `"tkc1…"` are found and a token inside a longer run is not — what
+/// `scan` reports, and exactly what the README's gitleaks rule matches.
+pub fn find_standalone(bytes: &[u8]) -> impl Iterator<Item = (usize, &str)> {
+    find_all(bytes).filter(move |(at, t)| {
+        let before = at.checked_sub(1).and_then(|i| bytes.get(i));
+        let after = bytes.get(at + t.len());
+        !before.is_some_and(u8::is_ascii_alphanumeric)
+            && !after.is_some_and(u8::is_ascii_alphanumeric)
+    })
+}
+
 /// True when `text` holds a well-formed token anywhere.
 pub fn contains_token(text: &str) -> bool {
     find_all(text.as_bytes()).next().is_some()

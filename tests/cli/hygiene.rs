@@ -438,3 +438,81 @@ fn scan_as_csv_and_json_lists_the_findings() {
     let out = env.run_stdin(&["scan", "--format", "json"], "nothing\n");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "[]\n");
 }
+
+/// `scan --staged` in a real git repository, through the README's hook as
+/// written: a commit that adds a token fails at its real FILE:LINE:COLUMN,
+/// the commit that removes it passes.
+#[test]
+fn the_readme_pre_commit_hook_refuses_a_token_and_lets_its_removal_pass() {
+    if !crate::have_program(
+        "git",
+        "TOKENCTL_REQUIRE_SHELLS",
+        "the_readme_pre_commit_hook",
+    ) {
+        return;
+    }
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let repo = env.dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("conf")).unwrap();
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_tokenctl"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let git = |args: &[&str]| {
+        let out = env
+            .shell_cmd("git")
+            .args(args)
+            .current_dir(&repo)
+            .env("PATH", &path)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    assert!(git(&["init", "-q"]).0);
+    let hook = repo.join(".git/hooks/pre-commit");
+    std::fs::write(&hook, crate::serve::readme_block("sh pre-commit")).unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(repo.join("conf/app.env"), "HOST=x\nHOST2=y\n").unwrap();
+    assert!(git(&["add", "."]).0);
+    let (ok, said) = git(&["commit", "-q", "-m", "clean"]);
+    assert!(ok, "{said}");
+    // A token added on line 2, column 5 of a staged file: refused.
+    std::fs::write(
+        repo.join("conf/app.env"),
+        format!("HOST=x\nKEY={t}\nHOST2=y\n"),
+    )
+    .unwrap();
+    assert!(git(&["add", "."]).0);
+    let (ok, said) = git(&["commit", "-q", "-m", "leak"]);
+    assert!(!ok, "the commit went through: {said}");
+    assert!(said.contains("conf/app.env:2:5"), "{said}");
+    assert!(!said.contains(&t[12..44]), "{said}");
+    // Committed all the same (--no-verify), then removed: the removal passes.
+    assert!(git(&["commit", "-q", "--no-verify", "-m", "leak"]).0);
+    std::fs::write(repo.join("conf/app.env"), "HOST=x\nHOST2=y\n").unwrap();
+    assert!(git(&["add", "."]).0);
+    let (ok, said) = git(&["commit", "-q", "-m", "remove the leak"]);
+    assert!(ok, "{said}");
+    // Outside a repository: a usage error.
+    let out = env
+        .std_cmd()
+        .args(["scan", "--staged"])
+        .current_dir(env.dir.path())
+        .output()
+        .unwrap();
+    crate::expect_error(&out, 2, &["scan", "--staged"]);
+}

@@ -24,6 +24,8 @@ use crate::error::{Error, Kind, Result};
 use crate::ops::change;
 use crate::store::{Credential, Open};
 
+mod staged;
+
 /// Files larger than this are skipped with a note.
 const MAX_FILE: u64 = 10 * 1024 * 1024;
 
@@ -92,7 +94,7 @@ struct Scanned {
 
 /// The tokens in `bytes`, found under `name` (already as scan shows it).
 fn scan_bytes(name: &str, bytes: &[u8], out: &Mutex<Scanned>) {
-    let found: Vec<(usize, &str)> = token::find_all(bytes).collect();
+    let found: Vec<(usize, &str)> = token::find_standalone(bytes).collect();
     let mut out = out
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -179,9 +181,33 @@ pub(crate) fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
     });
     // From the walker's threads too: one line each, as every message.
     let note = |n: String| crate::cli::output::note(&crate::error::one_line(&n));
+    if args.staged {
+        let (added, notes) = staged::added(MAX_FILE)?;
+        for n in notes {
+            note(n);
+        }
+        let mut scanned = out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        scanned.read_any = true;
+        for a in added {
+            for (offset, t) in token::find_standalone(&a.text) {
+                let kind = token::kind_of(t).expect("well-formed");
+                scanned.findings.push((
+                    path_shown(&a.file),
+                    a.line,
+                    offset + 1,
+                    kind,
+                    token::prefix_of(t).to_owned(),
+                ));
+            }
+        }
+    }
     // No path: stdin when something is piped in, else (a terminal, as rg
     // does) the current directory, never a wait for typing.
-    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+    let paths: Vec<PathBuf> = if args.staged {
+        Vec::new()
+    } else if args.paths.is_empty() {
         if std::io::stdin().is_terminal() {
             vec![PathBuf::from(".")]
         } else {
@@ -411,5 +437,10 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found.iter().all(|(_, t)| *t == real.as_str()));
         assert_eq!(place(text.as_bytes(), found[1].0), (3, 3));
+        // What scan reports: only a token standing alone (spec section 1),
+        // not one glued inside a longer run.
+        let standalone: Vec<(usize, &str)> = token::find_standalone(text.as_bytes()).collect();
+        assert_eq!(standalone.len(), 1, "{standalone:?}");
+        assert_eq!(place(text.as_bytes(), standalone[0].0), (3, 3));
     }
 }

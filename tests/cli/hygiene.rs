@@ -440,7 +440,7 @@ fn scan_as_csv_and_json_lists_the_findings() {
 }
 
 /// `scan --staged` in a real git repository, through the README's hook as
-/// written: a commit that adds a token fails at its real FILE:LINE:COLUMN,
+/// written: a commit that adds a token fails at its real `FILE:LINE:COLUMN`,
 /// the commit that removes it passes.
 #[test]
 fn the_readme_pre_commit_hook_refuses_a_token_and_lets_its_removal_pass() {

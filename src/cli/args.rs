@@ -16,6 +16,9 @@ use crate::cli::output::Format;
 use crate::domain::binding::Rate;
 use crate::domain::when::{Given, When};
 
+/// The heading of the options every command takes (as gh's "inherited flags").
+const GLOBAL: &str = "Global options";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "tokenctl",
@@ -25,7 +28,7 @@ use crate::domain::when::{Given, When};
 )]
 pub struct Cli {
     /// The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]
-    #[arg(long, global = true, env = "TOKENCTL_DB", value_name = "PATH|URL")]
+    #[arg(long, global = true, env = "TOKENCTL_DB", value_name = "PATH|URL", help_heading = GLOBAL)]
     pub db: Option<PathBuf>,
 
     /// Who does it, as recorded in the account log [default: your login name]
@@ -34,16 +37,17 @@ pub struct Cli {
         long = "as",
         global = true,
         env = "TOKENCTL_ACTOR",
-        value_name = "NAME"
+        value_name = "NAME",
+        help_heading = GLOBAL
     )]
     pub as_actor: Option<String>,
 
     /// Output format
-    #[arg(long, global = true, env = "TOKENCTL_FORMAT", value_enum, default_value_t = Format::Table)]
+    #[arg(long, global = true, env = "TOKENCTL_FORMAT", value_enum, default_value_t = Format::Table, help_heading = GLOBAL)]
     pub format: Format,
 
     /// Tables on a terminal keep every column (piped tables always do)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub wide: bool,
 
     #[command(subcommand)]
@@ -134,7 +138,7 @@ pub enum Command {
     Exchange(ExchangeArgs),
     /// Answer HTTP checks for reverse proxies and services (forward auth)
     #[command(
-        after_help = "Requests:\n  any /auth, /auth/…     Authorization: Bearer|ApiKey-v1 TOKEN; ?access=read|write|auto&pool=P\n  POST /v1/verify        the same, or a form body t2mtoken=TOKEN\n  POST /v1/exchange      an API token for an access token (?ttl=30m)\n  GET /healthz, /metrics\nGood: 200 with X-Tokenctl-Name/-Prefix/-Pool/-Access/-Owner; refused: 401 or 403.\n\nExamples:\n  tokenctl serve\n  tokenctl serve --listen 127.0.0.1:9000 --cache-ttl 30s --max-hashing 4\n  tokenctl serve --listen unix:/run/tokenctl/serve.sock\n  curl -H \"Authorization: Bearer $T\" 'http://127.0.0.1:8787/auth?access=write'"
+        after_help = "Requests:\n  any /auth, /auth/…  Authorization: Bearer|ApiKey-v1 TOKEN;\n                      ?access=read|write|auto&pool=P\n  POST /v1/verify     the same, or a form body t2mtoken=TOKEN\n  POST /v1/exchange   an API token for an access token (?ttl=30m)\n  GET /healthz, /metrics\nGood: 200 with X-Tokenctl-Name/-Prefix/-Pool/-Access/-Owner;\nrefused: 401, 403 or 429.\n\nExamples:\n  tokenctl serve\n  tokenctl serve --listen 127.0.0.1:9000 --cache-ttl 30s --max-hashing 4\n  tokenctl serve --listen unix:/run/tokenctl/serve.sock\n  curl -H \"Authorization: Bearer $T\" 'http://127.0.0.1:8787/auth?access=write'"
     )]
     Serve(ServeArgs),
     /// Copy the whole store into an empty SQLite file or PostgreSQL database
@@ -150,12 +154,12 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Find tokens in files or stdin (a pre-commit hook, a CI step)
     #[command(
-        after_help = "Prints FILE:LINE:COLUMN, kind, prefix (and the token's name and status when the\nstore knows it); never a token. A directory is walked honouring .gitignore.\nExit 0 nothing live found, 1 a live token found.\n\nExamples:\n  tokenctl scan .\n  git diff --cached -U0 | tokenctl scan -\n  tokenctl scan /var/log/app --disable --reason \"leaked into logs\""
+        after_help = "Prints FILE:LINE:COLUMN, kind, prefix (and the token's name and status when the\nstore knows it); never a token. A directory is walked honouring .gitignore.\nExit 0 nothing live found, 1 a live token found.\n\nExamples:\n  tokenctl scan .\n  tokenctl scan --staged   # what git commit would add: the pre-commit hook\n  tokenctl scan /var/log/app --disable --reason \"leaked into logs\""
     )]
     Scan(ScanArgs),
     /// One health check for cron and monitoring
     #[command(
-        after_help = "Reports active tokens expiring within WITHIN (default 14d) and whether the log\nchain is intact. Exit 0 all well, 1 something was reported.\n\nExamples:\n  tokenctl check\n  tokenctl check --expiring 30d --head \"$(cat ~/audit/head)\" --format json"
+        after_help = "Reports active tokens expiring within WITHIN (default 14d), tokens out of the\naccount's policy, and whether the log chain is intact. Exit 0 all well, 1\nsomething was reported.\n\nExamples:\n  tokenctl check\n  tokenctl check --expiring 30d --head \"$(cat ~/audit/head)\" --format json"
     )]
     Check(CheckArgs),
     /// Delete stale tokens: unused, or expired, for a while

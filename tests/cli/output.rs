@@ -153,3 +153,67 @@ fn piped_tables_are_plain_aligned_text() {
     assert!(log.starts_with("#  Time (UTC)"), "{log}");
     assert!(!log.contains('│'), "{log}");
 }
+
+/// Empty results say which filter matched nothing; only an empty account
+/// is told how to make its first token.
+#[test]
+fn empty_results_name_the_filter_that_matched_nothing() {
+    let env = Env::new();
+    env.ok(&["pool", "add", "plant-a"]);
+    let ran = env.test().args(["list"]).succeeds();
+    assert!(ran.stderr.contains("Create one with"), "{}", ran.stderr);
+    env.new_token("ci", &[]);
+    let ran = env
+        .test()
+        .args(["list", "--pool", "plant-a", "--status", "disabled"])
+        .succeeds();
+    assert_eq!(
+        ran.stderr.trim(),
+        "No token matches --pool plant-a --status disabled."
+    );
+    assert!(ran.stdout.is_empty());
+    let ran = env
+        .test()
+        .args(["log", "--actor", "nobody", "--op", "delete"])
+        .succeeds();
+    assert_eq!(
+        ran.stderr.trim(),
+        "No log entry matches --actor nobody --op delete."
+    );
+}
+
+/// Help fits the terminal it is shown on (never a word broken at 80
+/// columns), with the options every command takes under their own heading.
+#[test]
+fn help_fits_80_columns_and_heads_the_global_options() {
+    let env = Env::new();
+    for command in [
+        vec!["--help"],
+        vec!["new", "--help"],
+        vec!["serve", "--help"],
+        vec!["policy", "set", "--help"],
+        vec!["scan", "--help"],
+    ] {
+        let out = env
+            .cmd()
+            .args(&command)
+            .env("COLUMNS", "80")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let help = String::from_utf8(out.stdout).unwrap();
+        let long: Vec<&str> = help.lines().filter(|l| l.chars().count() > 80).collect();
+        assert!(
+            long.is_empty(),
+            "{command:?}: lines over 80 columns: {long:#?}"
+        );
+        if command.len() > 1 {
+            let global = help
+                .find("Global options:")
+                .unwrap_or_else(|| panic!("{command:?}: {help}"));
+            assert!(help[global..].contains("--db <PATH|URL>"), "{help}");
+            let own = help.find("Options:").unwrap();
+            assert!(!help[own..global].contains("--db <"), "{help}");
+        }
+    }
+}

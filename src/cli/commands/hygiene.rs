@@ -305,7 +305,10 @@ fn list_result(ctx: &Ctx, tokens: &[Token]) -> Result<()> {
     if ctx.out.format == Format::Table {
         return Ok(());
     }
-    ctx.out.tokens(true, ctx.now, &mut |sink| {
-        tokens.iter().try_for_each(&mut *sink)
-    })
+    ctx.out.tokens(
+        true,
+        ctx.now,
+        &mut |sink| tokens.iter().try_for_each(&mut *sink),
+        "",
+    )
 }

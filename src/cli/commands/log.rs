@@ -53,7 +53,7 @@ fn list(ctx: &Ctx, args: &LogArgs) -> Result<()> {
         let mut feed = |sink: &mut dyn FnMut(&LogEntry) -> Result<()>| {
             db.each_log_entry(&filter, &mut |e| sink(&e))
         };
-        ctx.out.log(&mut feed)
+        ctx.out.log(&mut feed, &empty_note(args))
     })
 }
 
@@ -135,5 +135,27 @@ fn check_chain(ctx: &Ctx, noted: Option<&(i64, String)>) -> Result<()> {
             }
             Err(Error::rejected(format!("the account log was tampered with: {why}")).into())
         }
+    }
+}
+
+/// What to say when no entry is listed: which filters matched nothing.
+fn empty_note(args: &LogArgs) -> String {
+    let mut filters = Vec::new();
+    for (flag, value) in [
+        ("--since", args.since.as_ref().map(|w| w.text.clone())),
+        ("--until", args.until.as_ref().map(|w| w.text.clone())),
+        ("--token", args.token.clone()),
+        ("--actor", args.actor.clone()),
+        ("--op", args.op.clone()),
+        ("--limit", args.limit.map(|n| n.to_string())),
+    ] {
+        if let Some(v) = value {
+            filters.push(format!("{flag} {}", crate::domain::text::shown(&v)));
+        }
+    }
+    if filters.is_empty() {
+        "The account log is empty.".to_owned()
+    } else {
+        format!("No log entry matches {}.", filters.join(" "))
     }
 }

@@ -42,8 +42,38 @@ pub(crate) fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
             })
         };
         // An account without pools does not see an empty Device Pool column.
-        ctx.out.tokens(!known.is_empty(), ctx.now, &mut feed)
+        ctx.out
+            .tokens(!known.is_empty(), ctx.now, &mut feed, &empty_note(&args))
     })
+}
+
+/// What to say when no token is listed: which filters matched nothing,
+/// or, with none, how to make the first token.
+fn empty_note(args: &ListArgs) -> String {
+    let mut filters = Vec::new();
+    if let Some(p) = &args.pool {
+        filters.push(format!("--pool {}", crate::domain::text::shown(p)));
+    }
+    if let Some(s) = args.status {
+        filters.push(format!(
+            "--status {}",
+            crate::domain::model::Status::from(s).as_str()
+        ));
+    }
+    if let Some(e) = &args.expiring {
+        filters.push(format!("--expiring {}", e.text));
+    }
+    if let Some(u) = &args.unused_for {
+        filters.push(format!("--unused-for {}", u.text));
+    }
+    if args.out_of_policy {
+        filters.push("--out-of-policy".to_owned());
+    }
+    if filters.is_empty() {
+        "No tokens. Create one with: tokenctl new --name NAME".to_owned()
+    } else {
+        format!("No token matches {}.", filters.join(" "))
+    }
 }
 
 pub(crate) fn show(ctx: &Ctx, args: TokenRef) -> Result<()> {

@@ -261,7 +261,15 @@ impl Output {
 
     /// The token list. The Device Pool column is left out while no pool is
     /// registered (`show_pool` false); JSON and CSV keep the field.
-    pub fn tokens(&self, show_pool: bool, now: DateTime<Utc>, feed: Feed<'_, Token>) -> Result<()> {
+    /// The token list. `empty` is what a person is told when no token is
+    /// listed (which filter matched nothing).
+    pub fn tokens(
+        &self,
+        show_pool: bool,
+        now: DateTime<Utc>,
+        feed: Feed<'_, Token>,
+        empty: &str,
+    ) -> Result<()> {
         let columns: Vec<Column> = TOKEN_COLUMNS
             .iter()
             .filter(|c| show_pool || c.header != "Device Pool")
@@ -282,18 +290,11 @@ impl Output {
             ]);
             cells
         };
-        self.rows(
-            &columns,
-            now,
-            &row,
-            &Token::example(),
-            feed,
-            "No tokens. Create one with: tokenctl new --name NAME",
-        )
+        self.rows(&columns, now, &row, &Token::example(), feed, empty)
     }
 
     /// The account log, as the store yields it (newest first).
-    pub fn log(&self, feed: Feed<'_, LogEntry>) -> Result<()> {
+    pub fn log(&self, feed: Feed<'_, LogEntry>, empty: &str) -> Result<()> {
         let row = |e: &LogEntry| -> table::Row {
             vec![
                 (e.id.to_string(), None),
@@ -318,7 +319,7 @@ impl Output {
             &row,
             &LogEntry::example(),
             feed,
-            "No log entries match.",
+            empty,
         )
     }
 

@@ -48,14 +48,14 @@ fn json_lists_stream_an_array_and_csv_keeps_its_header() {
     let out = Captured::default();
     let t = token();
     Output::to(Format::Json, out.clone())
-        .tokens(true, now, &mut |sink| sink(&t))
+        .tokens(true, now, &mut |sink| sink(&t), "")
         .unwrap();
     let listed: Value = serde_json::from_str(&out.text()).unwrap();
     assert_eq!(listed[0]["name"], "ci");
     assert_eq!(listed[0]["pool"], "plant-a");
     let out = Captured::default();
     Output::to(Format::Csv, out.clone())
-        .tokens(true, now, &mut |_| Ok(()))
+        .tokens(true, now, &mut |_| Ok(()), "")
         .unwrap();
     let text = out.text();
     assert_eq!(text.lines().count(), 1, "{text}");

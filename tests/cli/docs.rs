@@ -202,3 +202,65 @@ fn token_and_pool_names_complete_from_the_database() {
     assert_eq!(complete(&["pool", "remove", "pl"]), ["plant-a"]);
     assert!(complete(&["log", "--op", "po"]).contains(&"pool-add".to_owned()));
 }
+
+/// A README block run as written in a fresh home, with `tokenctl` the
+/// binary under test: (success, stdout and stderr).
+fn run_readme_block(env: &crate::Env, tag: &str, home: &std::path::Path) -> (bool, String) {
+    let block = crate::serve::readme_block(tag);
+    let script = format!("set -eu\ntokenctl() {{ \"$TOKENCTL_BIN\" \"$@\"; }}\n{block}");
+    let out = env
+        .shell(&script)
+        .env("TOKENCTL_BIN", env!("CARGO_BIN_EXE_tokenctl"))
+        .env("HOME", home)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// The completion install lines work in a home that has none of the
+/// directories yet.
+#[test]
+fn the_readme_completion_install_lines_work_in_a_fresh_home() {
+    let env = crate::Env::new();
+    let home = env.dir.path().join("fresh-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let (ok, said) = run_readme_block(&env, "sh completions-install", &home);
+    assert!(ok, "{said}");
+    for file in [
+        ".local/share/bash-completion/completions/tokenctl",
+        ".zfunc/_tokenctl",
+        ".config/fish/completions/tokenctl.fish",
+        ".config/elvish/rc.elv",
+    ] {
+        let text = std::fs::read_to_string(home.join(file)).unwrap_or_default();
+        assert!(text.contains("tokenctl"), "{file}");
+    }
+}
+
+/// The nightly backup recipe writes a dated store whose log verifies.
+#[test]
+fn the_readme_backup_recipe_writes_a_dated_copy() {
+    let env = crate::Env::new();
+    env.new_token("ci", &[]);
+    let home = env.dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let (ok, said) = run_readme_block(&env, "sh backup-recipe", &home);
+    assert!(ok, "{said}");
+    let today = chrono::Utc::now().format("%F").to_string();
+    let copy = home.join(format!("backups/tokenctl/tokenctl-{today}.db"));
+    assert!(copy.exists(), "{said}");
+    let out = env
+        .cmd()
+        .args(["log", "verify"])
+        .env("TOKENCTL_DB", &copy)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

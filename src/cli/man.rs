@@ -18,6 +18,72 @@ pub const COMMAND: &str = "__man-pages";
 /// committed pages reproducible; change it with the CLI).
 pub const MAN_DATE: &str = "2026-11-23";
 
+/// ENVIRONMENT, FILES and EXIT STATUS of the main page: every
+/// `TOKENCTL_*` setting, the store's default place, and the contract's
+/// exit codes (section 8).
+const COMMON_SECTIONS: &str = r".SH ENVIRONMENT
+.TP
+.B TOKENCTL_DB
+The store, as \-\-db: a SQLite file or a postgres:// URL.
+.TP
+.B TOKENCTL_ACTOR
+Who does it, as \-\-as (default: the login name).
+.TP
+.B TOKENCTL_FORMAT
+The output format, as \-\-format: table, json or csv.
+.TP
+.B TOKENCTL_NO_CLIPBOARD
+Set to 1: new, renew and exchange never copy a token to the clipboard.
+.TP
+.B TOKENCTL_CLIP_SECONDS
+How long a copied token stays on the clipboard, 1 to 86400 (default 45).
+.TP
+.B XDG_DATA_HOME
+Where the default store lives (see FILES).
+.TP
+.B NO_COLOR
+Set and not empty: no colour.
+.TP
+.B PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT
+For a postgres:// store, what the URL leaves out, as libpq reads them.
+A password belongs here or in a file, never in a unit or on a command line.
+.SH FILES
+.TP
+.I $XDG_DATA_HOME/tokenctl/tokenctl.db
+The default store (\fI~/.local/share/tokenctl/tokenctl.db\fR when
+XDG_DATA_HOME is not set), with its \-wal and \-shm files beside it.
+A command that writes creates it (directory 0700, file 0600);
+one that only reads never does.
+.SH EXIT STATUS
+.TP
+.B 0
+Done; the token is good.
+.TP
+.B 1
+verify or exchange rejected the token; log verify found tampering;
+check reported a problem; scan found a live token; inspect got a
+malformed token.
+.TP
+.B 2
+Usage error or invalid input: an unknown pool, a bad name, a bad WHEN,
+nothing to change, a rule of the account's policy.
+.TP
+.B 3
+Not found: no such token or pool, or no database at the path.
+.TP
+.B 4
+Conflict: the name or pool already exists, or the pool is in use.
+.TP
+.B 5
+Not confirmed: declined, or confirmation needed and no terminal.
+.TP
+.B 10
+The database or the system failed.
+.TP
+.B 130
+Interrupted (Ctrl\-C at a question).
+";
+
 /// A line of text for roff, shown as is (in a no-fill block).
 fn roff_literal(line: &str) -> String {
     let escaped = line.replace('\\', "\\e").replace('-', "\\-");
@@ -48,6 +114,9 @@ fn man_page(cmd: &clap::Command, path: &str) -> std::io::Result<Vec<u8>> {
     }
     if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
         man.render_subcommands_section(&mut out)?;
+    }
+    if path == "tokenctl" {
+        out.extend_from_slice(COMMON_SECTIONS.as_bytes());
     }
     if let Some(after) = cmd.get_after_help() {
         let after = after.to_string();

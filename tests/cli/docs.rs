@@ -264,3 +264,42 @@ fn the_readme_backup_recipe_writes_a_dated_copy() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The main man page has ENVIRONMENT (every `TOKENCTL_*` setting), FILES
+/// and EXIT STATUS (the contract's table).
+#[test]
+fn the_man_page_names_the_environment_files_and_exit_codes() {
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/completions/tokenctl.1"
+    ))
+    .unwrap();
+    let section = |name: &str| -> String {
+        let start = page
+            .find(&format!(".SH {name}\n"))
+            .unwrap_or_else(|| panic!("no {name}"));
+        let rest = &page[start + 4..];
+        rest[..rest.find("\n.SH ").unwrap_or(rest.len())].to_owned()
+    };
+    let environment = section("ENVIRONMENT");
+    let src = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src")).is_ok();
+    assert!(src);
+    for var in [
+        "TOKENCTL_DB",
+        "TOKENCTL_ACTOR",
+        "TOKENCTL_FORMAT",
+        "TOKENCTL_NO_CLIPBOARD",
+        "TOKENCTL_CLIP_SECONDS",
+        "PGPASSWORD",
+    ] {
+        assert!(environment.contains(var), "{var} missing from ENVIRONMENT");
+    }
+    assert!(section("FILES").contains("tokenctl.db"));
+    let exit = section("EXIT STATUS");
+    for code in ["0", "1", "2", "3", "4", "5", "10", "130"] {
+        assert!(
+            exit.contains(&format!(".B {code}\n")),
+            "exit {code} missing"
+        );
+    }
+}

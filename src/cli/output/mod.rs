@@ -372,14 +372,13 @@ impl Output {
                 ];
                 let status = t.status(now);
                 if !self.stdout_tty {
-                    let mut lines: Vec<(&str, String)> = rows.to_vec();
-                    lines.push(("Status", status.as_str().to_owned()));
-                    let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-                    let text: Vec<String> = lines
+                    let mut lines: Vec<Vec<String>> = rows
                         .iter()
-                        .map(|(k, v)| table::plain_line(&[k, v], &[width, 0]))
+                        .map(|(k, v)| vec![(*k).to_owned(), v.clone()])
                         .collect();
-                    return self.print_line(&text.join("\n"));
+                    lines.push(vec!["Status".into(), status.as_str().to_owned()]);
+                    let text = table::plain(&[], &lines);
+                    return self.print_line(text.trim_end());
                 }
                 for (k, v) in rows {
                     table.add_row(vec![Cell::new(k), Cell::new(v)]);
@@ -459,10 +458,10 @@ impl Output {
                 }
                 let header = ["Device Pool", "Tokens", "Created", "Created by"];
                 if !self.stdout_tty {
-                    let cells: Vec<[String; 4]> = pools
+                    let rows: Vec<Vec<String>> = pools
                         .iter()
                         .map(|p| {
-                            [
+                            vec![
                                 p.name.clone(),
                                 p.tokens.to_string(),
                                 human_time(Some(p.created_at)),
@@ -470,22 +469,7 @@ impl Output {
                             ]
                         })
                         .collect();
-                    let widths: Vec<usize> = (0..4)
-                        .map(|i| {
-                            cells
-                                .iter()
-                                .map(|c| c[i].chars().count())
-                                .chain([header[i].len()])
-                                .max()
-                                .unwrap_or(0)
-                        })
-                        .collect();
-                    let mut text = vec![table::plain_line(&header, &widths)];
-                    for c in &cells {
-                        let refs: Vec<&str> = c.iter().map(String::as_str).collect();
-                        text.push(table::plain_line(&refs, &widths));
-                    }
-                    return self.print_line(&text.join("\n"));
+                    return self.print_line(&table::plain(&header, &rows));
                 }
                 let mut table = self.table();
                 table.set_header(header.to_vec());

@@ -119,6 +119,36 @@ pub(crate) fn plain_line(cells: &[&str], widths: &[usize]) -> String {
     line
 }
 
+/// A whole plain table (`header` may be empty: no header line), every
+/// column as wide as its widest cell.
+pub(crate) fn plain(header: &[&str], rows: &[Vec<String>]) -> String {
+    let columns = rows
+        .iter()
+        .map(Vec::len)
+        .chain([header.len()])
+        .max()
+        .unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.width().max(1))
+                .chain(header.get(i).map(|h| h.width()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut lines = Vec::new();
+    if !header.is_empty() {
+        lines.push(plain_line(header, &widths));
+    }
+    for row in rows {
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        lines.push(plain_line(&cells, &widths));
+    }
+    lines.join("\n")
+}
+
 /// Print a table of the rows `feed` yields (it is called twice: measure,
 /// then print).
 pub(crate) fn stream<T>(

@@ -28,7 +28,8 @@ const GLOBAL: &str = "Global options";
 )]
 pub struct Cli {
     /// The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]
-    #[arg(long, global = true, env = "TOKENCTL_DB", value_name = "PATH|URL", help_heading = GLOBAL)]
+    // hide_env_values: help never prints the setting (a URL may hold a password).
+    #[arg(long, global = true, env = "TOKENCTL_DB", hide_env_values = true, value_name = "PATH|URL", help_heading = GLOBAL)]
     pub db: Option<PathBuf>,
 
     /// Who does it, as recorded in the account log [default: your login name]
@@ -37,13 +38,14 @@ pub struct Cli {
         long = "as",
         global = true,
         env = "TOKENCTL_ACTOR",
+        hide_env_values = true,
         value_name = "NAME",
         help_heading = GLOBAL
     )]
     pub as_actor: Option<String>,
 
     /// Output format
-    #[arg(long, global = true, env = "TOKENCTL_FORMAT", value_enum, default_value_t = Format::Table, help_heading = GLOBAL)]
+    #[arg(long, global = true, env = "TOKENCTL_FORMAT", hide_env_values = true, value_enum, default_value_t = Format::Table, help_heading = GLOBAL)]
     pub format: Format,
 
     /// Tables on a terminal keep every column (piped tables always do)

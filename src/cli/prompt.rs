@@ -87,6 +87,14 @@ pub(crate) fn token_input() -> Result<zeroize::Zeroizing<String>> {
     Ok(zeroize::Zeroizing::new(typed))
 }
 
+/// The terminal's width where the questions are drawn (stderr).
+fn stderr_columns() -> Option<usize> {
+    rustix::termios::tcgetwinsize(io::stderr())
+        .ok()
+        .map(|w| usize::from(w.ws_col))
+        .filter(|&c| c > 0)
+}
+
 /// Ask "yes or no", default No. `--yes` skips the question; without a
 /// terminal to ask on, refuse (exit 5) rather than guess.
 pub(crate) fn confirm(question: &str, yes: bool) -> Result<()> {
@@ -101,9 +109,19 @@ pub(crate) fn confirm(question: &str, yes: bool) -> Result<()> {
         .into());
     }
     let _asking = Asking::start();
+    // A question wider than the terminal would wrap, and the prompt would
+    // redraw only its last line at each keypress, repeating the rest: the
+    // question goes on a line of its own, the prompt stays short.
+    let wide = question.chars().count() + " [y/N] ".len();
+    let prompt = if stderr_columns().is_some_and(|columns| wide >= columns) {
+        super::output::note(question);
+        "Confirm"
+    } else {
+        question
+    };
     // Wait for Enter: a habitual Enter after the `y` must not reach the shell.
     let answer = Confirm::new()
-        .with_prompt(question)
+        .with_prompt(prompt)
         .default(false)
         .wait_for_newline(true)
         .interact_opt()

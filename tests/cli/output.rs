@@ -183,10 +183,25 @@ fn empty_results_name_the_filter_that_matched_nothing() {
 }
 
 /// Help fits the terminal it is shown on (never a word broken at 80
-/// columns), with the options every command takes under their own heading.
+/// columns), with the options every command takes under their own heading,
+/// and never shows a setting's value (a store URL may hold a password).
 #[test]
 fn help_fits_80_columns_and_heads_the_global_options() {
     let env = Env::new();
+    let out = env
+        .cmd()
+        .arg("--help")
+        .env(
+            "TOKENCTL_DB",
+            "postgres://admin:s3cr3t-pw@db.example/tokens",
+        )
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("TOKENCTL_DB") && !help.contains("s3cr3t-pw"),
+        "{help}"
+    );
     for command in [
         vec!["--help"],
         vec!["new", "--help"],

@@ -388,3 +388,72 @@ fn scan_without_a_path_on_a_terminal_scans_the_current_directory() {
     assert_eq!(exit_code(&p), 1, "{shown}");
     assert!(shown.contains("config.env:1:"), "{shown}");
 }
+
+/// A confirmation wider than the terminal is asked on a line of its own,
+/// so typing does not redraw it once per keypress (80 columns).
+#[test]
+fn a_long_confirmation_is_not_redrawn_at_each_keypress() {
+    let env = Env::new();
+    let name = "a-token-with-a-rather-long-name-for-an-80-column-terminal";
+    env.new_token(name, &[]);
+    let mut p = spawn_with_options(
+        env.shell(&format!("stty cols 80 rows 24; exec \"$0\" delete {name}")),
+        Options::new()
+            .timeout_ms(Some(15_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn in a pty");
+    p.exp_string("Confirm").unwrap();
+    for key in ["y", "\x7f", "n", "\x7f", "y", "\x7f", "n"] {
+        p.send(key).unwrap();
+        p.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    p.send("\r").unwrap();
+    p.flush().unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert_eq!(exit_code(&p), 5, "{rest}");
+    assert_eq!(
+        rest.matches("Anything using it stops working").count(),
+        0,
+        "the question was drawn again: {rest}"
+    );
+    assert_eq!(env.token(name)["name"], name);
+}
+
+/// At 80 columns `log` keeps Details: the Token column goes first (the
+/// prefix names the token), and Details wraps rather than going.
+#[test]
+fn log_at_80_columns_keeps_details() {
+    let env = Env::new();
+    env.new_token("ci", &["--owner", "alice"]);
+    env.ok(&[
+        "modify",
+        "ci",
+        "--owner",
+        "bob",
+        "--reason",
+        "handed over to the night shift",
+    ]);
+    let mut p = spawn_with_options(
+        env.shell("stty cols 80 rows 40; exec \"$0\" log"),
+        Options::new()
+            .timeout_ms(Some(15_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn in a pty");
+    let bytes: Vec<u8> = p.exp_eof().unwrap().chars().map(|c| c as u8).collect();
+    let shown = String::from_utf8(bytes).unwrap();
+    assert_eq!(exit_code(&p), 0);
+    let table: Vec<&str> = shown
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.contains("hidden"))
+        .collect();
+    assert!(table.iter().all(|l| l.chars().count() <= 80), "{shown}");
+    assert!(
+        shown.contains("Details") && shown.contains("night"),
+        "{shown}"
+    );
+    assert!(shown.contains("1 column hidden: Token"), "{shown}");
+}

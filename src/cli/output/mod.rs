@@ -105,7 +105,7 @@ const LOG_COLUMNS: [Column; 7] = [
     },
     Column {
         header: "Actor",
-        keep: 150,
+        keep: 190,
         wraps: false,
     },
     Column {
@@ -125,7 +125,9 @@ const LOG_COLUMNS: [Column; 7] = [
     },
     Column {
         header: "Details",
-        keep: 100,
+        // Above Token (the prefix says which token): at 80 columns Token
+        // goes, and Details wraps rather than going.
+        keep: 182,
         wraps: true,
     },
 ];

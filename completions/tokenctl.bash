@@ -1104,7 +1104,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__log)
-            opts="-h --since --until --token --actor --op --limit --db --as --format --wide --help verify head help"
+            opts="-f -h --since --until --token --actor --op --limit --follow --db --as --format --wide --help verify head help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -201,12 +201,13 @@ pool-add\t''
 pool-remove\t''
 exchange\t''
 policy\t''"
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l limit -d 'Only the N newest entries' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l limit -d 'Only the N newest entries (with --follow: the N shown first, default 10)' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 csv\t''"
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -s f -l follow -d 'Then every new matching entry as it is written, until Ctrl-C (JSON: one object a line)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -s h -l help -d 'Print help'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand log; and not __fish_seen_subcommand_from verify head help" -f -a "verify" -d 'Check the log\'s hash chain (exit 0 intact, 1 tampered)'

@@ -514,9 +514,12 @@ pub struct LogArgs {
     /// Entries of this operation
     #[arg(long, value_name = "OP", value_parser = op_parser())]
     pub op: Option<String>,
-    /// Only the N newest entries
+    /// Only the N newest entries (with --follow: the N shown first, default 10)
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub limit: Option<i64>,
+    /// Then every new matching entry as it is written, until Ctrl-C (JSON: one object a line)
+    #[arg(long, short = 'f')]
+    pub follow: bool,
 }
 
 /// `--op` takes the log's operations: checked, listed in help and completed.

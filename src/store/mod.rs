@@ -139,6 +139,9 @@ pub struct LogFilter {
     pub actor: Option<String>,
     pub op: Option<Op>,
     pub limit: Option<u64>,
+    /// Only entries after this id, oldest first (`log --follow`); without
+    /// it, newest first.
+    pub after: Option<i64>,
 }
 
 /// A token about to be stored: its fields and the hash of its secret.

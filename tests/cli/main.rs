@@ -5,6 +5,7 @@
 mod binding;
 mod clipboard;
 mod docs;
+mod follow;
 mod hardening;
 mod house;
 mod hygiene;

@@ -528,6 +528,16 @@ impl Output {
     }
 }
 
+/// One CSV row of `value` (with the header row first when `header` is
+/// given): `log --follow`'s rows.
+pub(crate) fn csv_row<T: Serialize>(
+    buf: &mut Vec<u8>,
+    value: &T,
+    header: Option<&mut Vec<String>>,
+) -> Result<()> {
+    write_csv_row(buf, value, header)
+}
+
 /// A time for people: `2026-12-23 00:37 UTC`, or `never`.
 pub(crate) fn human_time(t: Option<DateTime<Utc>>) -> String {
     t.map_or("never".into(), |t| {

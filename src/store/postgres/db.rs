@@ -298,12 +298,22 @@ impl Db for Pg<'_, '_> {
                     SELECT token_id FROM log WHERE token_id IS NOT NULL AND (token = $3 OR prefix = $3)))
                AND ($4::TEXT IS NULL OR actor = $4)
                AND ($5::TEXT IS NULL OR op = $5)
-             ORDER BY id DESC
-             LIMIT $6"
+               AND ($7::BIGINT IS NULL OR id > $7)
+             ORDER BY {}
+             LIMIT $6",
+            if filter.after.is_some() { "id ASC" } else { "id DESC" }
         );
         self.each(
             &sql,
-            &[&since, &until, &filter.token, &filter.actor, &op, &limit],
+            &[
+                &since,
+                &until,
+                &filter.token,
+                &filter.actor,
+                &op,
+                &limit,
+                &filter.after,
+            ],
             |r| {
                 f(log_entry_from_row(r)?)?;
                 Ok(true)

@@ -273,7 +273,10 @@ impl Db for &Connection {
         if let Some(op) = filter.op {
             sql += &format!(" AND op = {}", bind(op.as_str().to_owned()));
         }
-        sql.push_str(" ORDER BY id DESC");
+        match filter.after {
+            Some(id) => sql += &format!(" AND id > {id} ORDER BY id ASC"),
+            None => sql.push_str(" ORDER BY id DESC"),
+        }
         if let Some(n) = filter.limit {
             sql.push_str(&format!(" LIMIT {n}"));
         }

@@ -11,6 +11,8 @@ use crate::domain::when;
 use crate::error::{Error, Result};
 use crate::store::{LogFilter, Open};
 
+mod follow;
+
 pub(crate) fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     match args.action {
         Some(LogCommand::Head) => head(ctx),
@@ -44,11 +46,15 @@ fn filter(ctx: &Ctx, args: &LogArgs) -> Result<LogFilter> {
         actor: args.actor.clone(),
         op: args.op.as_deref().and_then(Op::parse),
         limit,
+        after: None,
     })
 }
 
 fn list(ctx: &Ctx, args: &LogArgs) -> Result<()> {
     let filter = filter(ctx, args)?;
+    if args.follow {
+        return follow::follow(ctx, filter);
+    }
     ctx.open(Open::Read)?.read(|db| {
         let mut feed = |sink: &mut dyn FnMut(&LogEntry) -> Result<()>| {
             db.each_log_entry(&filter, &mut |e| sink(&e))

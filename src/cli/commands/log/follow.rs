@@ -1,0 +1,193 @@
+//! `tokenctl log --follow`: the last `--limit` matching entries (default
+//! 10), oldest first, then every new matching entry within a second of its
+//! commit, until SIGINT, SIGTERM or a closed pipe (exit 0). JSON is JSON
+//! Lines; CSV and the table print their header once (the table as plain
+//! aligned lines). Memory stays constant: each poll streams what is new.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::cli::Ctx;
+use crate::cli::output::{Format, human_details, table};
+use crate::domain::model::LogEntry;
+use crate::error::Result;
+use crate::store::{LogFilter, Open};
+
+/// How often the store is asked for new entries.
+const POLL: Duration = Duration::from_millis(250);
+
+/// Set by SIGINT or SIGTERM: stop at the next poll.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// The table's columns, plain and fixed (a stream cannot measure ahead).
+const WIDTHS: [usize; 7] = [6, 19, 12, 11, 16, 8, 0];
+const HEADERS: [&str; 7] = [
+    "#",
+    "Time (UTC)",
+    "Actor",
+    "Operation",
+    "Token",
+    "Prefix",
+    "Details",
+];
+
+pub(super) fn follow(ctx: &Ctx, filter: LogFilter) -> Result<()> {
+    let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
+    let mut store = ctx.open(Open::Read)?;
+    let limit = filter.limit.unwrap_or(10);
+    // The past: the newest `limit` matching entries, shown oldest first;
+    // from then on, whatever comes after the newest entry there is now.
+    let (mut last, recent) = store.read(|db| {
+        let tail = db.log_tail()?.map_or(0, |(id, _)| id);
+        let mut recent = Vec::new();
+        let past = LogFilter {
+            limit: Some(limit),
+            after: None,
+            ..filter.clone()
+        };
+        db.each_log_entry(&past, &mut |e| {
+            recent.push(e);
+            Ok(())
+        })?;
+        recent.reverse();
+        Ok((tail, recent))
+    })?;
+    let mut out = Stream::new(ctx.out.format);
+    if !out.begin()? {
+        return Ok(());
+    }
+    for e in &recent {
+        if !out.entry(e)? {
+            return Ok(());
+        }
+    }
+    drop(recent);
+    if !out.flush()? {
+        return Ok(());
+    }
+    let newer = LogFilter {
+        limit: None,
+        ..filter
+    };
+    while !STOP.load(Ordering::SeqCst) {
+        std::thread::sleep(POLL);
+        // A pipe whose reader has gone ends the follow, even when nothing
+        // new comes to be written.
+        if crate::cli::output::ensure_stdout_is_read().is_err() {
+            return Ok(());
+        }
+        let mut gone = false;
+        store.read(|db| {
+            db.each_log_entry(
+                &LogFilter {
+                    after: Some(last),
+                    ..newer.clone()
+                },
+                &mut |e| {
+                    last = last.max(e.id);
+                    if !gone && !out.entry(&e)? {
+                        gone = true;
+                    }
+                    Ok(())
+                },
+            )
+        })?;
+        // Entries the filters leave out still move the mark.
+        last = last.max(store.read(|db| db.log_tail())?.map_or(0, |(id, _)| id));
+        if gone || !out.flush()? {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Entries written as they come, in the chosen format.
+struct Stream {
+    format: Format,
+    header: bool,
+    out: std::io::Stdout,
+}
+
+impl Stream {
+    fn new(format: Format) -> Stream {
+        Stream {
+            format,
+            header: false,
+            out: std::io::stdout(),
+        }
+    }
+
+    /// The header of CSV and of the table, at once (before any entry).
+    fn begin(&mut self) -> Result<bool> {
+        let mut line = Vec::new();
+        match self.format {
+            Format::Json => return Ok(true),
+            Format::Csv => {
+                let mut header = Vec::new();
+                crate::cli::output::csv_row(&mut line, &LogEntry::example(), Some(&mut header))?;
+                let end = line.iter().position(|&b| b == b'\n').map_or(line.len(), |i| i + 1);
+                line.truncate(end);
+            }
+            Format::Table => {
+                line.extend(table::plain_line(&HEADERS, &WIDTHS).into_bytes());
+                line.push(b'\n');
+            }
+        }
+        self.header = true;
+        Ok(written(self.out.write_all(&line))? && written(self.out.flush())?)
+    }
+
+    /// Write one entry; `false` when the reader has gone.
+    fn entry(&mut self, e: &LogEntry) -> Result<bool> {
+        let mut line = Vec::new();
+        match self.format {
+            Format::Json => {
+                serde_json::to_writer(&mut line, e)?;
+                line.push(b'\n');
+            }
+            Format::Csv => {
+                let mut header = Vec::new();
+                crate::cli::output::csv_row(&mut line, e, (!self.header).then_some(&mut header))?;
+            }
+            Format::Table => {
+                if !self.header {
+                    line.extend(table::plain_line(&HEADERS, &WIDTHS).into_bytes());
+                    line.push(b'\n');
+                }
+                let details = serde_json::from_str(e.details.get())
+                    .map_or_else(|_| e.details.get().to_owned(), |d| human_details(&d));
+                let at = e.at.replace('T', " ");
+                let cells = [
+                    e.id.to_string(),
+                    at.trim_end_matches('Z').to_owned(),
+                    e.actor.clone(),
+                    e.op.as_str().to_owned(),
+                    e.token.clone().unwrap_or_default(),
+                    e.prefix.clone().unwrap_or_default(),
+                    details,
+                ];
+                let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+                line.extend(table::plain_line(&cells, &WIDTHS).into_bytes());
+                line.push(b'\n');
+            }
+        }
+        self.header = true;
+        Ok(written(self.out.write_all(&line))?)
+    }
+
+    /// Flush; `false` when the reader has gone.
+    fn flush(&mut self) -> Result<bool> {
+        Ok(written(self.out.flush())?)
+    }
+}
+
+/// A write's outcome: done, or the reader has gone (a closed pipe ends
+/// the follow, exit 0); any other failure is one.
+fn written(r: std::io::Result<()>) -> std::io::Result<bool> {
+    match r {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e),
+    }
+}

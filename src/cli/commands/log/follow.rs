@@ -126,7 +126,10 @@ impl Stream {
             Format::Csv => {
                 let mut header = Vec::new();
                 crate::cli::output::csv_row(&mut line, &LogEntry::example(), Some(&mut header))?;
-                let end = line.iter().position(|&b| b == b'\n').map_or(line.len(), |i| i + 1);
+                let end = line
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(line.len(), |i| i + 1);
                 line.truncate(end);
             }
             Format::Table => {

@@ -73,7 +73,7 @@ where
         return health::health(state).await;
     }
     if path == "/metrics" && req.method() == Method::GET {
-        return health::metrics(state);
+        return health::metrics(state).await;
     }
     if path == "/auth" || path.starts_with("/auth/") {
         let needs = match requirements(req.uri().query(), req.headers()) {

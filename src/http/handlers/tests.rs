@@ -360,3 +360,37 @@ async fn exchange_keeps_to_the_policys_max_access_ttl() {
     let expires_in = body(answer).await["expires_in"].as_i64().unwrap();
     assert!((1700..=1800).contains(&expires_in), "{expires_in}");
 }
+
+#[tokio::test]
+async fn metrics_carry_each_active_tokens_expiry() {
+    let f = fixture();
+    let at = chrono::Utc::now() + chrono::Duration::days(10);
+    let (made, _) = {
+        let location = Location::parse(f.dir.path().join("tokenctl.db"));
+        let mut store = Store::open(&location, Open::Change).unwrap();
+        ops::issue::create(
+            &mut store,
+            "tester",
+            &ops::issue::Wanted {
+                expires_at: Some(Some(at)),
+                ..ops::issue::Wanted::new("we\"ird\\name", Access::ReadOnly)
+            },
+            chrono::Utc::now(),
+            &|| Ok(()),
+        )
+        .unwrap()
+    };
+    let (answer, _) = send(&f.state, get("/metrics").body(Full::default()).unwrap()).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let bytes = answer.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let line = format!(
+        "tokenctl_token_expiry_timestamp_seconds{{name=\"we\\\"ird\\\\name\",prefix=\"{}\",pool=\"\"}} {}",
+        made.prefix,
+        at.timestamp()
+    );
+    assert!(text.contains(&line), "{line} not in\n{text}");
+    assert!(text.contains("# TYPE tokenctl_token_expiry_timestamp_seconds gauge"));
+    // A token that never expires has no series.
+    assert!(!text.contains("name=\"ci\""), "{text}");
+}

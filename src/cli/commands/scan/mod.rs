@@ -94,6 +94,12 @@ struct Scanned {
 
 /// The tokens in `bytes`, found under `name` (already as scan shows it).
 fn scan_bytes(name: &str, bytes: &[u8], out: &Mutex<Scanned>) {
+    scan_bytes_at(name, bytes, 1, out);
+}
+
+/// [`scan_bytes`] of bytes that start at line `first_line` of `name` (an
+/// added line of `scan --staged`).
+fn scan_bytes_at(name: &str, bytes: &[u8], first_line: usize, out: &Mutex<Scanned>) {
     let found: Vec<(usize, &str)> = token::find_standalone(bytes).collect();
     let mut out = out
         .lock()
@@ -101,6 +107,7 @@ fn scan_bytes(name: &str, bytes: &[u8], out: &Mutex<Scanned>) {
     out.read_any = true;
     for (offset, t) in found {
         let (line, column) = place(bytes, offset);
+        let line = first_line + line - 1;
         let kind = token::kind_of(t).expect("well-formed");
         out.findings.push((
             name.to_owned(),
@@ -186,21 +193,12 @@ pub(crate) fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
         for n in notes {
             note(n);
         }
-        let mut scanned = out
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        scanned.read_any = true;
+        // The index was read, even when it adds nothing.
+        out.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .read_any = true;
         for a in added {
-            for (offset, t) in token::find_standalone(&a.text) {
-                let kind = token::kind_of(t).expect("well-formed");
-                scanned.findings.push((
-                    path_shown(&a.file),
-                    a.line,
-                    offset + 1,
-                    kind,
-                    token::prefix_of(t).to_owned(),
-                ));
-            }
+            scan_bytes_at(&path_shown(&a.file), &a.text, a.line, &out);
         }
     }
     // No path: stdin when something is piped in, else (a terminal, as rg

@@ -297,24 +297,8 @@ impl Output {
 
     /// The account log, as the store yields it (newest first).
     pub fn log(&self, feed: Feed<'_, LogEntry>, empty: &str) -> Result<()> {
-        let row = |e: &LogEntry| -> table::Row {
-            vec![
-                (e.id.to_string(), None),
-                (
-                    e.at.replace('T', " ").trim_end_matches('Z').to_owned(),
-                    None,
-                ),
-                (e.actor.clone(), None),
-                (e.op.as_str().to_owned(), None),
-                (e.token.clone().unwrap_or_default(), None),
-                (e.prefix.clone().unwrap_or_default(), None),
-                (
-                    serde_json::from_str(e.details.get())
-                        .map_or_else(|_| e.details.get().to_owned(), |d| human_details(&d)),
-                    None,
-                ),
-            ]
-        };
+        let row =
+            |e: &LogEntry| -> table::Row { log_cells(e).into_iter().map(|c| (c, None)).collect() };
         self.rows(
             &LOG_COLUMNS,
             Utc::now(),
@@ -536,6 +520,25 @@ pub(crate) fn csv_row<T: Serialize>(
     header: Option<&mut Vec<String>>,
 ) -> Result<()> {
     write_csv_row(buf, value, header)
+}
+
+/// The log's table columns' headers.
+pub(crate) fn log_headers() -> [&'static str; 7] {
+    LOG_COLUMNS.map(|c| c.header)
+}
+
+/// A log entry's cells as the table shows them (`log`, `log --follow`).
+pub(crate) fn log_cells(e: &LogEntry) -> [String; 7] {
+    [
+        e.id.to_string(),
+        e.at.replace('T', " ").trim_end_matches('Z').to_owned(),
+        e.actor.clone(),
+        e.op.as_str().to_owned(),
+        e.token.clone().unwrap_or_default(),
+        e.prefix.clone().unwrap_or_default(),
+        serde_json::from_str(e.details.get())
+            .map_or_else(|_| e.details.get().to_owned(), |d| human_details(&d)),
+    ]
 }
 
 /// A time for people: `2026-12-23 00:37 UTC`, or `never`.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::cli::Ctx;
-use crate::cli::output::{Format, human_details, table};
+use crate::cli::output::{Format, log_cells, log_headers, table};
 use crate::domain::model::LogEntry;
 use crate::error::Result;
 use crate::store::{LogFilter, Open};
@@ -20,17 +20,9 @@ const POLL: Duration = Duration::from_millis(250);
 /// Set by SIGINT or SIGTERM: stop at the next poll.
 static STOP: AtomicBool = AtomicBool::new(false);
 
-/// The table's columns, plain and fixed (a stream cannot measure ahead).
+/// The table's column widths, plain and fixed (a stream cannot measure
+/// ahead); its headers and cells are `log`'s.
 const WIDTHS: [usize; 7] = [6, 19, 12, 11, 16, 8, 0];
-const HEADERS: [&str; 7] = [
-    "#",
-    "Time (UTC)",
-    "Actor",
-    "Operation",
-    "Token",
-    "Prefix",
-    "Details",
-];
 
 pub(super) fn follow(ctx: &Ctx, filter: LogFilter) -> Result<()> {
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
@@ -105,7 +97,6 @@ pub(super) fn follow(ctx: &Ctx, filter: LogFilter) -> Result<()> {
 /// Entries written as they come, in the chosen format.
 struct Stream {
     format: Format,
-    header: bool,
     out: std::io::Stdout,
 }
 
@@ -113,7 +104,6 @@ impl Stream {
     fn new(format: Format) -> Stream {
         Stream {
             format,
-            header: false,
             out: std::io::stdout(),
         }
     }
@@ -133,11 +123,10 @@ impl Stream {
                 line.truncate(end);
             }
             Format::Table => {
-                line.extend(table::plain_line(&HEADERS, &WIDTHS).into_bytes());
+                line.extend(table::plain_line(&log_headers(), &WIDTHS).into_bytes());
                 line.push(b'\n');
             }
         }
-        self.header = true;
         Ok(written(self.out.write_all(&line))? && written(self.out.flush())?)
     }
 
@@ -149,33 +138,15 @@ impl Stream {
                 serde_json::to_writer(&mut line, e)?;
                 line.push(b'\n');
             }
-            Format::Csv => {
-                let mut header = Vec::new();
-                crate::cli::output::csv_row(&mut line, e, (!self.header).then_some(&mut header))?;
-            }
+            // The header went out once, at the start (`begin`).
+            Format::Csv => crate::cli::output::csv_row(&mut line, e, None)?,
             Format::Table => {
-                if !self.header {
-                    line.extend(table::plain_line(&HEADERS, &WIDTHS).into_bytes());
-                    line.push(b'\n');
-                }
-                let details = serde_json::from_str(e.details.get())
-                    .map_or_else(|_| e.details.get().to_owned(), |d| human_details(&d));
-                let at = e.at.replace('T', " ");
-                let cells = [
-                    e.id.to_string(),
-                    at.trim_end_matches('Z').to_owned(),
-                    e.actor.clone(),
-                    e.op.as_str().to_owned(),
-                    e.token.clone().unwrap_or_default(),
-                    e.prefix.clone().unwrap_or_default(),
-                    details,
-                ];
+                let cells = log_cells(e);
                 let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
                 line.extend(table::plain_line(&cells, &WIDTHS).into_bytes());
                 line.push(b'\n');
             }
         }
-        self.header = true;
         Ok(written(self.out.write_all(&line))?)
     }
 

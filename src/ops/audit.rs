@@ -52,27 +52,28 @@ pub(crate) fn health(
     until: DateTime<Utc>,
     noted: Option<&(i64, String)>,
 ) -> Result<Health> {
-    let mut expiring = Vec::new();
+    // One snapshot, one pass over the tokens for both rules.
     store.read(|db| {
+        let policy = db.policy()?;
+        let mut expiring = Vec::new();
+        let mut out_of_policy = Vec::new();
         db.each_token(None, &mut |t| {
+            let broken = policy.broken_by(&t);
+            if !broken.is_empty() {
+                let rules = broken.into_iter().map(|k| policy.rule(k)).collect();
+                out_of_policy.push((t.clone(), rules));
+            }
             if expiring_by(&t, now, until) {
                 expiring.push(t);
             }
             Ok(())
+        })?;
+        let log = walk_log(db, noted)?;
+        Ok(Health {
+            expiring,
+            log,
+            out_of_policy,
         })
-    })?;
-    let log = store.read(|db| walk_log(db, noted))?;
-    let out_of_policy = store.read(|db| {
-        let policy = db.policy()?;
-        Ok(crate::ops::policy::out_of_policy(db, &policy)?
-            .into_iter()
-            .map(|(t, keys)| (t, keys.into_iter().map(|k| policy.rule(k)).collect()))
-            .collect())
-    })?;
-    Ok(Health {
-        expiring,
-        log,
-        out_of_policy,
     })
 }
 

@@ -487,12 +487,7 @@ fn the_readme_bind_recipe_finds_the_addresses_and_binds() {
     std::fs::write(&log_file, log).unwrap();
     let recipe = crate::serve::readme_block("sh bind-recipe")
         .replace("/var/log/tokenctl/access.log", log_file.to_str().unwrap());
-    let script = format!("set -eu\ntokenctl() {{ \"$TOKENCTL_BIN\" \"$@\"; }}\n{recipe}");
-    let out = env
-        .shell(&script)
-        .env("TOKENCTL_BIN", env!("CARGO_BIN_EXE_tokenctl"))
-        .output()
-        .unwrap();
+    let out = env.script(&recipe).output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         out.status.success(),

@@ -206,11 +206,8 @@ fn token_and_pool_names_complete_from_the_database() {
 /// A README block run as written in a fresh home, with `tokenctl` the
 /// binary under test: (success, stdout and stderr).
 fn run_readme_block(env: &crate::Env, tag: &str, home: &std::path::Path) -> (bool, String) {
-    let block = crate::serve::readme_block(tag);
-    let script = format!("set -eu\ntokenctl() {{ \"$TOKENCTL_BIN\" \"$@\"; }}\n{block}");
     let out = env
-        .shell(&script)
-        .env("TOKENCTL_BIN", env!("CARGO_BIN_EXE_tokenctl"))
+        .script(&crate::serve::readme_block(tag))
         .env("HOME", home)
         .output()
         .unwrap();

@@ -204,6 +204,16 @@ impl Env {
         c
     }
 
+    /// `sh` running `script` as the README's blocks are run: `set -eu`,
+    /// and `tokenctl` the binary under test.
+    pub fn script(&self, script: &str) -> std::process::Command {
+        let mut c = self.shell(&format!(
+            "set -eu\ntokenctl() {{ \"$TOKENCTL_BIN\" \"$@\"; }}\n{script}"
+        ));
+        c.env("TOKENCTL_BIN", env!("CARGO_BIN_EXE_tokenctl"));
+        c
+    }
+
     fn configure(&self, mut c: std::process::Command) -> std::process::Command {
         for var in [
             "DISPLAY",

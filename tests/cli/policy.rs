@@ -425,12 +425,7 @@ fn the_readme_policy_recipe_sets_the_rules_and_finds_the_breakers() {
     env.ok(&["pool", "add", "plant-a"]);
     env.new_token("legacy", &[]);
     let recipe = crate::serve::readme_block("sh policy-recipe");
-    let script = format!("set -u\ntokenctl() {{ \"$TOKENCTL_BIN\" \"$@\"; }}\n{recipe}");
-    let out = env
-        .shell(&script)
-        .env("TOKENCTL_BIN", env!("CARGO_BIN_EXE_tokenctl"))
-        .output()
-        .unwrap();
+    let out = env.script(&recipe).output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         out.status.success(),

@@ -52,14 +52,16 @@ impl<T: Clone + Send + Sync + 'static> TypedValueParser for Typed<T> {
     }
 }
 
+/// An error of a value that does not say which flag it was given to: the
+/// flag in front (`--expires: cannot read "soon" as a time`).
+fn named(flag: &str, mut e: Error) -> Error {
+    e.message = format!("{flag}: {}", e.message);
+    e
+}
+
 /// `WHEN`: never, a duration, a date or an RFC 3339 time.
 pub(crate) fn when() -> Typed<Given<When>> {
-    Typed(|flag, text| {
-        Given::when(flag, text).map_err(|mut e| {
-            e.message = format!("{flag}: {}", e.message);
-            e
-        })
-    })
+    Typed(|flag, text| Given::when(flag, text).map_err(|e| named(flag, e)))
 }
 
 /// A positive duration (`--grace`, `--expiring`, `--unused-for`, …).
@@ -106,22 +108,12 @@ pub(crate) fn count() -> Typed<usize> {
 
 /// `--allow-from CIDR`: a block or an address alone.
 pub(crate) fn block() -> Typed<IpNet> {
-    Typed(|flag, text| {
-        binding::parse_block(text).map_err(|mut e| {
-            e.message = format!("{flag}: {}", e.message);
-            e
-        })
-    })
+    Typed(|flag, text| binding::parse_block(text).map_err(|e| named(flag, e)))
 }
 
 /// `--rate N/DURATION`.
 pub(crate) fn rate() -> Typed<Rate> {
-    Typed(|flag, text| {
-        Rate::parse(text).map_err(|mut e| {
-            e.message = format!("{flag}: {}", e.message);
-            e
-        })
-    })
+    Typed(|flag, text| Rate::parse(text).map_err(|e| named(flag, e)))
 }
 
 /// `--from ADDR`: one IPv4 or IPv6 address.

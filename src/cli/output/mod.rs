@@ -16,7 +16,8 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 pub(crate) use self::stream::Shown;
-use self::stream::{csv_rows, json_array, write_csv_row};
+pub(crate) use self::stream::write_csv_row;
+use self::stream::{csv_rows, json_array};
 use self::table::{ALWAYS, Column};
 use crate::domain::model::{LogEntry, Pool, Status, Token, TokenView};
 use crate::error::Result;
@@ -510,16 +511,6 @@ impl Output {
         out.flush()?;
         Ok(())
     }
-}
-
-/// One CSV row of `value` (with the header row first when `header` is
-/// given): `log --follow`'s rows.
-pub(crate) fn csv_row<T: Serialize>(
-    buf: &mut Vec<u8>,
-    value: &T,
-    header: Option<&mut Vec<String>>,
-) -> Result<()> {
-    write_csv_row(buf, value, header)
 }
 
 /// The log's table columns' headers.

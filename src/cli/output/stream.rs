@@ -112,7 +112,7 @@ pub(super) fn csv_rows<T: Shown>(
 /// One value as a CSV row (and, given `header`, the header row first).
 /// Nulls are empty fields, nested values their compact JSON, and every
 /// field is [`spreadsheet_safe`].
-pub(super) fn write_csv_row<T: Serialize + ?Sized>(
+pub(crate) fn write_csv_row<T: Serialize + ?Sized>(
     buf: &mut Vec<u8>,
     value: &T,
     header: Option<&mut Vec<String>>,

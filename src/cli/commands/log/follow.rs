@@ -115,7 +115,11 @@ impl Stream {
             Format::Json => return Ok(true),
             Format::Csv => {
                 let mut header = Vec::new();
-                crate::cli::output::csv_row(&mut line, &LogEntry::example(), Some(&mut header))?;
+                crate::cli::output::write_csv_row(
+                    &mut line,
+                    &LogEntry::example(),
+                    Some(&mut header),
+                )?;
                 let end = line
                     .iter()
                     .position(|&b| b == b'\n')
@@ -139,7 +143,7 @@ impl Stream {
                 line.push(b'\n');
             }
             // The header went out once, at the start (`begin`).
-            Format::Csv => crate::cli::output::csv_row(&mut line, e, None)?,
+            Format::Csv => crate::cli::output::write_csv_row(&mut line, e, None)?,
             Format::Table => {
                 let cells = log_cells(e);
                 let cells: Vec<&str> = cells.iter().map(String::as_str).collect();

@@ -15,6 +15,7 @@ use ipnet::IpNet;
 
 use crate::domain::binding::{self, Rate};
 use crate::domain::chain::parse_head;
+use crate::domain::webhook::{self, Leads, Target};
 use crate::domain::when::{self, Given, When};
 use crate::error::Error;
 
@@ -135,4 +136,14 @@ pub(crate) fn address() -> Typed<IpAddr> {
 /// `--head ID:HASH`, as `log head` prints it.
 pub(crate) fn head() -> Typed<(i64, String)> {
     Typed(|_, text| parse_head(text))
+}
+
+/// `notify --webhook URL`: never echoed (it may hold credentials).
+pub(crate) fn webhook() -> Typed<Target> {
+    Typed(Target::parse)
+}
+
+/// `notify --expiring LEADS`.
+pub(crate) fn leads() -> Typed<Leads> {
+    Typed(|flag, text| webhook::parse_leads(flag, text).map(Leads))
 }

@@ -7,4 +7,5 @@ pub mod model;
 pub mod policy;
 pub(crate) mod text;
 pub mod token;
+pub mod webhook;
 pub mod when;

@@ -8,6 +8,7 @@ pub(crate) mod copy;
 pub(crate) mod find;
 pub(crate) mod issue;
 pub(crate) mod modify;
+pub(crate) mod notify;
 pub(crate) mod policy;
 pub(crate) mod pool;
 #[cfg(test)]

@@ -318,7 +318,42 @@ pub trait Copying {
     fn reserve_ids(&mut self, used: IdsUsed) -> Result<()>;
 }
 
-pub trait Db: Copying {
+/// Who holds a webhook target's lease, and until when (ms since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub holder: String,
+    pub until_ms: i64,
+}
+
+/// What `notify` remembers of a webhook target (spec section 14), beside
+/// the log and outside its chain: the last log entry delivered, the expiry
+/// events delivered, and the lease that lets one `notify` deliver at a
+/// time. A target is named by a digest of its URL (without credentials).
+pub trait Deliveries {
+    /// Take the target's lease for `holder` until `until_ms`, or renew it,
+    /// unless another holds it past `now_ms`. Says who holds it after.
+    fn take_lease(
+        &mut self,
+        target: &str,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<Lease>;
+    /// Give the lease up (a `notify` that stops), if `holder` has it.
+    fn release_lease(&mut self, target: &str, holder: &str) -> Result<()>;
+    /// The id of the last log entry delivered to the target (0: none).
+    fn delivered(&mut self, target: &str) -> Result<i64>;
+    /// Move the target's cursor to `id`, if `holder` has the lease; says
+    /// whether it had.
+    fn set_delivered(&mut self, target: &str, holder: &str, id: i64) -> Result<bool>;
+    /// The expiry events delivered to the target, by webhook-id.
+    fn sent_events(&mut self, target: &str) -> Result<Vec<String>>;
+    /// Remember an expiry event as delivered, if `holder` has the lease;
+    /// says whether it had.
+    fn mark_sent(&mut self, target: &str, holder: &str, event: &str, at: &str) -> Result<bool>;
+}
+
+pub trait Db: Copying + Deliveries {
     fn token_by_name(&mut self, name: &str) -> Result<Option<Token>>;
     fn token_by_prefix(&mut self, prefix: &str) -> Result<Option<Token>>;
     /// Every token (of `pool`, when given), ordered by name, one at a time.

@@ -8,6 +8,7 @@ pub(crate) mod hygiene;
 pub(crate) mod log;
 pub(crate) mod modify;
 pub(crate) mod new;
+pub(crate) mod notify;
 pub(crate) mod policy;
 pub(crate) mod pool;
 pub(crate) mod read;
@@ -45,6 +46,7 @@ pub(crate) fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
         Command::Exchange(args) => done(exchange::run(ctx, args)),
         Command::Db(cmd) => done(db::run(ctx, cmd)),
         Command::Serve(args) => done(serve::run(ctx, args)),
+        Command::Notify(args) => done(notify::run(ctx, args)),
         Command::Inspect(args) => hygiene::inspect(ctx, args),
         Command::Check(args) => hygiene::check(ctx, args),
         Command::Prune(args) => done(hygiene::prune(ctx, args)),

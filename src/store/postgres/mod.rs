@@ -8,6 +8,7 @@
 mod cells;
 mod copy;
 mod db;
+mod notify;
 mod schema;
 mod tls;
 

@@ -125,9 +125,26 @@ CREATE TABLE policy (
 );
 ";
 
+/// What `notify` has delivered (spec section 14): beside the log, outside
+/// its chain.
+const V4: &str = r"
+CREATE TABLE notify_targets (
+    target      TEXT PRIMARY KEY,
+    delivered   BIGINT NOT NULL DEFAULT 0,
+    holder      TEXT NOT NULL,
+    lease_until BIGINT NOT NULL
+);
+CREATE TABLE notify_sent (
+    target  TEXT NOT NULL REFERENCES notify_targets(target) ON DELETE CASCADE,
+    event   TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (target, event)
+);
+";
+
 /// One step per schema version, counted from 1. Never edit a step that has
 /// shipped: add the next one.
-const STEPS: &[&str] = &[V1, V2, V3];
+const STEPS: &[&str] = &[V1, V2, V3, V4];
 
 pub(super) fn latest_version() -> i32 {
     STEPS.len() as i32

@@ -4,6 +4,7 @@
 mod copy;
 mod db;
 mod file;
+mod notify;
 pub mod schema;
 
 use std::fs::{self, OpenOptions};

@@ -120,9 +120,36 @@ CREATE TABLE policy (
 );
 ";
 
+/// What `notify` has delivered (spec section 14): beside the log, outside
+/// its chain.
+const V6: &str = r"
+-- A webhook target, by a digest of its URL: the last log entry delivered,
+-- and the lease of the one notify that delivers (ms since the epoch).
+CREATE TABLE notify_targets (
+    target      TEXT PRIMARY KEY,
+    delivered   INTEGER NOT NULL DEFAULT 0,
+    holder      TEXT NOT NULL,
+    lease_until INTEGER NOT NULL
+);
+-- Expiry events delivered, by webhook-id, each once.
+CREATE TABLE notify_sent (
+    target  TEXT NOT NULL REFERENCES notify_targets(target) ON DELETE CASCADE,
+    event   TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (target, event)
+);
+";
+
 /// One step per schema version, counted from 1. Never edit a step that has
 /// shipped: add the next one.
-const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)];
+const STEPS: &[M<'static>] = &[
+    M::up(V1),
+    M::up(V2),
+    M::up(V3),
+    M::up(V4),
+    M::up(V5),
+    M::up(V6),
+];
 
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 

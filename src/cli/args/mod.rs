@@ -19,6 +19,9 @@ use crate::domain::when::{Given, When};
 /// The heading of the options every command takes (as gh's "inherited flags").
 const GLOBAL: &str = "Global options";
 
+mod daemons;
+pub use daemons::*;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "tokenctl",
@@ -143,6 +146,11 @@ pub enum Command {
         after_help = "Requests:\n  any /auth, /auth/…  Authorization: Bearer|ApiKey-v1 TOKEN;\n                      ?access=read|write|auto&pool=P\n  POST /v1/verify     the same, or a form body t2mtoken=TOKEN\n  POST /v1/exchange   an API token for an access token (?ttl=30m)\n  GET /healthz, /metrics\nGood: 200 with X-Tokenctl-Name/-Prefix/-Pool/-Access/-Owner;\nrefused: 401, 403 or 429.\n\nExamples:\n  tokenctl serve\n  tokenctl serve --listen 127.0.0.1:9000 --cache-ttl 30s --max-hashing 4\n  tokenctl serve --listen unix:/run/tokenctl/serve.sock\n  curl -H \"Authorization: Bearer $T\" 'http://127.0.0.1:8787/auth?access=write'"
     )]
     Serve(ServeArgs),
+    /// Deliver the account's events to a webhook, signed (Standard Webhooks)
+    #[command(
+        after_help = "Every log entry, in order, as token.created, token.renewed, …; token.expiring at\neach lead time and token.expired. Delivered at least once: an event counts on a\n2xx answer and is retried (1s doubling, 5min at most) with nothing after it sent\nmeanwhile. Several notify on one store deliver once between them (a lease).\nThe secret file holds whsec_BASE64; it is never read from the command line.\n\nExamples:\n  tokenctl notify --webhook https://hooks.example/tokenctl --secret-file /etc/tokenctl/whsec\n  tokenctl notify --webhook http://127.0.0.1:9000/in --secret-file ./whsec --once\n  tokenctl notify --webhook https://hooks.example/t --secret-file ./whsec --expiring 30d,7d,1d"
+    )]
+    Notify(NotifyArgs),
     /// Copy the whole store into an empty SQLite file or PostgreSQL database
     #[command(
         subcommand,
@@ -450,28 +458,6 @@ pub struct PruneArgs {
     pub yes: bool,
     #[command(flatten)]
     pub reason: ReasonArg,
-}
-
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Where to listen: HOST:PORT (port 0 picks a free one) or unix:PATH
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
-    pub listen: crate::http::Listen,
-    /// A proxy whose X-Forwarded-For is believed (repeatable; replaces the default) [default: 127.0.0.0/8, ::1]
-    #[arg(long = "trust-proxy", value_name = "CIDR", value_parser = values::block())]
-    pub trust_proxy: Vec<IpNet>,
-    /// How long a verified token is remembered (0s: never)
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = values::cache_ttl())]
-    pub cache_ttl: std::time::Duration,
-    /// How many argon2 verifications may run at once [default: the number of cores]
-    #[arg(long, value_name = "N", value_parser = values::count())]
-    pub max_hashing: Option<usize>,
-    /// How many store connections may be open at once
-    #[arg(long, value_name = "N", default_value_t = crate::verifier::DEFAULT_CONNECTIONS, value_parser = values::count())]
-    pub db_connections: usize,
-    /// No access-log line per request on stderr
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Read a token from stdin and say whether it is good for a use')
             [CompletionResult]::new('exchange', 'exchange', [CompletionResultType]::ParameterValue, 'Read an API token from stdin and print a short-lived access token')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Answer HTTP checks for reverse proxies and services (forward auth)')
+            [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Deliver the account''s events to a webhook, signed (Standard Webhooks)')
             [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Copy the whole store into an empty SQLite file or PostgreSQL database')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Say what a pasted token is, without checking its secret')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Find tokens in files or stdin (a pre-commit hook, a CI step)')
@@ -367,6 +368,20 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'tokenctl;notify' {
+            [CompletionResult]::new('--webhook', '--webhook', [CompletionResultType]::ParameterName, 'The endpoint: an http:// or https:// URL (credentials in it are never shown)')
+            [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'The file holding the signing secret, whsec_ and base64')
+            [CompletionResult]::new('--expiring', '--expiring', [CompletionResultType]::ParameterName, 'Lead times for token.expiring, larger first (none: no such events)')
+            [CompletionResult]::new('--webhook-ca', '--webhook-ca', [CompletionResultType]::ParameterName, 'A CA certificate (PEM) trusted for the endpoint, besides the system''s')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Try what is pending once each, in order, then exit (0; 1 at the first refusal)')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, 'Tables on a terminal keep every column (piped tables always do)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'tokenctl;db' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]')
             [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
@@ -484,6 +499,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Read a token from stdin and say whether it is good for a use')
             [CompletionResult]::new('exchange', 'exchange', [CompletionResultType]::ParameterValue, 'Read an API token from stdin and print a short-lived access token')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Answer HTTP checks for reverse proxies and services (forward auth)')
+            [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Deliver the account''s events to a webhook, signed (Standard Webhooks)')
             [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Copy the whole store into an empty SQLite file or PostgreSQL database')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Say what a pasted token is, without checking its secret')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Find tokens in files or stdin (a pre-commit hook, a CI step)')
@@ -561,6 +577,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             break
         }
         'tokenctl;help;serve' {
+            break
+        }
+        'tokenctl;help;notify' {
             break
         }
         'tokenctl;help;db' {

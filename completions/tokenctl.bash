@@ -55,6 +55,9 @@ _tokenctl() {
             tokenctl,new)
                 cmd="tokenctl__subcmd__new"
                 ;;
+            tokenctl,notify)
+                cmd="tokenctl__subcmd__notify"
+                ;;
             tokenctl,policy)
                 cmd="tokenctl__subcmd__policy"
                 ;;
@@ -135,6 +138,9 @@ _tokenctl() {
                 ;;
             tokenctl__subcmd__help,new)
                 cmd="tokenctl__subcmd__help__subcmd__new"
+                ;;
+            tokenctl__subcmd__help,notify)
+                cmd="tokenctl__subcmd__help__subcmd__notify"
                 ;;
             tokenctl__subcmd__help,policy)
                 cmd="tokenctl__subcmd__help__subcmd__policy"
@@ -254,7 +260,7 @@ _tokenctl() {
 
     case "${cmd}" in
         tokenctl)
-            opts="-h -V --db --as --format --wide --help --version new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help"
+            opts="-h -V --db --as --format --wide --help --version new list show modify delete renew disable enable pool log policy verify exchange serve notify db inspect scan check prune completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -602,7 +608,7 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__help)
-            opts="new list show modify delete renew disable enable pool log policy verify exchange serve db inspect scan check prune completions help"
+            opts="new list show modify delete renew disable enable pool log policy verify exchange serve notify db inspect scan check prune completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -840,6 +846,20 @@ _tokenctl() {
             return 0
             ;;
         tokenctl__subcmd__help__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__help__subcmd__notify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1355,6 +1375,48 @@ _tokenctl() {
                     return 0
                     ;;
                 --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenctl__subcmd__notify)
+            opts="-h --webhook --secret-file --expiring --webhook-ca --once --db --as --format --wide --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --webhook)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expiring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --webhook-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

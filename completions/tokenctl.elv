@@ -40,6 +40,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand verify 'Read a token from stdin and say whether it is good for a use'
             cand exchange 'Read an API token from stdin and print a short-lived access token'
             cand serve 'Answer HTTP checks for reverse proxies and services (forward auth)'
+            cand notify 'Deliver the account''s events to a webhook, signed (Standard Webhooks)'
             cand db 'Copy the whole store into an empty SQLite file or PostgreSQL database'
             cand inspect 'Say what a pasted token is, without checking its secret'
             cand scan 'Find tokens in files or stdin (a pre-commit hook, a CI step)'
@@ -329,6 +330,19 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'tokenctl;notify'= {
+            cand --webhook 'The endpoint: an http:// or https:// URL (credentials in it are never shown)'
+            cand --secret-file 'The file holding the signing secret, whsec_ and base64'
+            cand --expiring 'Lead times for token.expiring, larger first (none: no such events)'
+            cand --webhook-ca 'A CA certificate (PEM) trusted for the endpoint, besides the system''s'
+            cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
+            cand --as 'Who does it, as recorded in the account log [default: your login name]'
+            cand --format 'Output format'
+            cand --once 'Try what is pending once each, in order, then exit (0; 1 at the first refusal)'
+            cand --wide 'Tables on a terminal keep every column (piped tables always do)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'tokenctl;db'= {
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
@@ -434,6 +448,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand verify 'Read a token from stdin and say whether it is good for a use'
             cand exchange 'Read an API token from stdin and print a short-lived access token'
             cand serve 'Answer HTTP checks for reverse proxies and services (forward auth)'
+            cand notify 'Deliver the account''s events to a webhook, signed (Standard Webhooks)'
             cand db 'Copy the whole store into an empty SQLite file or PostgreSQL database'
             cand inspect 'Say what a pasted token is, without checking its secret'
             cand scan 'Find tokens in files or stdin (a pre-commit hook, a CI step)'
@@ -490,6 +505,8 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         &'tokenctl;help;exchange'= {
         }
         &'tokenctl;help;serve'= {
+        }
+        &'tokenctl;help;notify'= {
         }
         &'tokenctl;help;db'= {
             cand copy 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain'

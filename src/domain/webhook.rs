@@ -369,7 +369,10 @@ mod tests {
             "http://a b/",
         ] {
             let e = Target::parse("--webhook", bad).err().unwrap();
-            assert_eq!(e.message, "--webhook is not an http:// or https:// URL with a host");
+            assert_eq!(
+                e.message,
+                "--webhook is not an http:// or https:// URL with a host"
+            );
         }
     }
 

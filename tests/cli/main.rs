@@ -13,6 +13,7 @@ mod log;
 mod management;
 mod model;
 mod new;
+mod notify;
 mod output;
 mod policy;
 mod pool;

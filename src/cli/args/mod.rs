@@ -148,7 +148,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Deliver the account's events to a webhook, signed (Standard Webhooks)
     #[command(
-        after_help = "Every log entry, in order, as token.created, token.renewed, …; token.expiring at\neach lead time and token.expired. Delivered at least once: an event counts on a\n2xx answer and is retried (1s doubling, 5min at most) with nothing after it sent\nmeanwhile. Several notify on one store deliver once between them (a lease).\nThe secret file holds whsec_BASE64; it is never read from the command line.\n\nExamples:\n  tokenctl notify --webhook https://hooks.example/tokenctl --secret-file /etc/tokenctl/whsec\n  tokenctl notify --webhook http://127.0.0.1:9000/in --secret-file ./whsec --once\n  tokenctl notify --webhook https://hooks.example/t --secret-file ./whsec --expiring 30d,7d,1d"
+        after_help = "Each log entry, in order (token.created, token.renewed, pool.added and the like);\ntoken.expiring at each lead time, and token.expired. Delivered at least once: an event counts on a\n2xx answer and is retried (1s doubling, 5min at most) with nothing after it sent\nmeanwhile. Several notify on one store deliver once between them (a lease).\nThe secret file holds whsec_BASE64; it is never read from the command line.\n\nExamples:\n  tokenctl notify --webhook https://hooks.example/tokenctl --secret-file /etc/tokenctl/whsec\n  tokenctl notify --webhook http://127.0.0.1:9000/in --secret-file ./whsec --once\n  tokenctl notify --webhook https://hooks.example/t --secret-file ./whsec --expiring 30d,7d,1d"
     )]
     Notify(NotifyArgs),
     /// Copy the whole store into an empty SQLite file or PostgreSQL database

@@ -33,6 +33,9 @@ fn read_secret(path: &std::path::Path) -> Result<Secret> {
             .hint("give the file that holds the secret, whsec_ and base64")
     };
     let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut text = zeroize::Zeroizing::new(String::new());
+    file.read_to_string(&mut text).map_err(unreadable)?;
+    let secret = Secret::parse(&text)?;
     if file
         .metadata()
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o077 != 0)
@@ -41,9 +44,7 @@ fn read_secret(path: &std::path::Path) -> Result<Secret> {
             "note: other users may read the webhook secret file {name}; chmod 600 it"
         ));
     }
-    let mut text = zeroize::Zeroizing::new(String::new());
-    file.read_to_string(&mut text).map_err(unreadable)?;
-    Ok(Secret::parse(&text)?)
+    Ok(secret)
 }
 
 /// Who this `notify` is in the lease: host, pid and a random part.
@@ -65,6 +66,8 @@ pub(crate) fn run(ctx: &Ctx, args: NotifyArgs) -> Result<()> {
     let holder = holder();
     let once = args.once;
     let mut say = |n: Note<'_>| match n {
+        // `--once` says so in its error, if the wait is in vain.
+        Note::Waiting { .. } if once => {}
         Note::Waiting { holder, until } => note(&format!(
             "notify: another notify ({}) delivers to {shown_url} (its lease ends at {}); waiting",
             shown(holder),

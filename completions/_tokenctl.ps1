@@ -369,7 +369,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             break
         }
         'tokenctl;notify' {
-            [CompletionResult]::new('--webhook', '--webhook', [CompletionResultType]::ParameterName, 'The endpoint: an http:// or https:// URL (credentials in it are never shown)')
+            [CompletionResult]::new('--webhook', '--webhook', [CompletionResultType]::ParameterName, 'The endpoint: an http:// or https:// URL (credentials in it are never shown; set TOKENCTL_WEBHOOK to keep them out of the process list)')
             [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'The file holding the signing secret, whsec_ and base64')
             [CompletionResult]::new('--expiring', '--expiring', [CompletionResultType]::ParameterName, 'Lead times for token.expiring, larger first (none: no such events)')
             [CompletionResult]::new('--webhook-ca', '--webhook-ca', [CompletionResultType]::ParameterName, 'A CA certificate (PEM) trusted for the endpoint, besides the system''s')

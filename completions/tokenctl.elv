@@ -331,7 +331,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --help 'Print help'
         }
         &'tokenctl;notify'= {
-            cand --webhook 'The endpoint: an http:// or https:// URL (credentials in it are never shown)'
+            cand --webhook 'The endpoint: an http:// or https:// URL (credentials in it are never shown; set TOKENCTL_WEBHOOK to keep them out of the process list)'
             cand --secret-file 'The file holding the signing secret, whsec_ and base64'
             cand --expiring 'Lead times for token.expiring, larger first (none: no such events)'
             cand --webhook-ca 'A CA certificate (PEM) trusted for the endpoint, besides the system''s'

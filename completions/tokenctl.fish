@@ -296,7 +296,7 @@ csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -s q -l quiet -d 'No access-log line per request on stderr'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand serve" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand notify" -l webhook -d 'The endpoint: an http:// or https:// URL (credentials in it are never shown)' -r
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand notify" -l webhook -d 'The endpoint: an http:// or https:// URL (credentials in it are never shown; set TOKENCTL_WEBHOOK to keep them out of the process list)' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand notify" -l secret-file -d 'The file holding the signing secret, whsec_ and base64' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand notify" -l expiring -d 'Lead times for token.expiring, larger first (none: no such events)' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand notify" -l webhook-ca -d 'A CA certificate (PEM) trusted for the endpoint, besides the system\'s' -r -F

@@ -775,3 +775,77 @@ fn tls_is_verified_against_the_system_roots_and_webhook_ca() {
         .succeeds();
     assert_eq!(r.delivered(), ids(1..=1));
 }
+
+#[test]
+fn the_readme_receiver_and_secret_recipe_work_as_written() {
+    if !have_receiver("notify_readme_receiver") {
+        return;
+    }
+    let env = Env::new();
+    let dir = env.dir.path();
+    // The secret, made as the README makes it.
+    let made = env
+        .script(&crate::serve::readme_block("sh whsec-recipe"))
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let secret = std::fs::read_to_string(dir.join("whsec")).unwrap();
+    assert!(
+        secret.starts_with("whsec_") && secret.ends_with('\n'),
+        "{secret:?}"
+    );
+    // The README's receiver, run as its first line says.
+    std::fs::write(
+        dir.join("receiver.py"),
+        crate::serve::readme_block("python receiver"),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut receiver = std::process::Command::new("python3")
+        .arg(dir.join("receiver.py"))
+        .env("WEBHOOK_SECRET", secret.trim_end())
+        .env("PORT", port.to_string())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < end, "the README's receiver did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    env.ok(&["pool", "add", "a"]);
+    env.new_token("ci", &[]);
+    let url = format!("http://127.0.0.1:{port}/in");
+    env.test()
+        .args(["notify", "--once", "--secret-file"])
+        .args([dir.join("whsec").display().to_string()])
+        .env("TOKENCTL_WEBHOOK", &url)
+        .succeeds();
+    let _ = receiver.kill();
+    let out = receiver.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "log-1 pool.added\nlog-2 token.created\n"
+    );
+}
+
+#[test]
+fn the_readme_unit_is_the_packaged_one() {
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/packaging/tokenctl-notify.service"
+    ))
+    .unwrap();
+    let lines: Vec<&str> = unit.lines().collect();
+    for line in crate::serve::readme_block("ini notify-unit").lines() {
+        assert!(
+            lines.contains(&line),
+            "{line} is not in packaging/tokenctl-notify.service"
+        );
+    }
+}

@@ -32,8 +32,8 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct NotifyArgs {
-    /// The endpoint: an http:// or https:// URL (credentials in it are never shown)
-    #[arg(long, value_name = "URL", value_parser = values::webhook())]
+    /// The endpoint: an http:// or https:// URL (credentials in it are never shown; set TOKENCTL_WEBHOOK to keep them out of the process list)
+    #[arg(long, env = "TOKENCTL_WEBHOOK", hide_env_values = true, value_name = "URL", value_parser = values::webhook())]
     pub webhook: Target,
     /// The file holding the signing secret, whsec_ and base64
     #[arg(long, value_name = "FILE")]

@@ -203,6 +203,8 @@ impl Notifier<'_> {
             .into_iter()
             .collect();
         (self.note)(Note::Holding { delivered });
+        // Listen before the first read, so that no commit goes unnoticed.
+        self.store.wait_for_change(Duration::ZERO)?;
         let mut next_scan = Utc::now();
         loop {
             if (self.stop)() {
@@ -251,9 +253,9 @@ impl Notifier<'_> {
             if self.once {
                 return Ok(Halt::Stop);
             }
-            if self.pause(POLL) {
-                return Ok(Halt::Stop);
-            }
+            // Woken by a commit (SQLite's data_version, PostgreSQL's
+            // NOTIFY) or after POLL; the log is read either way.
+            self.store.wait_for_change(POLL)?;
         }
     }
 

@@ -95,6 +95,19 @@ impl Store {
         }
     }
 
+    /// Wait until the log may have grown (another process committed), or
+    /// `timeout` passes; `true` when it may have. SQLite polls its
+    /// `data_version`; PostgreSQL listens for the log's notices. A `false`
+    /// is no promise: callers look at the log then too (a notice is not
+    /// durable).
+    pub fn wait_for_change(&mut self, timeout: std::time::Duration) -> Result<bool> {
+        match &mut self.engine {
+            Engine::Sqlite(e) => e.wait_for_change(timeout),
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(e) => e.wait_for_change(timeout),
+        }
+    }
+
     /// Run `f` outside any transaction: for one lookup, which is consistent
     /// on its own (the checks of `verify` and `serve`, on every request).
     pub fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {

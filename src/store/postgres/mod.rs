@@ -44,6 +44,8 @@ const LOCK_TIMEOUT: &str = "5s";
 pub(super) struct Postgres {
     client: Client,
     url: PgUrl,
+    /// Whether this session has run `LISTEN tokenctl_log`.
+    listening: bool,
 }
 
 /// A PostgreSQL failure in the contract's terms: a system failure (exit
@@ -98,6 +100,7 @@ impl Postgres {
         let mut pg = Postgres {
             client,
             url: url.clone(),
+            listening: false,
         };
         match schema::identify(&mut pg.client, url)? {
             schema::Identity::Missing if how == Open::Create => {
@@ -124,7 +127,37 @@ impl Postgres {
 
     fn reconnect(&mut self) -> Result<()> {
         self.client = connect(&self.url)?;
+        self.listening = false;
         Ok(())
+    }
+
+    /// Wait until a log entry is committed (the log's trigger notifies
+    /// `tokenctl_log`, from any machine), or `timeout` passes; says which.
+    /// The first call listens and says "changed": a NOTIFY is not durable,
+    /// so callers read the log on every timeout too.
+    pub(super) fn wait_for_change(&mut self, timeout: std::time::Duration) -> Result<bool> {
+        if !self.listening {
+            self.client
+                .batch_execute("LISTEN tokenctl_log")
+                .map_err(|e| in_contract_terms(e.into()))?;
+            self.listening = true;
+            return Ok(true);
+        }
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut notifications = self.client.notifications();
+        let changed = notifications
+            .timeout_iter(timeout)
+            .next()
+            .map_err(|e| in_contract_terms(e.into()))?
+            .is_some();
+        // What came meanwhile is the same news.
+        let mut pending = notifications.iter();
+        while pending
+            .next()
+            .map_err(|e| in_contract_terms(e.into()))?
+            .is_some()
+        {}
+        Ok(changed)
     }
 
     /// `f` on one snapshot (a repeatable-read, read-only transaction).

@@ -140,6 +140,19 @@ CREATE TABLE notify_sent (
     sent_at TEXT NOT NULL,
     PRIMARY KEY (target, event)
 );
+
+-- `log --follow` and `notify` LISTEN: a new entry wakes them at its commit,
+-- from any machine (once per statement; the same notice is sent once per
+-- transaction).
+CREATE FUNCTION tokenctl_log_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('tokenctl_log', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER log_notify AFTER INSERT ON log
+    FOR EACH STATEMENT EXECUTE FUNCTION tokenctl_log_notify();
 ";
 
 /// One step per schema version, counted from 1. Never edit a step that has

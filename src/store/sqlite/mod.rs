@@ -31,6 +31,9 @@ pub(super) struct Sqlite {
     /// another store, and a long-lived connection must be opened again.
     path: std::path::PathBuf,
     opened: Option<(u64, u64)>,
+    /// `PRAGMA data_version` when last looked at: it moves when another
+    /// connection commits ([`Sqlite::wait_for_change`]).
+    seen_version: Option<i64>,
 }
 
 /// The device and inode of the file at `path`.
@@ -126,6 +129,28 @@ fn writable(path: &Path) -> bool {
 }
 
 impl Sqlite {
+    /// Wait until another connection commits, or `timeout` passes; says
+    /// which. Polls `PRAGMA data_version` (a read of a counter in shared
+    /// memory, no I/O) every 50 ms. The first call says "changed".
+    pub(super) fn wait_for_change(&mut self, timeout: Duration) -> Result<bool> {
+        let end = Instant::now() + timeout;
+        loop {
+            let version: i64 = self
+                .conn
+                .pragma_query_value(None, "data_version", |r| r.get(0))
+                .map_err(sql_error)?;
+            if self.seen_version != Some(version) {
+                self.seen_version = Some(version);
+                return Ok(true);
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(false);
+            }
+            std::thread::sleep(left.min(Duration::from_millis(50)));
+        }
+    }
+
     pub(super) fn open(path: &Path, mode: Open) -> Result<Sqlite> {
         let latest = schema::latest_version();
         let looks = look(path)?;
@@ -177,6 +202,7 @@ impl Sqlite {
                 read_only: true,
                 path: path.to_owned(),
                 opened: file_identity(path),
+                seen_version: None,
             }),
             Identity::Fresh => Err(no_database(path)),
             Identity::Older => Err(Error::storage(format!(
@@ -227,6 +253,7 @@ impl Sqlite {
             read_only: false,
             path: path.to_owned(),
             opened: file_identity(path),
+            seen_version: None,
         })
     }
 

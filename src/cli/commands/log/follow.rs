@@ -14,8 +14,12 @@ use crate::domain::model::LogEntry;
 use crate::error::Result;
 use crate::store::{LogFilter, Open};
 
-/// How often the store is asked for new entries.
+/// How long one wait for a change lasts: how soon a signal or a closed
+/// pipe is noticed when nothing is written.
 const POLL: Duration = Duration::from_millis(250);
+/// The log is read at least this often, changed or not (a PostgreSQL
+/// notice is not durable: a reconnection can lose one).
+const FALLBACK: Duration = Duration::from_secs(1);
 
 /// Set by SIGINT or SIGTERM: stop at the next poll.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -27,6 +31,9 @@ const WIDTHS: [usize; 7] = [6, 19, 12, 11, 16, 8, 0];
 pub(super) fn follow(ctx: &Ctx, filter: LogFilter) -> Result<()> {
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
     let mut store = ctx.open(Open::Read)?;
+    // Listen (or note SQLite's data_version) before the first read, so
+    // that no commit after it goes unnoticed.
+    store.wait_for_change(Duration::ZERO)?;
     let limit = filter.limit.unwrap_or(10);
     // The past: the newest `limit` matching entries, shown oldest first;
     // from then on, whatever comes after the newest entry there is now.
@@ -62,13 +69,19 @@ pub(super) fn follow(ctx: &Ctx, filter: LogFilter) -> Result<()> {
         limit: None,
         ..filter
     };
+    let mut last_read = std::time::Instant::now();
     while !STOP.load(Ordering::SeqCst) {
-        std::thread::sleep(POLL);
+        // SQLite: `data_version` polled; PostgreSQL: the log's NOTIFY.
+        let changed = store.wait_for_change(POLL)?;
         // A pipe whose reader has gone ends the follow, even when nothing
         // new comes to be written.
         if crate::cli::output::ensure_stdout_is_read().is_err() {
             return Ok(());
         }
+        if !changed && last_read.elapsed() < FALLBACK {
+            continue;
+        }
+        last_read = std::time::Instant::now();
         let mut gone = false;
         store.read(|db| {
             db.each_log_entry(

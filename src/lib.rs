@@ -96,6 +96,44 @@ pub mod bench_support {
         })
     }
 
+    /// Append `count` log entries in transactions of `per_commit`, to the
+    /// store at `db` (a path or a postgres:// URL); `committed` is called
+    /// after each commit with the newest entry's id.
+    pub fn append(
+        db: &Path,
+        count: usize,
+        per_commit: usize,
+        committed: &mut dyn FnMut(i64),
+    ) -> Result<()> {
+        let mut store = Store::open(
+            &crate::store::Location::parse(db.to_path_buf()),
+            Open::Create,
+        )?;
+        let mut left = count;
+        while left > 0 {
+            let n = left.min(per_commit.max(1));
+            let last = store.write(|tx| {
+                let mut last = 0;
+                for i in 0..n {
+                    last = tx
+                        .append_log(Event {
+                            actor: "bench",
+                            op: Op::Modify,
+                            token_id: None,
+                            token: Some("followed"),
+                            prefix: Some("F0000000"),
+                            details: json!({"owner": [null, format!("owner-{i}")]}),
+                        })?
+                        .id;
+                }
+                Ok(last)
+            })?;
+            committed(last);
+            left -= n;
+        }
+        Ok(())
+    }
+
     /// `n` tokens with their own secrets (real argon2 hashes, made on
     /// every core) and the rate `rate`, stored in one transaction; their
     /// secrets, to flood serve with distinct rate-limited tokens.

@@ -6,8 +6,10 @@
 //!
 //! Run: `cargo bench --bench tokenctl` (`-- --quick` for fewer
 //! repetitions; `-- --keep DIR` to keep the databases; `-- --only-serve`
-//! for the floor and the serve section alone).
+//! for the floor and the serve section alone; `-- --only-follow [URL]` for
+//! `log --follow`'s latency and memory).
 
+mod follow;
 mod measure;
 mod peer;
 mod report;
@@ -72,6 +74,19 @@ fn main() -> Result<()> {
             "serve's peak memory under {what}: {:.1} MiB",
             kib as f64 / 1024.0
         );
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(());
+    }
+    // `--only-follow [postgres://…]`: log -f's latency and memory, on
+    // SQLite, and on PostgreSQL when a URL is given.
+    if let Some(i) = args.iter().position(|a| a == "--only-follow") {
+        let bin = PathBuf::from(env!("CARGO_BIN_EXE_tokenctl"));
+        let dir = std::env::temp_dir().join(format!("tokenctl-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        follow::measure(&bin, &dir.join("follow.db"), "SQLite")?;
+        if let Some(url) = args.get(i + 1).filter(|a| a.starts_with("postgres")) {
+            follow::measure(&bin, Path::new(url), "PostgreSQL")?;
+        }
         let _ = std::fs::remove_dir_all(&dir);
         return Ok(());
     }

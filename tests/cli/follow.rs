@@ -103,3 +103,34 @@ fn follow_ends_when_its_reader_goes() {
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
     assert!(start.elapsed() < Duration::from_secs(10), "it kept running");
 }
+
+/// Entries committed while follow reads are never skipped: the mark it
+/// keeps moves only over entries of the snapshot it read (a bench run
+/// found 19,000 of 100,000 missing when the mark was read apart).
+#[test]
+fn follow_skips_nothing_written_while_it_reads() {
+    let env = Env::new();
+    env.ok(&["pool", "add", "first"]);
+    let (child, rx) = following(&env, &["--format", "json", "--limit", "1"]);
+    assert_eq!(serde_json::from_str::<Value>(&next(&rx)).unwrap()["id"], 1);
+    let writer = env
+        .script(
+            // Three writers at once: commits while follow reads.
+            "for w in a b c; do
+                 (i=0; while [ $i -lt 50 ]; do tokenctl pool add \"$w$i\" >/dev/null 2>&1; i=$((i+1)); done) &
+             done
+             wait",
+        )
+        .status()
+        .unwrap();
+    assert!(writer.success());
+    let ids: Vec<i64> = (0..150)
+        .map(|_| {
+            serde_json::from_str::<Value>(&next(&rx)).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, (2..=151).collect::<Vec<_>>());
+    assert!(stop(child).success());
+}

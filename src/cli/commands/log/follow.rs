@@ -83,7 +83,12 @@ pub(super) fn follow(ctx: &Ctx, filter: LogFilter) -> Result<()> {
         }
         last_read = std::time::Instant::now();
         let mut gone = false;
+        // One snapshot: the newest entry there is, and the matching ones
+        // up to it. Entries the filters leave out still move the mark, but
+        // never past one this snapshot did not see (a second read would
+        // skip what was committed in between).
         store.read(|db| {
+            let tail = db.log_tail()?.map_or(0, |(id, _)| id);
             db.each_log_entry(
                 &LogFilter {
                     after: Some(last),
@@ -96,10 +101,10 @@ pub(super) fn follow(ctx: &Ctx, filter: LogFilter) -> Result<()> {
                     }
                     Ok(())
                 },
-            )
+            )?;
+            last = last.max(tail);
+            Ok(())
         })?;
-        // Entries the filters leave out still move the mark.
-        last = last.max(store.read(|db| db.log_tail())?.map_or(0, |(id, _)| id));
         if gone || !out.flush()? {
             return Ok(());
         }

@@ -322,7 +322,9 @@ fn expiry_events_come_once_per_token_and_lead_then_token_expired() {
         .args(["exchange", "--ttl", "1h"])
         .stdin(format!("{soon}\n"))
         .succeeds();
+    let before = chrono::Utc::now().timestamp();
     env.test().args(once(&env, &r, &[])).succeeds();
+    let after = chrono::Utc::now().timestamp();
     let p = |t: &str| t[4..12].to_owned();
     let expected: Vec<String> = ids(1..=7)
         .into_iter()
@@ -352,6 +354,14 @@ fn expiry_events_come_once_per_token_and_lead_then_token_expired() {
     assert_eq!(e["body"]["data"]["within"], "3d");
     assert_eq!(e["body"]["data"]["name"], "soon");
     assert_eq!(e["body"]["data"]["status"], "active");
+    // token.expiring's timestamp is the moment it was seen.
+    let seen = chrono::DateTime::parse_from_rfc3339(e["body"]["timestamp"].as_str().unwrap())
+        .unwrap()
+        .timestamp();
+    assert!(
+        (before..=after).contains(&seen),
+        "{seen} not in {before}..={after}"
+    );
     assert!(records.iter().all(|r| r["verified"] == true));
 
     // Once expired: token.expired, once, with the expiry as its timestamp.
@@ -423,6 +433,10 @@ fn a_refused_event_holds_back_everything_after_it_until_it_is_taken() {
             r.shown()
         )),
         "{stderr}"
+    );
+    assert!(
+        stderr.contains("did not take log-2 (HTTP 500 Internal Server Error); trying again in 2s"),
+        "the wait doubles: {stderr}"
     );
     assert!(!stderr.contains("s3cretpass"), "{stderr}");
 }

@@ -31,6 +31,9 @@ pub enum Reason {
     Pool,
     /// Over the token's rate (`serve` only).
     Rate,
+    /// The account's policy does not allow it (`POST /v1/rotate` with
+    /// `self-rotation off`).
+    Policy,
 }
 
 impl Reason {
@@ -45,6 +48,7 @@ impl Reason {
             Reason::Access => "access",
             Reason::Pool => "pool",
             Reason::Rate => "rate",
+            Reason::Policy => "policy",
         }
     }
 
@@ -62,6 +66,7 @@ impl Reason {
             Reason::Access => "the token is read-only",
             Reason::Pool => "the token belongs to another device pool",
             Reason::Rate => "the token was used more often than its rate allows",
+            Reason::Policy => "the account's policy does not allow this",
         }
     }
 }

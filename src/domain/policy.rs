@@ -229,6 +229,18 @@ impl Policy {
         self.get(Key::MaxAccessTtl).and_then(positive)
     }
 
+    /// Whether tokens may renew themselves (`POST /v1/rotate`).
+    pub(crate) fn self_rotation(&self) -> bool {
+        self.get(Key::SelfRotation) == Some("on")
+    }
+
+    /// The grace a self-rotation gives the old secret (default 24 h).
+    pub(crate) fn rotation_grace(&self) -> chrono::Duration {
+        self.get(Key::RotationGrace)
+            .and_then(positive)
+            .unwrap_or_else(|| chrono::Duration::hours(24))
+    }
+
     pub(crate) fn require_pool(&self) -> bool {
         self.flag(Key::RequirePool)
     }

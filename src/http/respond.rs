@@ -72,7 +72,7 @@ pub(crate) fn limited(retry_after: u64) -> Answer {
 /// do (RFC 6750).
 pub(crate) fn refused(reason: Reason, error: &str) -> Answer {
     let (status, challenge) = match reason {
-        Reason::Access | Reason::Pool | Reason::Address => (
+        Reason::Access | Reason::Pool | Reason::Address | Reason::Policy => (
             StatusCode::FORBIDDEN,
             r#"Bearer realm="tokenctl", error="insufficient_scope""#,
         ),

@@ -10,7 +10,7 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, StatusCode};
 use zeroize::Zeroizing;
 
-use super::handlers::{Line, Shape, authorization, check, exchange, health, read_body};
+use super::handlers::{Line, Shape, authorization, check, exchange, health, read_body, rotate};
 use super::listen::Peer;
 use super::requirements::requirements;
 use super::respond::{self, Answer};
@@ -55,6 +55,17 @@ where
     response
 }
 
+/// 405 with `Allow: POST`: a token travels in a POST body or a header.
+fn post_only() -> Answer {
+    let mut r = respond::error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "use POST: a token travels in a POST body or a header, never in a URL",
+    );
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    r
+}
+
 /// The route table: (method, path) → handler. Generic over the body, so
 /// the handlers are tested in-process without a socket.
 pub(crate) async fn route<B>(
@@ -83,15 +94,20 @@ where
         let input = authorization(req.headers());
         return check(state, input, needs, Shape::HeadersOnly, line).await;
     }
+    if path == "/v1/rotate" {
+        if req.method() != Method::POST {
+            return post_only();
+        }
+        let needs = match requirements(req.uri().query(), req.headers()) {
+            Ok(n) => Requirements { from: client, ..n },
+            Err(why) => return respond::error(StatusCode::BAD_REQUEST, &why),
+        };
+        let input = authorization(req.headers());
+        return rotate::rotate(state, input, needs, line).await;
+    }
     if path == "/v1/verify" || path == "/v1/exchange" {
         if req.method() != Method::POST {
-            let mut r = respond::error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "use POST: a token travels in a POST body or a header, never in a URL",
-            );
-            r.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return r;
+            return post_only();
         }
         let query = req.uri().query().map(str::to_owned);
         let needs = match requirements(query.as_deref(), req.headers()) {

@@ -254,27 +254,7 @@ pub(crate) fn renew(
         if let Some(g) = grace_until {
             details.insert("grace_until".into(), Value::from(when::rfc3339(g)));
         }
-        // A renew never refuses: an expiry beyond max-lifetime is brought
-        // within it, and the log says so.
-        if let Some(max) = policy.max_lifetime() {
-            let limit = now.checked_add_signed(max).unwrap_or_else(when::latest);
-            if target.expires_at.is_none_or(|e| e > limit) {
-                tx.update_token(
-                    target.id,
-                    &Changes {
-                        expires_at: Some(Some(limit)),
-                        ..Changes::default()
-                    },
-                )?;
-                details.insert(
-                    "expires_at".into(),
-                    Value::Array(vec![
-                        target.expires_at.map(when::rfc3339).into(),
-                        when::rfc3339(limit).into(),
-                    ]),
-                );
-            }
-        }
+        within_lifetime(tx, &policy, target, now, &mut details)?;
         tx.append_log(Event {
             prefix: Some(&fresh.prefix),
             ..Event::about(
@@ -286,6 +266,38 @@ pub(crate) fn renew(
         })?;
         tx.token_by_prefix(&fresh.prefix)
     })
+}
+
+/// A renew never refuses: an expiry beyond the policy's `max-lifetime` is
+/// brought within it, and the log's `details` say so (`renew`, and a
+/// token's own rotation).
+pub(crate) fn within_lifetime(
+    tx: &mut dyn Db,
+    policy: &Policy,
+    target: &Token,
+    now: DateTime<Utc>,
+    details: &mut Map<String, Value>,
+) -> Result<()> {
+    if let Some(max) = policy.max_lifetime() {
+        let limit = now.checked_add_signed(max).unwrap_or_else(when::latest);
+        if target.expires_at.is_none_or(|e| e > limit) {
+            tx.update_token(
+                target.id,
+                &Changes {
+                    expires_at: Some(Some(limit)),
+                    ..Changes::default()
+                },
+            )?;
+            details.insert(
+                "expires_at".into(),
+                Value::Array(vec![
+                    target.expires_at.map(when::rfc3339).into(),
+                    when::rfc3339(limit).into(),
+                ]),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// An access token just made: shown once, then gone.

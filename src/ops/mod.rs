@@ -11,5 +11,6 @@ pub(crate) mod modify;
 pub(crate) mod notify;
 pub(crate) mod policy;
 pub(crate) mod pool;
+pub(crate) mod rotate;
 #[cfg(test)]
 mod tests;

@@ -410,6 +410,17 @@ pub trait Db: Copying + Deliveries {
         renewed_at: DateTime<Utc>,
         grace_until: Option<DateTime<Utc>>,
     ) -> Result<()>;
+    /// A new current secret (and prefix), the old secret and its grace
+    /// kept, restarted until `grace_until`: a self-rotation repeated with
+    /// the old secret replaces the unused secret the first one made.
+    fn replace_secret(
+        &mut self,
+        id: i64,
+        prefix: &str,
+        hash: &str,
+        renewed_at: DateTime<Utc>,
+        grace_until: DateTime<Utc>,
+    ) -> Result<()>;
     /// The first use of a renewed token ends its old secret's grace (and the
     /// access tokens made with it), if the token still has the secret used.
     fn end_grace_if_current(&mut self, id: i64, prefix: &str) -> Result<()>;

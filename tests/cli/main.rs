@@ -19,6 +19,7 @@ mod policy;
 mod pool;
 mod postgres;
 mod reliability;
+mod rotate;
 mod serve;
 mod serve_hostile;
 mod serve_store;

@@ -86,7 +86,7 @@ pub(crate) fn connect_from(source: &str, port: u16) -> TcpStream {
     }
 }
 
-fn exchange_on(mut s: TcpStream, head: &str, body: &str) -> Reply {
+pub(crate) fn exchange_on(mut s: TcpStream, head: &str, body: &str) -> Reply {
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let request = format!(
         "{head}\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",

@@ -143,7 +143,7 @@ pub enum Command {
     Exchange(ExchangeArgs),
     /// Answer HTTP checks for reverse proxies and services (forward auth)
     #[command(
-        after_help = "Requests:\n  any /auth, /auth/…  Authorization: Bearer|ApiKey-v1 TOKEN;\n                      ?access=read|write|auto&pool=P\n  POST /v1/verify     the same, or a form body t2mtoken=TOKEN\n  POST /v1/exchange   an API token for an access token (?ttl=30m)\n  GET /healthz, /metrics\nGood: 200 with X-Tokenctl-Name/-Prefix/-Pool/-Access/-Owner;\nrefused: 401, 403 or 429.\n\nExamples:\n  tokenctl serve\n  tokenctl serve --listen 127.0.0.1:9000 --cache-ttl 30s --max-hashing 4\n  tokenctl serve --listen unix:/run/tokenctl/serve.sock\n  curl -H \"Authorization: Bearer $T\" 'http://127.0.0.1:8787/auth?access=write'"
+        after_help = "Requests:\n  any /auth, /auth/…  Authorization: Bearer|ApiKey-v1 TOKEN;\n                      ?access=read|write|auto&pool=P\n  POST /v1/verify     the same, or a form body t2mtoken=TOKEN\n  POST /v1/exchange   an API token for an access token (?ttl=30m)\n  POST /v1/rotate     the token renews itself (policy self-rotation on)\n  GET /healthz, /metrics\nGood: 200 with X-Tokenctl-Name/-Prefix/-Pool/-Access/-Owner;\nrefused: 401, 403 or 429.\n\nExamples:\n  tokenctl serve\n  tokenctl serve --listen 127.0.0.1:9000 --cache-ttl 30s --max-hashing 4\n  tokenctl serve --listen unix:/run/tokenctl/serve.sock\n  curl -H \"Authorization: Bearer $T\" 'http://127.0.0.1:8787/auth?access=write'"
     )]
     Serve(ServeArgs),
     /// Deliver the account's events to a webhook, signed (Standard Webhooks)

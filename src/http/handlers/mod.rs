@@ -8,6 +8,7 @@
 
 pub(super) mod exchange;
 pub(super) mod health;
+pub(super) mod rotate;
 #[cfg(test)]
 mod tests;
 

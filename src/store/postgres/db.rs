@@ -457,6 +457,28 @@ impl Db for Pg<'_, '_> {
         Ok(())
     }
 
+    fn replace_secret(
+        &mut self,
+        id: i64,
+        prefix: &str,
+        hash: &str,
+        renewed_at: DateTime<Utc>,
+        grace_until: DateTime<Utc>,
+    ) -> Result<()> {
+        self.0.execute(
+            "UPDATE tokens SET prefix = $2, hash = $3, renewed_at = $4, grace_until = $5
+             WHERE id = $1",
+            &[
+                &id,
+                &prefix,
+                &hash,
+                &rfc3339(renewed_at),
+                &rfc3339(grace_until),
+            ],
+        )?;
+        Ok(())
+    }
+
     fn end_grace_if_current(&mut self, id: i64, prefix: &str) -> Result<()> {
         self.0.execute(
             "DELETE FROM access_tokens WHERE token_id = $1 AND parent_prefix =

@@ -7,18 +7,17 @@ use std::net::IpAddr;
 use crate::domain::binding;
 use crate::domain::policy::{Key, Policy};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::types::{Value as Sql, ValueRef};
+use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, Row, params, params_from_iter};
 
+use super::cells::{log_entry_from_row, read_log_row};
 use super::{optional, sql_error};
 use crate::domain::chain::StoredEntry;
 use crate::domain::model::{Access, LogEntry, Pool, Token};
 use crate::domain::token::Kind;
 use crate::domain::when::rfc3339;
 use crate::error::Result;
-use crate::store::rows::{
-    self, Cell, LOG_COLUMNS, LogCells, Number, TOKEN_COLUMNS, TOKEN_FROM, TOKEN_WIDTH, TokenCells,
-};
+use crate::store::rows::{self, LOG_COLUMNS, TOKEN_COLUMNS, TOKEN_FROM, TOKEN_WIDTH, TokenCells};
 use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken};
 
 /// One row of a query whose statement is kept prepared (the lookups a
@@ -66,48 +65,6 @@ fn one_token(conn: &Connection, column: &str, value: &str) -> Result<Option<Toke
         token_from_row,
     ))?
     .transpose()
-}
-
-/// A log row's cells as SQLite holds them (any column may hold any type).
-fn log_cells(r: &Row<'_>) -> rusqlite::Result<LogCells> {
-    let number = |i: usize| -> rusqlite::Result<Number> {
-        Ok(match r.get_ref(i)? {
-            ValueRef::Integer(n) => Number::Is(n),
-            ValueRef::Null => Number::Null,
-            _ => Number::Other,
-        })
-    };
-    let text = |i: usize| -> rusqlite::Result<Cell> {
-        Ok(match r.get_ref(i)? {
-            ValueRef::Null => Cell::Null,
-            ValueRef::Text(t) => std::str::from_utf8(t)
-                .map_or(Cell::NotText("not UTF-8 text"), |s| {
-                    Cell::Text(s.to_owned())
-                }),
-            _ => Cell::NotText("not text"),
-        })
-    };
-    Ok(LogCells {
-        id: number(0)?,
-        token_id: number(8)?,
-        texts: [
-            text(1)?,
-            text(2)?,
-            text(3)?,
-            text(4)?,
-            text(5)?,
-            text(6)?,
-            text(7)?,
-        ],
-    })
-}
-
-fn read_log_row(r: &Row<'_>) -> rusqlite::Result<StoredEntry> {
-    Ok(log_cells(r)?.entry())
-}
-
-fn log_entry_from_row(r: &Row<'_>) -> rusqlite::Result<Result<LogEntry>> {
-    Ok(log_cells(r)?.shown_entry())
 }
 
 impl Db for &Connection {
@@ -430,6 +387,23 @@ impl Db for &Connection {
                 rfc3339(renewed_at),
                 grace_until.map(rfc3339)
             ],
+        )
+        .map_err(sql_error)?;
+        Ok(())
+    }
+
+    fn replace_secret(
+        &mut self,
+        id: i64,
+        prefix: &str,
+        hash: &str,
+        renewed_at: DateTime<Utc>,
+        grace_until: DateTime<Utc>,
+    ) -> Result<()> {
+        self.execute(
+            "UPDATE tokens SET prefix = ?2, hash = ?3, renewed_at = ?4, grace_until = ?5
+             WHERE id = ?1",
+            params![id, prefix, hash, rfc3339(renewed_at), rfc3339(grace_until)],
         )
         .map_err(sql_error)?;
         Ok(())

@@ -1,6 +1,7 @@
 //! The SQLite engine: opening (and refusing foreign files), pragmas,
 //! migrations, and the IMMEDIATE write transaction. Its SQL is in `db.rs`.
 
+mod cells;
 mod copy;
 mod db;
 mod file;

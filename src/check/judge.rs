@@ -16,8 +16,7 @@ use crate::error::Result;
 use crate::store::{Credential, Db, MadeWith};
 
 /// Why a token was refused, as the contract names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     Malformed,
     Unknown,
@@ -34,13 +33,27 @@ pub enum Reason {
     /// The account's policy does not allow it (`POST /v1/rotate` with
     /// `self-rotation off`).
     Policy,
+    /// A secret a renew or a rotation retired, presented with the right
+    /// secret: `unknown` to the caller, `retired` in serve's metrics and
+    /// access log (so that old deployments can be found).
+    Retired,
+    /// A secret a self-rotation retired whose successor was already used,
+    /// presented again: theft; the token is to be disabled. `unknown` to
+    /// the caller, `retired` in metrics and the access log.
+    Reused,
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 impl Reason {
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::Malformed => "malformed",
-            Reason::Unknown => "unknown",
+            Reason::Unknown | Reason::Retired | Reason::Reused => "unknown",
             Reason::Expired => "expired",
             Reason::Disabled => "disabled",
             Reason::NotBefore => "not_before",
@@ -52,13 +65,22 @@ impl Reason {
         }
     }
 
+    /// The reason as serve's metrics and access log name it: a retired
+    /// secret is `retired` there, `unknown` to the caller.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::Retired | Reason::Reused => "retired",
+            other => other.as_str(),
+        }
+    }
+
     /// For people: what the reason means.
     pub fn explain(self) -> &'static str {
         match self {
             Reason::Malformed => {
                 "not a well-formed token: mistyped, truncated or in an unknown form"
             }
-            Reason::Unknown => "no such token",
+            Reason::Unknown | Reason::Retired | Reason::Reused => "no such token",
             Reason::Expired => "the token has expired",
             Reason::Disabled => "the token is disabled",
             Reason::NotBefore => "the token is not good yet",
@@ -227,6 +249,25 @@ pub(crate) fn judge(
         return Err(Reason::Unknown);
     };
     let hash = found.hash().to_owned();
+    // A retired secret: "unknown" to the caller whatever the secret; with
+    // the right one, known to be retired, and theft when it was retired by
+    // a self-rotation whose successor was used since.
+    if let Credential::Retired {
+        token,
+        by_self,
+        successor_used,
+        ..
+    } = &found
+    {
+        if !matches(&hash) {
+            return Err(Reason::Unknown);
+        }
+        return Err(if *by_self && *successor_used && !token.disabled {
+            Reason::Reused
+        } else {
+            Reason::Retired
+        });
+    }
     // The secret first: a wrong secret says "unknown", never that the prefix exists.
     let (token, via) = match found {
         Credential::Current {
@@ -247,6 +288,7 @@ pub(crate) fn judge(
             }
             (token, Via::Old { grace_until })
         }
+        Credential::Retired { .. } => unreachable!("answered above"),
         Credential::Access {
             parent,
             expires_at,
@@ -338,6 +380,9 @@ pub(crate) fn record_use(db: &mut dyn Db, good: &Good, now: DateTime<Utc>) -> Re
     db.touch(good.token.id, now.date_naive(), good.from)?;
     if good.via == (Via::Current { ends_grace: true }) {
         db.end_grace_if_current(good.token.id, &good.prefix)?;
+        // The secrets this one replaced now have a used successor: one
+        // presented again after a self-rotation is theft.
+        db.successor_used(&good.prefix)?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod connections;
 pub mod judge;
 pub mod presented;
 pub(crate) mod slots;
+pub(crate) mod theft;
 pub mod verifier;
 
 use std::path::Path;
@@ -40,6 +41,9 @@ pub fn once(
         .map_err(|e| crate::error::Error::from_chain(&e))?;
     if let Ok(good) = &outcome {
         verifier.record(good)?;
+    }
+    if matches!(outcome, Err(Reason::Reused)) {
+        verifier.disable_reused(presented.prefix())?;
     }
     Ok(outcome)
 }

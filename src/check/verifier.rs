@@ -193,12 +193,31 @@ impl Verifier {
         mac.finalize().into_bytes().into()
     }
 
-    /// Check what a client sent (any of the forms of spec section 6).
+    /// Check what a client sent (any of the forms of spec section 6). A
+    /// secret retired by a self-rotation that comes back after its
+    /// successor was used disables its token (one attempt here; the answer
+    /// is [`Reason::Reused`] either way).
     pub fn check(&self, input: &str, needs: &Requirements) -> Result<Result<Good, Reason>, Error> {
         let Some(presented) = presented::presented(input) else {
             return Ok(Err(Reason::Malformed));
         };
-        self.check_presented(&presented, needs)
+        let outcome = self
+            .check_presented(&presented, needs)
+            .map_err(|e| Error::from_chain(&e))?;
+        if matches!(outcome, Err(Reason::Reused)) {
+            let _ = self.disable_reused(presented.prefix());
+        }
+        Ok(outcome)
+    }
+
+    /// Disable the token whose retired secret `prefix` came back after its
+    /// successor was used (spec section 15): the token disabled, or `None`
+    /// when there was nothing to do.
+    pub fn disable_reused(
+        &self,
+        prefix: &str,
+    ) -> Result<Option<crate::domain::model::Token>, Error> {
+        self.with_store(|s| super::theft::disable_reused(s, prefix))
             .map_err(|e| Error::from_chain(&e))
     }
 

@@ -85,14 +85,24 @@ pub(crate) fn rotate(
             let replaced = presented_now(tx, good, now)?;
             let target = &good.token;
             match &replaced {
-                None => tx.set_secret(
-                    target.id,
-                    &fresh.prefix,
-                    &fresh.hash,
-                    now,
-                    Some(grace_until),
-                )?,
-                Some(_) => {
+                None => {
+                    // Presenting the secret is a use of it: the secrets it
+                    // replaced now have a used successor.
+                    tx.successor_used(&good.prefix)?;
+                    tx.retire_current(target.id, &fresh.prefix, true, &when::rfc3339(now))?;
+                    tx.set_secret(
+                        target.id,
+                        &fresh.prefix,
+                        &fresh.hash,
+                        now,
+                        Some(grace_until),
+                    )?;
+                }
+                // The unused secret is replaced; it was never retired (it
+                // never worked anywhere), and the old one's successor is
+                // the new one.
+                Some(unused) => {
+                    tx.successor_replaced(unused, &fresh.prefix)?;
                     tx.replace_secret(target.id, &fresh.prefix, &fresh.hash, now, grace_until)?;
                 }
             }

@@ -224,6 +224,16 @@ pub enum Credential {
         hash: String,
         grace_until: DateTime<Utc>,
     },
+    /// A secret a renew or a self-rotation retired (kept 30 days).
+    Retired {
+        token: Token,
+        hash: String,
+        retired_at: DateTime<Utc>,
+        /// Retired by the token's own rotation, not an administrator's renew.
+        by_self: bool,
+        /// Whether the secret that replaced it has been used.
+        successor_used: bool,
+    },
     /// A short-lived access token from `exchange`, with its parent.
     Access {
         parent: Token,
@@ -237,7 +247,9 @@ impl Credential {
     /// The API token it belongs to (an access token's parent).
     pub fn token_id(&self) -> i64 {
         match self {
-            Credential::Current { token, .. } | Credential::Old { token, .. } => token.id,
+            Credential::Current { token, .. }
+            | Credential::Old { token, .. }
+            | Credential::Retired { token, .. } => token.id,
             Credential::Access { parent, .. } => parent.id,
         }
     }
@@ -247,6 +259,7 @@ impl Credential {
         match self {
             Credential::Current { hash, .. }
             | Credential::Old { hash, .. }
+            | Credential::Retired { hash, .. }
             | Credential::Access { hash, .. } => hash,
         }
     }
@@ -366,7 +379,28 @@ pub trait Deliveries {
     fn mark_sent(&mut self, target: &str, holder: &str, event: &str, at: &str) -> Result<bool>;
 }
 
-pub trait Db: Copying + Deliveries {
+/// How long a retired secret is remembered (spec section 15).
+pub(crate) const RETIRED_DAYS: i64 = 30;
+
+/// Secrets that renews and rotations retired (spec section 15): kept as
+/// hashes, by prefix, for [`RETIRED_DAYS`], outside the log.
+pub trait Retiring {
+    /// Keep token `id`'s current secret as retired at `at`, about to be
+    /// replaced by `successor`'s.
+    fn retire_current(&mut self, id: i64, successor: &str, by_self: bool, at: &str) -> Result<()>;
+    /// The secret with prefix `successor` was used: the secrets it
+    /// replaced now count as having a used successor.
+    fn successor_used(&mut self, successor: &str) -> Result<()>;
+    /// An unused successor `from` was replaced by `to` (a rotation repeated
+    /// with the old secret).
+    fn successor_replaced(&mut self, from: &str, to: &str) -> Result<()>;
+    /// What `prefix` names among the retired secrets.
+    fn retired(&mut self, prefix: &str) -> Result<Option<Credential>>;
+    /// Forget the secrets retired before `before`.
+    fn purge_retired(&mut self, before: &str) -> Result<usize>;
+}
+
+pub trait Db: Copying + Deliveries + Retiring {
     fn token_by_name(&mut self, name: &str) -> Result<Option<Token>>;
     fn token_by_prefix(&mut self, prefix: &str) -> Result<Option<Token>>;
     /// Every token (of `pool`, when given), ordered by name, one at a time.
@@ -452,6 +486,9 @@ pub trait Db: Copying + Deliveries {
     /// keeps its own real time, so one write under a wrong clock does not
     /// move later entries' times. The same on every engine.
     fn append_log(&mut self, event: Event<'_>) -> Result<LogEntry> {
+        // Retired secrets are forgotten after 30 days, at the next write.
+        let forget = Utc::now() - chrono::Duration::days(RETIRED_DAYS);
+        self.purge_retired(&crate::domain::when::rfc3339(forget))?;
         let (previous_id, previous_hash) =
             self.log_tail()?.unwrap_or_else(|| (0, GENESIS.to_owned()));
         let details_text = serde_json::to_string(&event.details)?;

@@ -20,21 +20,6 @@ fn auth(port: u16, t: &str) -> u16 {
     get(port, "/auth", &[("Authorization", &bearer(t))]).status
 }
 
-/// Wait until `t` is refused at /auth (serve records a first use after
-/// its answer, off the answer's path).
-#[track_caller]
-fn refused_soon(port: u16, t: &str) -> Reply {
-    let end = Instant::now() + Duration::from_secs(5);
-    loop {
-        let r = get(port, "/auth", &[("Authorization", &bearer(t))]);
-        if r.status != 200 {
-            return r;
-        }
-        assert!(Instant::now() < end, "still good after 5 s");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn policy_on(env: &Env) {
     env.ok(&["policy", "set", "self-rotation", "on"]);
 }
@@ -113,10 +98,7 @@ fn a_token_rotates_itself_and_the_old_secret_dies_at_the_new_ones_first_use() {
     // The old secret works until the new one is used.
     assert_eq!(auth(s.port, &old), 200);
     assert_eq!(auth(s.port, &new), 200);
-    assert_eq!(refused_soon(s.port, &old).json()["reason"], "unknown");
     assert_eq!(auth(s.port, &new), 200);
-    // ... and can no longer rotate.
-    assert_eq!(rotate(s.port, &old).status, 401);
 }
 
 #[test]
@@ -140,16 +122,25 @@ fn a_lost_answer_is_safe_the_old_secret_rotates_again_while_the_new_is_unused() 
         chrono::DateTime::parse_from_rfc3339(again["grace_until"].as_str().unwrap()).unwrap();
     let minutes = (grace.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes();
     assert!((110..=120).contains(&minutes), "{minutes}");
-    // The lost secret never works; the old works until the newest is used.
-    assert_eq!(auth(s.port, lost["token"].as_str().unwrap()), 401);
+    // The lost secret never works, and is no theft: it was never retired.
+    let r = get(
+        s.port,
+        "/auth",
+        &[("Authorization", &bearer(lost["token"].as_str().unwrap()))],
+    );
+    assert_eq!(
+        (r.status, r.json()["reason"].clone()),
+        (401, json!("unknown"))
+    );
+    // The old works until the newest is used.
     assert_eq!(auth(s.port, &old), 200);
     let newest = again["token"].as_str().unwrap();
     assert_eq!(auth(s.port, newest), 200);
-    refused_soon(s.port, &old);
     // A rotation with the newest secret is a plain one.
     let next = rotate(s.port, newest);
     assert_eq!(next.status, 200);
     assert!(env.log()[0]["details"].get("replaced_prefix").is_none());
+    assert_eq!(env.token("poller")["status"], "active");
 }
 
 #[test]
@@ -303,8 +294,261 @@ fn the_readme_pollers_rotate_the_token_in_their_file() {
     let second = std::fs::read_to_string(&file).unwrap().trim().to_owned();
     crate::assert_token_format(&second);
     assert_ne!(second, first);
-    assert_eq!(auth(s.port, &second), 200);
-    assert_eq!(refused_soon(s.port, &first).status, 401);
     // The log names the token itself as the actor.
     assert_eq!(env.log()[0]["actor"], "token:poller");
+    assert_eq!(auth(s.port, &second), 200);
+}
+
+/// Wait until `done` holds of the token's JSON object (at most 5 s).
+#[track_caller]
+fn token_soon(env: &Env, name: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let end = Instant::now() + Duration::from_secs(5);
+    loop {
+        let t = env.token(name);
+        if done(&t) {
+            return t;
+        }
+        assert!(Instant::now() < end, "not within 5 s: {t}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Wait until the store knows the secret `successor` was used.
+#[track_caller]
+fn successor_used_soon(env: &Env, successor: &str) {
+    let end = Instant::now() + Duration::from_secs(5);
+    while env
+        .ints(&format!(
+            "SELECT count(*) FROM retired_secrets WHERE successor = '{successor}' AND successor_used"
+        ))
+        .first()
+        != Some(&1)
+    {
+        assert!(Instant::now() < end, "the successor's use was not recorded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_self_rotated_secret_back_after_its_successor_was_used_disables_the_token() {
+    let env = Env::new();
+    let old = env.new_token("poller", &[]);
+    policy_on(&env);
+    let s = Serve::start(&env, &[]);
+    let rotated = rotate(s.port, &old).json();
+    let new = rotated["token"].as_str().unwrap().to_owned();
+    assert_eq!(auth(s.port, &new), 200);
+    successor_used_soon(&env, &new[4..12]);
+    // The thief (or a forgotten copy) presents the old secret: "unknown",
+    // as for any retired secret, and the token is disabled at once.
+    let r = get(s.port, "/auth", &[("Authorization", &bearer(&old))]);
+    assert_eq!(
+        (r.status, r.json()["reason"].clone()),
+        (401, json!("unknown"))
+    );
+    token_soon(&env, "poller", |t| t["status"] == "disabled");
+    let entry = &env.log()[0];
+    assert_eq!(
+        (&entry["op"], &entry["actor"]),
+        (&json!("disable"), &json!("tokenctl"))
+    );
+    let reason = entry["details"]["reason"].as_str().unwrap();
+    assert!(reason.contains(&old[4..12]), "{reason}");
+    let retired_at = env.text(&format!(
+        "SELECT retired_at FROM retired_secrets WHERE prefix = '{}'",
+        &old[4..12]
+    ));
+    assert!(reason.contains(&retired_at), "{reason}");
+    // The successor stops working with it.
+    let r = get(s.port, "/auth", &[("Authorization", &bearer(&new))]);
+    assert_eq!(
+        (r.status, r.json()["reason"].clone()),
+        (401, json!("disabled"))
+    );
+    // Presented again: nothing more is written.
+    let entries = env.log().len();
+    assert_eq!(auth(s.port, &old), 401);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(env.log().len(), entries);
+    let (status, stderr) = s.stop();
+    assert!(status.success());
+    assert!(
+        stderr.contains(&format!(
+            "tokenctl serve: the retired secret {} of token \"poller\" came back after its successor was used: the token is disabled",
+            &old[4..12]
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("reason=retired"), "{stderr}");
+}
+
+#[test]
+fn a_rotation_repeated_after_a_lost_answer_moves_the_theft_rule_to_the_newest_secret() {
+    let env = Env::new();
+    let old = env.new_token("poller", &[]);
+    policy_on(&env);
+    let s = Serve::start(&env, &["--quiet"]);
+    let _lost = rotate(s.port, &old);
+    let newest = rotate(s.port, &old).json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(auth(s.port, &newest), 200);
+    successor_used_soon(&env, &newest[4..12]);
+    assert_eq!(auth(s.port, &old), 401);
+    token_soon(&env, "poller", |t| t["status"] == "disabled");
+}
+
+#[test]
+fn an_administrators_renew_retires_the_old_secret_and_disables_nothing() {
+    let env = Env::new();
+    let old = env.new_token("poller", &[]);
+    policy_on(&env);
+    env.ok(&["renew", "poller", "--yes"]);
+    let s = Serve::start(&env, &[]);
+    let r = get(s.port, "/auth", &[("Authorization", &bearer(&old))]);
+    assert_eq!(
+        (r.status, r.json()["reason"].clone()),
+        (401, json!("unknown"))
+    );
+    // A wrong secret under the retired prefix is plainly unknown.
+    let wrong = crate::forged("tkc1", &old[4..12]);
+    assert_eq!(auth(s.port, &wrong), 401);
+    let metrics = get(s.port, "/metrics", &[]).body;
+    assert!(
+        metrics.contains(r#"tokenctl_requests_total{status="401",reason="retired"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"tokenctl_requests_total{status="401",reason="unknown"} 1"#),
+        "{metrics}"
+    );
+    // verify on the command line: unknown, exit 1, nothing disabled.
+    let run = env
+        .test()
+        .args(["verify", "--format", "json"])
+        .stdin(format!("{old}\n"))
+        .exits(1);
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout).unwrap()["reason"],
+        "unknown"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(env.token("poller")["status"], "active");
+    assert_eq!(env.log()[0]["op"], "renew");
+    let (_, stderr) = s.stop();
+    assert!(
+        stderr.contains(&format!("401 reason=retired prefix={}", &old[4..12])),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_retired_secret_whose_successor_was_never_used_is_just_unknown() {
+    let env = Env::new();
+    let old = env.new_token("poller", &[]);
+    policy_on(&env);
+    env.ok(&["policy", "set", "rotation-grace", "1s"]);
+    let s = Serve::start(&env, &["--quiet"]);
+    assert_eq!(rotate(s.port, &old).status, 200);
+    std::thread::sleep(Duration::from_millis(1500));
+    let r = get(s.port, "/auth", &[("Authorization", &bearer(&old))]);
+    assert_eq!(
+        (r.status, r.json()["reason"].clone()),
+        (401, json!("unknown"))
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(env.token("poller")["status"], "active");
+}
+
+#[test]
+fn verify_on_the_command_line_catches_the_reuse_too() {
+    let env = Env::new();
+    let old = env.new_token("poller", &[]);
+    policy_on(&env);
+    let s = Serve::start(&env, &["--quiet"]);
+    let new = rotate(s.port, &old).json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(auth(s.port, &new), 200);
+    successor_used_soon(&env, &new[4..12]);
+    let run = env
+        .test()
+        .args(["verify"])
+        .stdin(format!("{old}\n"))
+        .exits(1);
+    assert!(
+        run.stderr.contains("unknown") || run.stderr.contains("no such token"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.token("poller")["status"], "disabled");
+    assert_eq!(env.log()[0]["actor"], "tokenctl");
+    // inspect names a retired secret for what it is, without argon2 work.
+    let run = env
+        .test()
+        .args(["inspect"])
+        .stdin(format!("{old}\n"))
+        .succeeds();
+    assert!(
+        run.stdout.contains("A retired secret of token \"poller\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn two_serve_on_one_store_a_reuse_seen_by_one_disables_the_token_on_the_other() {
+    let env = Env::new();
+    let old = env.new_token("poller", &[]);
+    policy_on(&env);
+    let a = Serve::start(&env, &["--quiet"]);
+    let b = Serve::start(&env, &["--quiet"]);
+    let new = rotate(a.port, &old).json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(auth(b.port, &new), 200);
+    successor_used_soon(&env, &new[4..12]);
+    assert_eq!(auth(a.port, &old), 401);
+    token_soon(&env, "poller", |t| t["status"] == "disabled");
+    // b remembered the new token as good: it reads the row again anyway.
+    let r = get(b.port, "/auth", &[("Authorization", &bearer(&new))]);
+    assert_eq!(
+        (r.status, r.json()["reason"].clone()),
+        (401, json!("disabled"))
+    );
+}
+
+#[test]
+fn retired_secrets_are_forgotten_after_30_days_at_the_next_write() {
+    let env = Env::new();
+    let old = env.new_token("poller", &[]);
+    env.ok(&["renew", "poller", "--yes"]);
+    let count = || env.ints("SELECT count(*) FROM retired_secrets")[0];
+    assert_eq!(count(), 1);
+    // Retired long ago: a read forgets nothing, the next write does.
+    env.sql("UPDATE retired_secrets SET retired_at = '2000-01-01T00:00:00Z'");
+    env.test()
+        .args(["verify"])
+        .stdin(format!("{old}\n"))
+        .exits(1);
+    assert_eq!(count(), 1, "a read forgets nothing");
+    env.ok(&["pool", "add", "any-write"]);
+    assert_eq!(count(), 0);
+}
+
+#[test]
+fn exchange_on_the_command_line_catches_the_reuse_too() {
+    let env = Env::new();
+    let old = env.new_token("poller", &[]);
+    policy_on(&env);
+    let s = Serve::start(&env, &["--quiet"]);
+    let new = rotate(s.port, &old).json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(auth(s.port, &new), 200);
+    successor_used_soon(&env, &new[4..12]);
+    env.test().args(["exchange"]).stdin(format!("{old}\n")).exits(1);
+    assert_eq!(env.token("poller")["status"], "disabled");
+    assert_eq!(env.log()[0]["actor"], "tokenctl");
 }

@@ -32,6 +32,10 @@ pub(crate) fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
         Ok(good) if matches!(good.via, Via::Access { .. }) => return reject(ctx, Reason::Unknown),
         Ok(good) => good,
         Err(reason) => {
+            // A self-rotated secret back after its successor's use: theft.
+            if reason == Reason::Reused {
+                crate::check::theft::disable_reused(&mut store, presented.prefix())?;
+            }
             unbound_note(ctx, reason, args.from);
             return reject(ctx, reason);
         }

@@ -89,6 +89,24 @@ pub(crate) fn inspect(ctx: &Ctx, args: InspectArgs) -> Result<ExitCode> {
                 when::rfc3339(*grace_until)
             ),
         ),
+        Some(Credential::Retired {
+            token,
+            retired_at,
+            by_self,
+            ..
+        }) => (
+            Record::Api(token.view(ctx.now)),
+            format!(
+                "A retired secret of token {}, replaced by {} at {} (prefix {prefix}); it no longer works.",
+                quoted(&token.name),
+                if *by_self {
+                    "its own rotation"
+                } else {
+                    "a renew"
+                },
+                when::rfc3339(*retired_at)
+            ),
+        ),
         Some(Credential::Access {
             parent, expires_at, ..
         }) => (

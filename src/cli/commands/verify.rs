@@ -62,6 +62,15 @@ pub(crate) fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
             accept(ctx, &good)
         }
         Err(reason) => {
+            if reason == Reason::Reused
+                && let Err(e) = verifier.disable_reused(presented.prefix())
+            {
+                ctx.out.note(format!(
+                    "note: a secret retired by a self-rotation (prefix {}) came back after its successor was used, and its token could not be disabled now ({}); disable it with `tokenctl disable`",
+                    presented.prefix(),
+                    crate::error::one_line(&e.message)
+                ));
+            }
             unbound_note(ctx, reason, args.from);
             reject(ctx, reason)
         }

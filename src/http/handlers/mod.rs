@@ -117,6 +117,7 @@ pub(super) async fn verified(
     presented: Presented,
     needs: Requirements,
 ) -> Result<Result<Good, Reason>, Failure> {
+    let reused_prefix = presented.prefix().to_owned();
     let local = if state.local {
         state
             .verifier
@@ -146,6 +147,9 @@ pub(super) async fn verified(
                 .await?
         }
     };
+    if matches!(outcome, Err(Reason::Reused)) {
+        disable_reused(state, reused_prefix);
+    }
     // Every good check counts against the token's rate (its parent's for
     // an access token); one over it is refused and not recorded.
     if let Ok(good) = &outcome
@@ -166,6 +170,38 @@ pub(super) async fn verified(
         });
     }
     Ok(outcome)
+}
+
+/// A secret retired by a self-rotation came back after its successor was
+/// used: its token is disabled, off the answer's path (the caller gets
+/// `unknown` at once), tried again until the store takes it. Said on
+/// stderr whatever `--quiet` says.
+fn disable_reused(state: &Arc<State>, prefix: String) {
+    let worker = Arc::clone(state);
+    std::thread::spawn(move || {
+        let mut pause = Duration::from_secs(1);
+        loop {
+            match worker.verifier.disable_reused(&prefix) {
+                Ok(Some(token)) => {
+                    eprintln!(
+                        "tokenctl serve: the retired secret {prefix} of token {} came back after its successor was used: the token is disabled",
+                        crate::domain::text::quoted(&token.name)
+                    );
+                    return;
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    eprintln!(
+                        "tokenctl serve: the retired secret {prefix} came back after its successor was used; its token could not be disabled yet ({}); trying again in {}s",
+                        crate::error::one_line(&e.message),
+                        pause.as_secs()
+                    );
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    });
 }
 
 /// What a good check's answer carries besides the identity headers.
@@ -196,7 +232,7 @@ pub(super) async fn check(
     let good = match verified(state, presented, needs).await {
         Err(failure) => return failed(failure, line),
         Ok(Err(reason)) => {
-            line.reason = Some(reason.as_str());
+            line.reason = Some(reason.label());
             return respond::refused(reason, reason.explain());
         }
         Ok(Ok(good)) => good,

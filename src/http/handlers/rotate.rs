@@ -57,7 +57,7 @@ pub(crate) async fn rotate(
     let good = match verified(state, presented, needs).await {
         Err(failure) => return failed(failure, line),
         Ok(Err(reason)) => {
-            line.reason = Some(reason.as_str());
+            line.reason = Some(reason.label());
             return respond::refused(reason, reason.explain());
         }
         Ok(Ok(good)) if matches!(good.via, verify::Via::Access { .. }) => {

@@ -171,7 +171,8 @@ impl Db for Pg<'_, '_> {
             .0
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM tokens WHERE name = $1 OR prefix = $1 OR old_prefix = $1)
-                     OR EXISTS (SELECT 1 FROM access_tokens WHERE prefix = $1)",
+                     OR EXISTS (SELECT 1 FROM access_tokens WHERE prefix = $1)
+                     OR EXISTS (SELECT 1 FROM retired_secrets WHERE prefix = $1)",
                 &[&value],
             )?
             .try_get(0)?)
@@ -224,10 +225,10 @@ impl Db for Pg<'_, '_> {
             &[&prefix],
         )?;
         let Some(r) = old else {
-            return Ok(None);
+            return crate::store::Retiring::retired(self, prefix);
         };
         let Some(grace_until) = time(&r, TOKEN_WIDTH + 1)? else {
-            return Ok(None);
+            return crate::store::Retiring::retired(self, prefix);
         };
         Ok(Some(Credential::Old {
             token: token_from_row(&r)?,

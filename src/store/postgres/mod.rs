@@ -9,6 +9,7 @@ mod cells;
 mod copy;
 mod db;
 mod notify;
+mod retired;
 mod schema;
 mod tls;
 

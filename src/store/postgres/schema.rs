@@ -155,9 +155,25 @@ CREATE TRIGGER log_notify AFTER INSERT ON log
     FOR EACH STATEMENT EXECUTE FUNCTION tokenctl_log_notify();
 ";
 
+/// Retired secrets (spec section 15), as SQLite keeps them.
+const V5: &str = r"
+CREATE TABLE retired_secrets (
+    prefix         TEXT PRIMARY KEY,
+    hash           TEXT NOT NULL,
+    token_id       BIGINT NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+    retired_at     TEXT NOT NULL,
+    by_self        BOOLEAN NOT NULL,
+    successor      TEXT NOT NULL,
+    successor_used BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX retired_secrets_at ON retired_secrets(retired_at);
+CREATE INDEX retired_secrets_successor ON retired_secrets(successor);
+CREATE INDEX retired_secrets_token ON retired_secrets(token_id);
+";
+
 /// One step per schema version, counted from 1. Never edit a step that has
 /// shipped: add the next one.
-const STEPS: &[&str] = &[V1, V2, V3, V4];
+const STEPS: &[&str] = &[V1, V2, V3, V4, V5];
 
 pub(super) fn latest_version() -> i32 {
     STEPS.len() as i32

@@ -22,7 +22,7 @@ use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken
 
 /// One row of a query whose statement is kept prepared (the lookups a
 /// long-running `serve` makes on every request).
-fn row<T, P: rusqlite::Params>(
+pub(super) fn row<T, P: rusqlite::Params>(
     conn: &Connection,
     sql: &str,
     params: P,
@@ -31,11 +31,11 @@ fn row<T, P: rusqlite::Params>(
     conn.prepare_cached(sql)?.query_row(params, f)
 }
 
-fn time(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+pub(super) fn time(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
     Ok(rows::time(r.get::<_, Option<String>>(i)?.as_deref()))
 }
 
-fn token_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Token>> {
+pub(super) fn token_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Token>> {
     Ok(TokenCells {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -100,7 +100,8 @@ impl Db for &Connection {
     fn name_or_prefix_taken(&mut self, value: &str) -> Result<bool> {
         self.query_row(
             "SELECT EXISTS (SELECT 1 FROM tokens WHERE name = ?1 OR prefix = ?1 OR old_prefix = ?1)
-                 OR EXISTS (SELECT 1 FROM access_tokens WHERE prefix = ?1)",
+                 OR EXISTS (SELECT 1 FROM access_tokens WHERE prefix = ?1)
+                 OR EXISTS (SELECT 1 FROM retired_secrets WHERE prefix = ?1)",
             [value],
             |r| r.get(0),
         )
@@ -152,7 +153,7 @@ impl Db for &Connection {
                 hash,
                 grace_until,
             })),
-            _ => Ok(None),
+            _ => crate::store::Retiring::retired(self, prefix),
         }
     }
 

@@ -6,6 +6,7 @@ mod copy;
 mod db;
 mod file;
 mod notify;
+mod retired;
 pub mod schema;
 
 use std::fs::{self, OpenOptions};

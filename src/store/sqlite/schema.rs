@@ -140,6 +140,27 @@ CREATE TABLE notify_sent (
 );
 ";
 
+/// Retired secrets (spec section 15): a secret a renew or a self-rotation
+/// replaced, kept as its hash for 30 days so that one presented again is
+/// recognised (and, after a self-rotation whose successor was used,
+/// caught as theft).
+const V7: &str = r"
+CREATE TABLE retired_secrets (
+    prefix         TEXT PRIMARY KEY,
+    hash           TEXT NOT NULL,
+    token_id       INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+    retired_at     TEXT NOT NULL,
+    -- 1: retired by the token's own rotation; 0: by an administrator's renew.
+    by_self        INTEGER NOT NULL CHECK (by_self IN (0, 1)),
+    -- The secret that replaced it, and whether that one has been used.
+    successor      TEXT NOT NULL,
+    successor_used INTEGER NOT NULL DEFAULT 0 CHECK (successor_used IN (0, 1))
+);
+CREATE INDEX retired_secrets_at ON retired_secrets(retired_at);
+CREATE INDEX retired_secrets_successor ON retired_secrets(successor);
+CREATE INDEX retired_secrets_token ON retired_secrets(token_id);
+";
+
 /// One step per schema version, counted from 1. Never edit a step that has
 /// shipped: add the next one.
 const STEPS: &[M<'static>] = &[
@@ -149,6 +170,7 @@ const STEPS: &[M<'static>] = &[
     M::up(V4),
     M::up(V5),
     M::up(V6),
+    M::up(V7),
 ];
 
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);

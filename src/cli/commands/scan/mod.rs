@@ -301,6 +301,8 @@ pub(crate) fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
                 };
                 (Some(parent.name.clone()), Some(status), None)
             }
+            // A retired secret no longer works: named, never live.
+            Some(Credential::Retired { token, .. }) => (Some(token.name.clone()), None, None),
             None => (None, None, None),
         };
         let live = match (&store, status) {

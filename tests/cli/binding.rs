@@ -443,7 +443,7 @@ fn a_postgres_store_of_the_previous_release_is_migrated() {
     let head = env.ok(&["log", "head"]);
     // Back to the schema before bound tokens: the later steps undone.
     env.sql(
-        "DROP TABLE policy, notify_sent, notify_targets;
+        "DROP TABLE policy, notify_sent, notify_targets, retired_secrets;
          DROP TRIGGER log_notify ON log;
          DROP FUNCTION tokenctl_log_notify();
          ALTER TABLE tokens DROP COLUMN allowed_from, DROP COLUMN not_before,

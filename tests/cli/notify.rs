@@ -190,11 +190,12 @@ impl Notify {
     fn stop(mut self) -> String {
         signal(&self.child, rustix::process::Signal::TERM);
         let status = self.child.wait().unwrap();
+        let stderr = self.stderr();
         assert!(
             status.success(),
-            "SIGTERM ends notify with exit 0: {status}"
+            "SIGTERM ends notify with exit 0: {status}\n{stderr}"
         );
-        self.stderr()
+        stderr
     }
 
     fn kill(mut self) {

@@ -545,10 +545,16 @@ fn exchange_on_the_command_line_catches_the_reuse_too() {
     let old = env.new_token("poller", &[]);
     policy_on(&env);
     let s = Serve::start(&env, &["--quiet"]);
-    let new = rotate(s.port, &old).json()["token"].as_str().unwrap().to_owned();
+    let new = rotate(s.port, &old).json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(auth(s.port, &new), 200);
     successor_used_soon(&env, &new[4..12]);
-    env.test().args(["exchange"]).stdin(format!("{old}\n")).exits(1);
+    env.test()
+        .args(["exchange"])
+        .stdin(format!("{old}\n"))
+        .exits(1);
     assert_eq!(env.token("poller")["status"], "disabled");
     assert_eq!(env.log()[0]["actor"], "tokenctl");
 }

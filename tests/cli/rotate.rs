@@ -302,13 +302,19 @@ fn the_readme_pollers_rotate_the_token_in_their_file() {
 /// Wait until `done` holds of the token's JSON object (at most 5 s).
 #[track_caller]
 fn token_soon(env: &Env, name: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let end = Instant::now() + Duration::from_secs(5);
+    token_soon_within(env, name, 5, done)
+}
+
+/// The same, at most `secs` seconds.
+#[track_caller]
+fn token_soon_within(env: &Env, name: &str, secs: u64, done: impl Fn(&Value) -> bool) -> Value {
+    let end = Instant::now() + Duration::from_secs(secs);
     loop {
         let t = env.token(name);
         if done(&t) {
             return t;
         }
-        assert!(Instant::now() < end, "not within 5 s: {t}");
+        assert!(Instant::now() < end, "not within {secs} s: {t}");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -557,4 +563,63 @@ fn exchange_on_the_command_line_catches_the_reuse_too() {
         .exits(1);
     assert_eq!(env.token("poller")["status"], "disabled");
     assert_eq!(env.log()[0]["actor"], "tokenctl");
+}
+
+/// A store that cannot take the disable at that moment (another writer
+/// holds SQLite's lock past the busy timeout): serve refuses the check all
+/// the same, says so in its log, and disables the token once the store
+/// takes it; `verify` says it on stderr.
+#[test]
+fn a_reuse_the_store_cannot_take_now_is_refused_said_and_retried_by_serve() {
+    let env = Env::new();
+    if env.sqlite_only("a_reuse_the_store_cannot_take_now") {
+        return;
+    }
+    let old = env.new_token("poller", &[]);
+    policy_on(&env);
+    let s = Serve::start(&env, &[]);
+    let new = rotate(s.port, &old).json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(auth(s.port, &new), 200);
+    successor_used_soon(&env, &new[4..12]);
+    // Another writer holds the lock.
+    let holder = env.conn();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // verify: refused, and the reuse said on stderr.
+    let run = env
+        .test()
+        .args(["verify"])
+        .stdin(format!("{old}\n"))
+        .exits(1);
+    assert!(
+        run.stderr.contains(&format!(
+            "note: a secret retired by a self-rotation (prefix {}) came back after its successor was used, and its token could not be disabled now",
+            &old[4..12]
+        )),
+        "{}",
+        run.stderr
+    );
+    // serve: refused at once, the disable tried again until it is taken.
+    let started = Instant::now();
+    let r = get(s.port, "/auth", &[("Authorization", &bearer(&old))]);
+    assert_eq!(
+        (r.status, r.json()["reason"].clone()),
+        (401, json!("unknown"))
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the answer did not wait"
+    );
+    let end = Instant::now() + Duration::from_secs(15);
+    while !s.stderr_now().contains("could not be disabled yet") {
+        assert!(Instant::now() < end, "{}", s.stderr_now());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(env.token("poller")["status"], "active");
+    holder.execute_batch("COMMIT").unwrap();
+    token_soon_within(&env, "poller", 15, |t| t["status"] == "disabled");
+    let (_, stderr) = s.stop();
+    assert!(stderr.contains("the token is disabled"), "{stderr}");
 }

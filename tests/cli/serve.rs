@@ -181,6 +181,11 @@ impl Serve {
         }
     }
 
+    /// What it wrote on stderr so far.
+    pub(crate) fn stderr_now(&self) -> String {
+        self.stderr.now()
+    }
+
     /// SIGTERM, then the exit status and everything it wrote on stderr.
     pub(crate) fn stop(mut self) -> (std::process::ExitStatus, String) {
         let mut child = self.child.take().unwrap();

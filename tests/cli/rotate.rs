@@ -319,6 +319,19 @@ fn token_soon_within(env: &Env, name: &str, secs: u64, done: impl Fn(&Value) -> 
     }
 }
 
+/// Rotate `old` through the serve at `rotating`, use the new secret
+/// through the one at `using`, and wait until the store knows it was used:
+/// from then on `old` coming back is theft. The new secret.
+fn rotate_and_use(env: &Env, rotating: u16, using: u16, old: &str) -> String {
+    let new = rotate(rotating, old).json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(auth(using, &new), 200);
+    successor_used_soon(env, &new[4..12]);
+    new
+}
+
 /// Wait until the store knows the secret `successor` was used.
 #[track_caller]
 fn successor_used_soon(env: &Env, successor: &str) {
@@ -341,10 +354,7 @@ fn a_self_rotated_secret_back_after_its_successor_was_used_disables_the_token() 
     let old = env.new_token("poller", &[]);
     policy_on(&env);
     let s = Serve::start(&env, &[]);
-    let rotated = rotate(s.port, &old).json();
-    let new = rotated["token"].as_str().unwrap().to_owned();
-    assert_eq!(auth(s.port, &new), 200);
-    successor_used_soon(&env, &new[4..12]);
+    let new = rotate_and_use(&env, s.port, s.port, &old);
     // The thief (or a forgotten copy) presents the old secret: "unknown",
     // as for any retired secret, and the token is disabled at once.
     let r = get(s.port, "/auth", &[("Authorization", &bearer(&old))]);
@@ -473,12 +483,7 @@ fn verify_on_the_command_line_catches_the_reuse_too() {
     let old = env.new_token("poller", &[]);
     policy_on(&env);
     let s = Serve::start(&env, &["--quiet"]);
-    let new = rotate(s.port, &old).json()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(auth(s.port, &new), 200);
-    successor_used_soon(&env, &new[4..12]);
+    rotate_and_use(&env, s.port, s.port, &old);
     let run = env
         .test()
         .args(["verify"])
@@ -511,12 +516,7 @@ fn two_serve_on_one_store_a_reuse_seen_by_one_disables_the_token_on_the_other() 
     policy_on(&env);
     let a = Serve::start(&env, &["--quiet"]);
     let b = Serve::start(&env, &["--quiet"]);
-    let new = rotate(a.port, &old).json()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(auth(b.port, &new), 200);
-    successor_used_soon(&env, &new[4..12]);
+    let new = rotate_and_use(&env, a.port, b.port, &old);
     assert_eq!(auth(a.port, &old), 401);
     token_soon(&env, "poller", |t| t["status"] == "disabled");
     // b remembered the new token as good: it reads the row again anyway.
@@ -551,12 +551,7 @@ fn exchange_on_the_command_line_catches_the_reuse_too() {
     let old = env.new_token("poller", &[]);
     policy_on(&env);
     let s = Serve::start(&env, &["--quiet"]);
-    let new = rotate(s.port, &old).json()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(auth(s.port, &new), 200);
-    successor_used_soon(&env, &new[4..12]);
+    rotate_and_use(&env, s.port, s.port, &old);
     env.test()
         .args(["exchange"])
         .stdin(format!("{old}\n"))
@@ -578,12 +573,7 @@ fn a_reuse_the_store_cannot_take_now_is_refused_said_and_retried_by_serve() {
     let old = env.new_token("poller", &[]);
     policy_on(&env);
     let s = Serve::start(&env, &[]);
-    let new = rotate(s.port, &old).json()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(auth(s.port, &new), 200);
-    successor_used_soon(&env, &new[4..12]);
+    rotate_and_use(&env, s.port, s.port, &old);
     // Another writer holds the lock.
     let holder = env.conn();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();

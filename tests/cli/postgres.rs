@@ -548,3 +548,95 @@ fn a_held_lock_ends_a_read_at_the_lock_timeout() {
     tx.rollback().unwrap();
     env.ok(&["list"]);
 }
+
+/// A connection killed in the middle of `new`'s transaction (here while it
+/// waits for the log's head, held by another session): the transaction is
+/// gone whole, tokenctl connects again and retries, and there is exactly
+/// one token, logged once, with a gapless and intact chain; or none, with
+/// exit 10. Never a half-written one.
+#[test]
+fn a_connection_killed_mid_transaction_during_new_leaves_one_token_or_none() {
+    let Some(pg) = Pg::new("a_connection_killed_mid_transaction_during_new") else {
+        return;
+    };
+    let env = pg.env();
+    env.ok(&["pool", "add", "plant-a"]);
+    let mut holder = pg.client();
+    let mut tx = holder.transaction().unwrap();
+    tx.query_one("SELECT 1 FROM log_head WHERE id = 1 FOR UPDATE", &[])
+        .unwrap();
+    let new = env
+        .std_cmd()
+        .args(["new", "--name", "ci", "--pool", "plant-a"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its backend, waiting on the head's lock inside its transaction.
+    let mut admin = pg.client();
+    let started = std::time::Instant::now();
+    let pid: i32 = loop {
+        let row = admin
+            .query_opt(
+                "SELECT pid FROM pg_stat_activity
+                  WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    AND wait_event_type = 'Lock' AND query LIKE '%log_head%FOR UPDATE%'",
+                &[],
+            )
+            .unwrap();
+        if let Some(row) = row {
+            break row.get(0);
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(4),
+            "new did not wait on the head's lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let killed: bool = admin
+        .query_one("SELECT pg_terminate_backend($1)", &[&pid])
+        .unwrap()
+        .get(0);
+    assert!(killed);
+    tx.rollback().unwrap();
+    let out = new.wait_with_output().unwrap();
+    let tokens: i64 = admin
+        .query_one("SELECT count(*) FROM tokens WHERE name = 'ci'", &[])
+        .unwrap()
+        .get(0);
+    // tokenctl connects again and retries: exit 0 (exit 10 with no token
+    // would keep the contract too; the retry is our choice).
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match out.status.code() {
+        Some(0) => {
+            assert_eq!(tokens, 1);
+            let t = String::from_utf8(out.stdout).unwrap();
+            env.test().args(["verify"]).stdin(t).succeeds();
+            let news = env
+                .log()
+                .iter()
+                .filter(|e| e["op"] == "new" && e["token"] == "ci")
+                .count();
+            assert_eq!(news, 1, "logged once");
+        }
+        Some(10) => assert_eq!(tokens, 0, "exit 10 and a token"),
+        other => panic!(
+            "new exited {other:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+    let ids: Vec<i64> = env
+        .log()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    let expected: Vec<i64> = (1..=ids.len() as i64).rev().collect();
+    assert_eq!(ids, expected, "gapless");
+    env.ok(&["log", "verify"]);
+}

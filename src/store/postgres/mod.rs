@@ -81,14 +81,49 @@ fn code_of(e: &anyhow::Error) -> Option<SqlState> {
         .and_then(|p| p.code().cloned())
 }
 
+/// A failure of the COMMIT itself: whether the transaction took is not
+/// known, so it is never run again after one (a retry could apply it twice).
+#[derive(Debug)]
+struct AtCommit(postgres::Error);
+
+impl std::fmt::Display for AtCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for AtCommit {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+/// The server ended the session (an administrator's
+/// `pg_terminate_backend`, a shutdown, a restart): connect again.
+fn session_ended(e: &anyhow::Error) -> bool {
+    matches!(
+        code_of(e),
+        Some(c) if c == SqlState::ADMIN_SHUTDOWN
+            || c == SqlState::CRASH_SHUTDOWN
+            || c == SqlState::CANNOT_CONNECT_NOW
+    )
+}
+
 /// A failure worth running the whole transaction again for: a
-/// serialization failure, a deadlock, or a connection lost before commit.
+/// serialization failure, a deadlock, or a connection lost or ended before
+/// the commit (never one lost at the commit: that one may have taken).
 fn transient(e: &anyhow::Error) -> bool {
+    if e.chain()
+        .any(<dyn std::error::Error + 'static>::is::<AtCommit>)
+    {
+        return false;
+    }
     let closed = e.chain().any(|c| {
         c.downcast_ref::<postgres::Error>()
             .is_some_and(postgres::Error::is_closed)
     });
     closed
+        || session_ended(e)
         || matches!(
             code_of(e),
             Some(c) if c == SqlState::T_R_SERIALIZATION_FAILURE || c == SqlState::T_R_DEADLOCK_DETECTED
@@ -196,7 +231,7 @@ impl Postgres {
             attempt += 1;
             match self.write_once(&mut f, false) {
                 Err(e) if attempt < ATTEMPTS && transient(&e) => {
-                    if self.client.is_closed() {
+                    if self.client.is_closed() || session_ended(&e) {
                         self.reconnect()?;
                     }
                     std::thread::sleep(Duration::from_millis(10 * attempt as u64));
@@ -222,7 +257,7 @@ impl Postgres {
         let mut db = db::Pg(&mut tx, None, Vec::new());
         let value = f(&mut db)?;
         db.finish()?;
-        tx.commit()?;
+        tx.commit().map_err(AtCommit)?;
         Ok(value)
     }
 

@@ -640,3 +640,93 @@ fn a_connection_killed_mid_transaction_during_new_leaves_one_token_or_none() {
     assert_eq!(ids, expected, "gapless");
     env.ok(&["log", "verify"]);
 }
+
+/// The database away under load (its sessions ended and new ones refused,
+/// as a restart does, for this test's database alone): serve answers 503
+/// during the gap — never a 2xx in doubt, a remembered token included —
+/// and 200 again within 2 s of the database being back, without a
+/// restart of serve.
+#[test]
+fn serve_answers_503_while_the_database_is_away_and_recovers_within_2_s() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    let Some(pg) = Pg::new("serve_answers_503_while_the_database_is_away") else {
+        return;
+    };
+    let env = pg.env();
+    let t = env.new_token("ci", &[]);
+    let s = crate::serve::Serve::start(&env, &["--quiet", "--cache-ttl", "1h"]);
+    let port = s.port;
+    assert_eq!(
+        crate::serve::get(port, "/auth", &[("Authorization", &format!("Bearer {t}"))]).status,
+        200
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let seen: Arc<Mutex<Vec<(Instant, u16)>>> = Arc::default();
+    let load: Vec<_> = (0..4)
+        .map(|_| {
+            let (stop, seen, t) = (Arc::clone(&stop), Arc::clone(&seen), t.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    let status = crate::serve::get(
+                        port,
+                        "/auth",
+                        &[("Authorization", &format!("Bearer {t}"))],
+                    )
+                    .status;
+                    seen.lock().unwrap().push((Instant::now(), status));
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut admin = Pg::config("postgres").connect(::postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {0} ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{0}';",
+            pg.name
+        ))
+        .unwrap();
+    let away = Instant::now();
+    std::thread::sleep(Duration::from_millis(1500));
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {} ALLOW_CONNECTIONS true",
+            pg.name
+        ))
+        .unwrap();
+    let back = Instant::now();
+    std::thread::sleep(Duration::from_millis(2500));
+    stop.store(true, Ordering::SeqCst);
+    for l in load {
+        l.join().unwrap();
+    }
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.iter().all(|(_, s)| *s == 200 || *s == 503),
+        "only 200 or 503: {:?}",
+        seen.iter().map(|(_, s)| s).collect::<Vec<_>>()
+    );
+    let gap: Vec<u16> = seen
+        .iter()
+        .filter(|(at, _)| *at > away + Duration::from_millis(300) && *at < back)
+        .map(|(_, s)| *s)
+        .collect();
+    assert!(
+        !gap.is_empty() && gap.iter().all(|s| *s == 503),
+        "in the gap: {gap:?}"
+    );
+    let after: Vec<u16> = seen
+        .iter()
+        .filter(|(at, _)| *at > back + Duration::from_secs(2))
+        .map(|(_, s)| *s)
+        .collect();
+    assert!(
+        !after.is_empty() && after.iter().all(|s| *s == 200),
+        "2 s after: {after:?}"
+    );
+    assert_eq!(crate::serve::get(port, "/healthz", &[]).status, 200);
+}

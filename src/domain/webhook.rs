@@ -238,10 +238,16 @@ pub fn parse_leads(flag: &str, text: &str) -> Result<Vec<Lead>, Error> {
     let mut leads: Vec<Lead> = Vec::new();
     for part in text.split(',') {
         let part = part.trim();
-        let span = when::duration(flag, part, None).map_err(|e| {
-            Error::usage(format!("{flag}: {}", e.message))
-                .hint("give durations joined by commas, such as 14d,3d,1d (or none)")
-        })?;
+        let span = match when::parse(part) {
+            Ok(when::When::In(d)) if d > chrono::Duration::zero() => d,
+            _ => {
+                return Err(Error::usage(format!(
+                    "{flag}: {} is not a duration longer than zero",
+                    crate::domain::text::quoted(part)
+                ))
+                .hint("give durations joined by commas, such as 14d,3d,1d (or none)"));
+            }
+        };
         if !leads.iter().any(|l| l.span == span) {
             leads.push(Lead {
                 text: part.to_owned(),

@@ -667,7 +667,8 @@ fn bad_input_is_refused_and_changes_nothing() {
         2,
     );
     assert!(
-        run.stderr.starts_with("error: --expiring: "),
+        run.stderr
+            .starts_with("error: --expiring: \"0s\" is not a duration longer than zero"),
         "{}",
         run.stderr
     );

@@ -249,25 +249,6 @@ pub(crate) fn judge(
         return Err(Reason::Unknown);
     };
     let hash = found.hash().to_owned();
-    // A retired secret: "unknown" to the caller whatever the secret; with
-    // the right one, known to be retired, and theft when it was retired by
-    // a self-rotation whose successor was used since.
-    if let Credential::Retired {
-        token,
-        by_self,
-        successor_used,
-        ..
-    } = &found
-    {
-        if !matches(&hash) {
-            return Err(Reason::Unknown);
-        }
-        return Err(if *by_self && *successor_used && !token.disabled {
-            Reason::Reused
-        } else {
-            Reason::Retired
-        });
-    }
     // The secret first: a wrong secret says "unknown", never that the prefix exists.
     let (token, via) = match found {
         Credential::Current {
@@ -288,7 +269,24 @@ pub(crate) fn judge(
             }
             (token, Via::Old { grace_until })
         }
-        Credential::Retired { .. } => unreachable!("answered above"),
+        // A retired secret: "unknown" to the caller whatever the secret;
+        // with the right one, known to be retired, and theft when it was
+        // retired by a self-rotation whose successor was used since.
+        Credential::Retired {
+            token,
+            by_self,
+            successor_used,
+            ..
+        } => {
+            if !matches(&hash) {
+                return Err(Reason::Unknown);
+            }
+            return Err(if by_self && successor_used && !token.disabled {
+                Reason::Reused
+            } else {
+                Reason::Retired
+            });
+        }
         Credential::Access {
             parent,
             expires_at,

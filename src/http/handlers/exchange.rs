@@ -8,7 +8,7 @@ use hyper::header::{self, HeaderValue};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::{Line, failed, read_presented, verified};
+use super::{Line, checked, failed};
 use crate::domain::when;
 use crate::http::State;
 use crate::http::gate::Failure;
@@ -35,25 +35,17 @@ pub(crate) async fn exchange(
         Ok(t) => t,
         Err(e) => return respond::error(StatusCode::BAD_REQUEST, &e.to_string()),
     };
-    let presented = match read_presented(input, line) {
-        Ok(p) => p,
-        Err(answer) => return *answer,
-    };
     let needs = Requirements {
         from: client,
         ..Requirements::default()
     };
-    let good = match verified(state, presented, needs).await {
-        Err(failure) => return failed(failure, line),
-        Ok(Err(reason)) => {
-            line.reason = Some(reason.label());
-            return respond::refused(reason, reason.explain());
-        }
-        Ok(Ok(good)) if matches!(good.via, verify::Via::Access { .. }) => {
+    let good = match checked(state, input, needs, line).await {
+        Err(answer) => return answer,
+        Ok(good) if matches!(good.via, verify::Via::Access { .. }) => {
             line.reason = Some("unknown");
             return respond::refused(Reason::Unknown, "an access token cannot be exchanged");
         }
-        Ok(Ok(good)) => good,
+        Ok(good) => good,
     };
     let worker = Arc::clone(state);
     let issued = state

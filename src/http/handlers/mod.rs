@@ -70,7 +70,7 @@ pub(super) fn authorization(headers: &HeaderMap) -> Option<Zeroizing<String>> {
 /// The token presented, read once here where it enters: its prefix goes
 /// in the access log (prefixes are not secret; the token never is logged).
 /// No token, or one in an unknown form or malformed, is refused here.
-pub(super) fn read_presented(
+fn read_presented(
     input: Option<Zeroizing<String>>,
     line: &mut Line,
 ) -> Result<Presented, Box<Answer>> {
@@ -112,7 +112,7 @@ pub(super) fn failed(failure: Failure, line: &mut Line) -> Answer {
 /// less than a hop to a thread), else on the blocking pool (PostgreSQL's
 /// client waits on the network); argon2 only in a hashing slot. The
 /// bookkeeping (`last_used`) comes after the answer, off its path.
-pub(super) async fn verified(
+async fn verified(
     state: &Arc<State>,
     presented: Presented,
     needs: Requirements,
@@ -172,6 +172,27 @@ pub(super) async fn verified(
     Ok(outcome)
 }
 
+/// The token presented, read and checked: good, or the answer that refuses
+/// it (no token, malformed, refused, the store failing), with the access
+/// log's reason set. `/auth`, `/v1/verify`, `/v1/exchange` and
+/// `/v1/rotate` all check this way.
+pub(super) async fn checked(
+    state: &Arc<State>,
+    input: Option<Zeroizing<String>>,
+    needs: Requirements,
+    line: &mut Line,
+) -> Result<Good, Answer> {
+    let presented = read_presented(input, line).map_err(|answer| *answer)?;
+    match verified(state, presented, needs).await {
+        Err(failure) => Err(failed(failure, line)),
+        Ok(Err(reason)) => {
+            line.reason = Some(reason.label());
+            Err(respond::refused(reason, reason.explain()))
+        }
+        Ok(Ok(good)) => Ok(good),
+    }
+}
+
 /// A secret retired by a self-rotation came back after its successor was
 /// used: its token is disabled, off the answer's path (the caller gets
 /// `unknown` at once), tried again until the store takes it. Said on
@@ -225,17 +246,9 @@ pub(super) async fn check(
     shape: Shape,
     line: &mut Line,
 ) -> Answer {
-    let presented = match read_presented(input, line) {
-        Ok(p) => p,
-        Err(answer) => return *answer,
-    };
-    let good = match verified(state, presented, needs).await {
-        Err(failure) => return failed(failure, line),
-        Ok(Err(reason)) => {
-            line.reason = Some(reason.label());
-            return respond::refused(reason, reason.explain());
-        }
-        Ok(Ok(good)) => good,
+    let good = match checked(state, input, needs, line).await {
+        Ok(good) => good,
+        Err(answer) => return answer,
     };
     let mut r = if shape == Shape::Json {
         let shown = good.as_used(chrono::Utc::now());

@@ -11,7 +11,7 @@ use hyper::header::{self, HeaderValue};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::{Line, failed, read_presented, verified};
+use super::{Line, checked, failed};
 use crate::domain::token;
 use crate::domain::when;
 use crate::error::Kind;
@@ -50,24 +50,16 @@ pub(crate) async fn rotate(
             );
         }
     }
-    let presented = match read_presented(input, line) {
-        Ok(p) => p,
-        Err(answer) => return *answer,
-    };
-    let good = match verified(state, presented, needs).await {
-        Err(failure) => return failed(failure, line),
-        Ok(Err(reason)) => {
-            line.reason = Some(reason.label());
-            return respond::refused(reason, reason.explain());
-        }
-        Ok(Ok(good)) if matches!(good.via, verify::Via::Access { .. }) => {
+    let good = match checked(state, input, needs, line).await {
+        Err(answer) => return answer,
+        Ok(good) if matches!(good.via, verify::Via::Access { .. }) => {
             line.reason = Some(Reason::Access.as_str());
             return respond::refused(
                 Reason::Access,
                 "an access token cannot rotate; its API token can",
             );
         }
-        Ok(Ok(good)) => good,
+        Ok(good) => good,
     };
     let worker = Arc::clone(state);
     let rotated = state

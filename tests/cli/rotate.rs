@@ -591,6 +591,20 @@ fn a_reuse_the_store_cannot_take_now_is_refused_said_and_retried_by_serve() {
         "{}",
         run.stderr
     );
+    // exchange: the same.
+    let run = env
+        .test()
+        .args(["exchange"])
+        .stdin(format!("{old}\n"))
+        .exits(1);
+    assert!(
+        run.stderr.contains(&format!(
+            "note: a secret retired by a self-rotation (prefix {}) came back after its successor was used, and its token could not be disabled now",
+            &old[4..12]
+        )),
+        "{}",
+        run.stderr
+    );
     // serve: refused at once, the disable tried again until it is taken.
     let started = Instant::now();
     let r = get(s.port, "/auth", &[("Authorization", &bearer(&old))]);

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{hand_over, refuse_token_argument, reject, unbound_note};
+use super::{hand_over, refuse_token_argument, reject, reuse_not_disabled, unbound_note};
 use crate::cli::ExchangeArgs;
 use crate::cli::{Ctx, clipboard};
 use crate::domain::model::Token;
@@ -33,8 +33,10 @@ pub(crate) fn run(ctx: &Ctx, args: ExchangeArgs) -> Result<()> {
         Ok(good) => good,
         Err(reason) => {
             // A self-rotated secret back after its successor's use: theft.
-            if reason == Reason::Reused {
-                crate::check::theft::disable_reused(&mut store, presented.prefix())?;
+            if reason == Reason::Reused
+                && let Err(e) = crate::check::theft::disable_reused(&mut store, presented.prefix())
+            {
+                reuse_not_disabled(ctx, presented.prefix(), &format!("{e:#}"));
             }
             unbound_note(ctx, reason, args.from);
             return reject(ctx, reason);

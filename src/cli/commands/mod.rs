@@ -132,3 +132,14 @@ pub(crate) fn unbound_note(
         );
     }
 }
+
+/// A secret retired by a self-rotation came back after its successor was
+/// used, and the store could not disable its token now (busy, read-only):
+/// the check is refused all the same, and the reuse is said (spec section
+/// 15).
+pub(crate) fn reuse_not_disabled(ctx: &Ctx, prefix: &str, why: &str) {
+    ctx.out.note(format!(
+        "note: a secret retired by a self-rotation (prefix {prefix}) came back after its successor was used, and its token could not be disabled now ({}); disable it with `tokenctl disable`",
+        crate::error::one_line(why)
+    ));
+}

@@ -1,6 +1,6 @@
 //! `tokenctl verify`: read a token from stdin and say whether it is good.
 
-use super::{refuse_token_argument, reject, unbound_note};
+use super::{refuse_token_argument, reject, reuse_not_disabled, unbound_note};
 use crate::cli::Ctx;
 use crate::cli::output::Format;
 use crate::cli::{Use, VerifyArgs};
@@ -65,11 +65,7 @@ pub(crate) fn run(ctx: &Ctx, args: VerifyArgs) -> Result<()> {
             if reason == Reason::Reused
                 && let Err(e) = verifier.disable_reused(presented.prefix())
             {
-                ctx.out.note(format!(
-                    "note: a secret retired by a self-rotation (prefix {}) came back after its successor was used, and its token could not be disabled now ({}); disable it with `tokenctl disable`",
-                    presented.prefix(),
-                    crate::error::one_line(&e.message)
-                ));
+                reuse_not_disabled(ctx, presented.prefix(), &e.message);
             }
             unbound_note(ctx, reason, args.from);
             reject(ctx, reason)

@@ -161,6 +161,20 @@ fn ids(n: std::ops::RangeInclusive<i64>) -> Vec<String> {
     n.map(|i| format!("log-{i}")).collect()
 }
 
+/// A store with three entries (pools `a`, `b`, `c`: log-1 to log-3) and a
+/// receiver beside it; `None` where the receiver cannot run here.
+fn three_entries(test: &str) -> Option<(Env, Receiver)> {
+    if !have_receiver(test) {
+        return None;
+    }
+    let env = Env::new();
+    let r = Receiver::start(&env, None);
+    for p in ["a", "b", "c"] {
+        env.ok(&["pool", "add", p]);
+    }
+    Some((env, r))
+}
+
 /// `notify` running until stopped, its stderr kept in a file.
 struct Notify {
     child: Child,
@@ -217,10 +231,15 @@ fn signal(child: &Child, s: rustix::process::Signal) {
 
 /// `notify --once` to the receiver, with `extra`: the arguments.
 fn once(env: &Env, r: &Receiver, extra: &[&str]) -> Vec<String> {
+    once_to(env, &r.url(), extra)
+}
+
+/// `notify --once` to `url`, with the test's secret file and `extra`.
+fn once_to(env: &Env, url: &str, extra: &[&str]) -> Vec<String> {
     let mut args = vec![
         "notify".to_owned(),
         "--webhook".to_owned(),
-        r.url(),
+        url.to_owned(),
         "--secret-file".to_owned(),
         secret_file(env).display().to_string(),
         "--once".to_owned(),
@@ -409,15 +428,10 @@ fn expiring_takes_lead_times_as_given_and_none_turns_them_off() {
 
 #[test]
 fn a_refused_event_holds_back_everything_after_it_until_it_is_taken() {
-    if !have_receiver("notify_refused_event") {
+    let Some((env, r)) = three_entries("notify_refused_event") else {
         return;
-    }
-    let env = Env::new();
-    let r = Receiver::start(&env, None);
+    };
     r.fail(&["log-2"]);
-    for p in ["a", "b", "c"] {
-        env.ok(&["pool", "add", p]);
-    }
     let notify = Notify::start(&env, &r, "notify");
     // Tried again with backoff (1 s, then 2 s): two refusals, nothing after.
     r.wait(10, |recs| {
@@ -444,15 +458,10 @@ fn a_refused_event_holds_back_everything_after_it_until_it_is_taken() {
 
 #[test]
 fn once_exits_1_at_the_first_refusal_and_the_next_run_starts_there() {
-    if !have_receiver("notify_once_refusal") {
+    let Some((env, r)) = three_entries("notify_once_refusal") else {
         return;
-    }
-    let env = Env::new();
-    let r = Receiver::start(&env, None);
+    };
     r.fail(&["log-2"]);
-    for p in ["a", "b", "c"] {
-        env.ok(&["pool", "add", p]);
-    }
     let run = env.test().args(once(&env, &r, &[])).fails(1);
     let first = format!(
         "error: {} did not take log-2 (HTTP 500 Internal Server Error); nothing after it was sent",
@@ -472,15 +481,10 @@ fn once_exits_1_at_the_first_refusal_and_the_next_run_starts_there() {
 
 #[test]
 fn nothing_is_lost_when_notify_is_killed_mid_delivery() {
-    if !have_receiver("notify_killed") {
+    let Some((env, r)) = three_entries("notify_killed") else {
         return;
-    }
-    let env = Env::new();
-    let r = Receiver::start(&env, None);
+    };
     r.hang(&["log-2"]);
-    for p in ["a", "b", "c"] {
-        env.ok(&["pool", "add", p]);
-    }
     let first = Notify::start(&env, &r, "first");
     r.wait(10, |recs| recs.iter().any(|x| x["id"] == "log-1"));
     std::thread::sleep(Duration::from_millis(500));
@@ -561,18 +565,14 @@ fn once_gives_up_after_10s_when_another_notify_holds_the_lease() {
 fn credentials_in_the_url_never_appear_in_output() {
     let env = Env::new();
     env.ok(&["pool", "add", "a"]);
-    let secret = secret_file(&env);
     // Nothing listens on port 1: the error says so, without the password.
     let run = env
         .test()
-        .args([
-            "notify",
-            "--once",
-            "--webhook",
+        .args(once_to(
+            &env,
             "http://hook:s3cretpass@127.0.0.1:1/in?key=k3yk3y",
-            "--secret-file",
-        ])
-        .args([secret.display().to_string()])
+            &[],
+        ))
         .fails(1);
     assert!(
         run.stderr
@@ -759,35 +759,16 @@ fn tls_is_verified_against_the_system_roots_and_webhook_ca() {
     let r = Receiver::start(&env, Some((&cert, &key)));
     env.ok(&["pool", "add", "a"]);
     let url = format!("https://127.0.0.1:{}/in", r.port);
-    let secret = secret_file(&env).display().to_string();
-    let run = env
-        .test()
-        .args([
-            "notify",
-            "--once",
-            "--webhook",
-            &url,
-            "--secret-file",
-            &secret,
-        ])
-        .fails(1);
+    let run = env.test().args(once_to(&env, &url, &[])).fails(1);
     assert!(
         run.stderr.contains("did not take log-1 ("),
         "{}",
         run.stderr
     );
     assert!(r.records().is_empty(), "an unknown issuer gets nothing");
+    let ca = dir.join("ca.pem").display().to_string();
     env.test()
-        .args([
-            "notify",
-            "--once",
-            "--webhook",
-            &url,
-            "--secret-file",
-            &secret,
-            "--webhook-ca",
-        ])
-        .args([dir.join("ca.pem").display().to_string()])
+        .args(once_to(&env, &url, &["--webhook-ca", &ca]))
         .succeeds();
     assert_eq!(r.delivered(), ids(1..=1));
 }

@@ -16,6 +16,17 @@ fn rotate(port: u16, t: &str) -> Reply {
     )
 }
 
+/// A refusal with this status and reason.
+#[track_caller]
+fn assert_refused(r: &Reply, status: u16, reason: &str) {
+    assert_eq!(
+        (r.status, r.json()["reason"].clone()),
+        (status, json!(reason)),
+        "{}",
+        r.body
+    );
+}
+
 fn auth(port: u16, t: &str) -> u16 {
     get(port, "/auth", &[("Authorization", &bearer(t))]).status
 }
@@ -128,10 +139,7 @@ fn a_lost_answer_is_safe_the_old_secret_rotates_again_while_the_new_is_unused() 
         "/auth",
         &[("Authorization", &bearer(lost["token"].as_str().unwrap()))],
     );
-    assert_eq!(
-        (r.status, r.json()["reason"].clone()),
-        (401, json!("unknown"))
-    );
+    assert_refused(&r, 401, "unknown");
     // The old works until the newest is used.
     assert_eq!(auth(s.port, &old), 200);
     let newest = again["token"].as_str().unwrap();
@@ -157,15 +165,9 @@ fn access_tokens_disabled_tokens_and_bad_tokens_cannot_rotate() {
     let s = Serve::start(&env, &["--quiet"]);
     env.unchanged(|| {
         let r = rotate(s.port, access.trim());
-        assert_eq!(
-            (r.status, r.json()["reason"].clone()),
-            (403, json!("access"))
-        );
+        assert_refused(&r, 403, "access");
         let r = rotate(s.port, &crate::forged("tkc1", "Zz9Zz9Zz"));
-        assert_eq!(
-            (r.status, r.json()["reason"].clone()),
-            (401, json!("unknown"))
-        );
+        assert_refused(&r, 401, "unknown");
         let r = http(s.port, "POST /v1/rotate HTTP/1.1", "");
         assert_eq!(r.status, 401);
         // The token is read from the Authorization header only.
@@ -175,10 +177,7 @@ fn access_tokens_disabled_tokens_and_bad_tokens_cannot_rotate() {
     env.ok(&["disable", "poller"]);
     env.unchanged(|| {
         let r = rotate(s.port, &t);
-        assert_eq!(
-            (r.status, r.json()["reason"].clone()),
-            (401, json!("disabled"))
-        );
+        assert_refused(&r, 401, "disabled");
     });
 }
 
@@ -202,20 +201,11 @@ fn bindings_apply_to_the_rotating_call() {
     };
     env.unchanged(|| {
         let r = from("198.51.100.7");
-        assert_eq!(
-            (r.status, r.json()["reason"].clone()),
-            (403, json!("address"))
-        );
+        assert_refused(&r, 403, "address");
         let r = rotate(s.port, &bound);
-        assert_eq!(
-            (r.status, r.json()["reason"].clone()),
-            (403, json!("address"))
-        );
+        assert_refused(&r, 403, "address");
         let r = rotate(s.port, &later);
-        assert_eq!(
-            (r.status, r.json()["reason"].clone()),
-            (401, json!("not_before"))
-        );
+        assert_refused(&r, 401, "not_before");
     });
     assert_eq!(from("192.0.2.7").status, 200);
     // The rate counts the rotating call as a check.
@@ -358,10 +348,7 @@ fn a_self_rotated_secret_back_after_its_successor_was_used_disables_the_token() 
     // The thief (or a forgotten copy) presents the old secret: "unknown",
     // as for any retired secret, and the token is disabled at once.
     let r = get(s.port, "/auth", &[("Authorization", &bearer(&old))]);
-    assert_eq!(
-        (r.status, r.json()["reason"].clone()),
-        (401, json!("unknown"))
-    );
+    assert_refused(&r, 401, "unknown");
     token_soon(&env, "poller", |t| t["status"] == "disabled");
     let entry = &env.log()[0];
     assert_eq!(
@@ -377,10 +364,7 @@ fn a_self_rotated_secret_back_after_its_successor_was_used_disables_the_token() 
     assert!(reason.contains(&retired_at), "{reason}");
     // The successor stops working with it.
     let r = get(s.port, "/auth", &[("Authorization", &bearer(&new))]);
-    assert_eq!(
-        (r.status, r.json()["reason"].clone()),
-        (401, json!("disabled"))
-    );
+    assert_refused(&r, 401, "disabled");
     // Presented again: nothing more is written.
     let entries = env.log().len();
     assert_eq!(auth(s.port, &old), 401);
@@ -423,10 +407,7 @@ fn an_administrators_renew_retires_the_old_secret_and_disables_nothing() {
     env.ok(&["renew", "poller", "--yes"]);
     let s = Serve::start(&env, &[]);
     let r = get(s.port, "/auth", &[("Authorization", &bearer(&old))]);
-    assert_eq!(
-        (r.status, r.json()["reason"].clone()),
-        (401, json!("unknown"))
-    );
+    assert_refused(&r, 401, "unknown");
     // A wrong secret under the retired prefix is plainly unknown.
     let wrong = crate::forged("tkc1", &old[4..12]);
     assert_eq!(auth(s.port, &wrong), 401);
@@ -469,10 +450,7 @@ fn a_retired_secret_whose_successor_was_never_used_is_just_unknown() {
     assert_eq!(rotate(s.port, &old).status, 200);
     std::thread::sleep(Duration::from_millis(1500));
     let r = get(s.port, "/auth", &[("Authorization", &bearer(&old))]);
-    assert_eq!(
-        (r.status, r.json()["reason"].clone()),
-        (401, json!("unknown"))
-    );
+    assert_refused(&r, 401, "unknown");
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(env.token("poller")["status"], "active");
 }
@@ -521,10 +499,7 @@ fn two_serve_on_one_store_a_reuse_seen_by_one_disables_the_token_on_the_other() 
     token_soon(&env, "poller", |t| t["status"] == "disabled");
     // b remembered the new token as good: it reads the row again anyway.
     let r = get(b.port, "/auth", &[("Authorization", &bearer(&new))]);
-    assert_eq!(
-        (r.status, r.json()["reason"].clone()),
-        (401, json!("disabled"))
-    );
+    assert_refused(&r, 401, "disabled");
 }
 
 #[test]
@@ -577,41 +552,26 @@ fn a_reuse_the_store_cannot_take_now_is_refused_said_and_retried_by_serve() {
     // Another writer holds the lock.
     let holder = env.conn();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-    // verify: refused, and the reuse said on stderr.
-    let run = env
-        .test()
-        .args(["verify"])
-        .stdin(format!("{old}\n"))
-        .exits(1);
-    assert!(
-        run.stderr.contains(&format!(
-            "note: a secret retired by a self-rotation (prefix {}) came back after its successor was used, and its token could not be disabled now",
-            &old[4..12]
-        )),
-        "{}",
-        run.stderr
-    );
-    // exchange: the same.
-    let run = env
-        .test()
-        .args(["exchange"])
-        .stdin(format!("{old}\n"))
-        .exits(1);
-    assert!(
-        run.stderr.contains(&format!(
-            "note: a secret retired by a self-rotation (prefix {}) came back after its successor was used, and its token could not be disabled now",
-            &old[4..12]
-        )),
-        "{}",
-        run.stderr
-    );
+    // verify and exchange: refused, and the reuse said on stderr.
+    for command in ["verify", "exchange"] {
+        let run = env
+            .test()
+            .args([command])
+            .stdin(format!("{old}\n"))
+            .exits(1);
+        assert!(
+            run.stderr.contains(&format!(
+                "note: a secret retired by a self-rotation (prefix {}) came back after its successor was used, and its token could not be disabled now",
+                &old[4..12]
+            )),
+            "{command}: {}",
+            run.stderr
+        );
+    }
     // serve: refused at once, the disable tried again until it is taken.
     let started = Instant::now();
     let r = get(s.port, "/auth", &[("Authorization", &bearer(&old))]);
-    assert_eq!(
-        (r.status, r.json()["reason"].clone()),
-        (401, json!("unknown"))
-    );
+    assert_refused(&r, 401, "unknown");
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "the answer did not wait"

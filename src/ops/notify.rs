@@ -95,6 +95,21 @@ enum Halt {
     Refused(String, String),
 }
 
+/// Sleep `d` in short steps; `true` when `stop` says so meanwhile.
+pub(crate) fn pause(d: Duration, stop: &dyn Fn() -> bool) -> bool {
+    let end = Instant::now() + d;
+    loop {
+        if stop() {
+            return true;
+        }
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(100)));
+    }
+}
+
 fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
@@ -167,19 +182,8 @@ impl Notifier<'_> {
         }
     }
 
-    /// Sleep `d` in short steps; `true` when told to stop meanwhile.
     fn pause(&self, d: Duration) -> bool {
-        let end = Instant::now() + d;
-        loop {
-            if (self.stop)() {
-                return true;
-            }
-            let left = end.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            std::thread::sleep(left.min(Duration::from_millis(100)));
-        }
+        pause(d, self.stop)
     }
 
     /// Renew the lease when it runs low; `false` when another has it.
@@ -196,12 +200,10 @@ impl Notifier<'_> {
     /// Holding the lease: log events in order, then the expiry events due.
     fn deliver_all(&mut self, mut held_until: i64) -> Result<Halt> {
         let target = self.target.clone();
-        let mut delivered = self.store.read(|db| db.delivered(&target))?;
-        let mut sent: HashSet<String> = self
+        let (mut delivered, sent) = self
             .store
-            .read(|db| db.sent_events(&target))?
-            .into_iter()
-            .collect();
+            .read(|db| Ok((db.delivered(&target)?, db.sent_events(&target)?)))?;
+        let mut sent: HashSet<String> = sent.into_iter().collect();
         (self.note)(Note::Holding { delivered });
         // Listen before the first read, so that no commit goes unnoticed.
         self.store.wait_for_change(Duration::ZERO)?;
@@ -242,7 +244,7 @@ impl Notifier<'_> {
             }
             if Utc::now() >= next_scan {
                 let (due, next) = self.expiry_due(&sent)?;
-                next_scan = next.min(Utc::now() + RESCAN);
+                next_scan = next;
                 for event in due {
                     if let Some(halt) = self.deliver(&event, &mut held_until)? {
                         return Ok(halt);
@@ -259,7 +261,8 @@ impl Notifier<'_> {
         }
     }
 
-    /// The expiry events due now, and when to look again.
+    /// The expiry events due now, and when to look again (at the next lead
+    /// or expiry to fall due, [`RESCAN`] from now at the latest).
     fn expiry_due(&mut self, sent: &HashSet<String>) -> Result<(Vec<Event>, DateTime<Utc>)> {
         let now = Utc::now();
         let leads = &self.leads;

@@ -134,12 +134,8 @@ pub(crate) fn run(ctx: &Ctx, args: NotifyArgs) -> Result<()> {
                     crate::error::one_line(&format!("{e:#}")),
                     humantime::format_duration(pause)
                 ));
-                let end = std::time::Instant::now() + pause;
-                while std::time::Instant::now() < end {
-                    if STOP.load(Ordering::SeqCst) {
-                        return Ok(());
-                    }
-                    std::thread::sleep(Duration::from_millis(100));
+                if crate::ops::notify::pause(pause, &|| STOP.load(Ordering::SeqCst)) {
+                    return Ok(());
                 }
                 pause = (pause * 2).min(STORE_RETRY_MAX);
             }

@@ -122,7 +122,16 @@ impl Store {
     /// happen or neither does. `f` may run again when the engine retries a
     /// transaction that failed for a passing reason, so it does no work
     /// outside the store (no hashing, no printing).
-    pub fn write<T>(&mut self, f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
+    ///
+    /// Each write first forgets the secrets retired more than 30 days ago
+    /// (spec section 15): once a transaction, not once a log entry.
+    pub fn write<T>(&mut self, mut f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
+        let forget =
+            crate::domain::when::rfc3339(Utc::now() - chrono::Duration::days(RETIRED_DAYS));
+        let f = move |db: &mut dyn Db| {
+            db.purge_retired(&forget)?;
+            f(db)
+        };
         match &mut self.engine {
             Engine::Sqlite(e) => e.write(f),
             #[cfg(feature = "postgres")]
@@ -486,9 +495,6 @@ pub trait Db: Copying + Deliveries + Retiring {
     /// keeps its own real time, so one write under a wrong clock does not
     /// move later entries' times. The same on every engine.
     fn append_log(&mut self, event: Event<'_>) -> Result<LogEntry> {
-        // Retired secrets are forgotten after 30 days, at the next write.
-        let forget = Utc::now() - chrono::Duration::days(RETIRED_DAYS);
-        self.purge_retired(&crate::domain::when::rfc3339(forget))?;
         let (previous_id, previous_hash) =
             self.log_tail()?.unwrap_or_else(|| (0, GENESIS.to_owned()));
         let details_text = serde_json::to_string(&event.details)?;

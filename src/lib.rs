@@ -8,6 +8,9 @@
 //! check (`verify`, `verifier`) over `store` over the [`domain`] (`model`,
 //! `token`, `chain`, `when`, `text`: no I/O).
 
+// One exception, argued where it is: token::prefer_huge_pages.
+#![deny(unsafe_code)]
+
 pub mod check;
 pub mod cli;
 pub mod domain;

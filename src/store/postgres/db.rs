@@ -7,11 +7,11 @@ use std::net::IpAddr;
 use crate::domain::binding;
 use crate::domain::policy::{Key, Policy};
 use chrono::{DateTime, NaiveDate, Utc};
+use postgres::Row;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::ToSql;
-use postgres::{Row, Transaction};
 
 use super::cells::{log_entry_from_row, read_log_row, time, token_from_row};
+use super::typed::{Param, Params, Typed};
 use crate::domain::chain::StoredEntry;
 use crate::domain::model::{Access, LogEntry, Op, Pool, Token};
 use crate::domain::token::Kind;
@@ -28,7 +28,7 @@ use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken
 /// Log entries are also written in batches (one statement for many rows:
 /// a copy of a million entries is not a million round trips).
 pub(super) struct Pg<'a, 'b>(
-    pub &'a mut Transaction<'b>,
+    pub Typed<'a, 'b>,
     pub Option<(i64, String)>,
     pub Vec<(LogEntry, Option<i64>)>,
 );
@@ -46,7 +46,7 @@ impl Pg<'_, '_> {
         let mut sql = String::from(
             "INSERT INTO log (id, at, actor, op, token_id, token, prefix, details, hash) VALUES ",
         );
-        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(self.2.len() * 9);
+        let mut params: Vec<&dyn Param> = Vec::with_capacity(self.2.len() * 9);
         let ops: Vec<&'static str> = self.2.iter().map(|(e, _)| e.op.as_str()).collect();
         let details: Vec<&str> = self.2.iter().map(|(e, _)| e.details.get()).collect();
         for (i, (e, token_id)) in self.2.iter().enumerate() {
@@ -67,7 +67,7 @@ impl Pg<'_, '_> {
                 n + 9
             ));
             params.extend([
-                &e.id as &(dyn ToSql + Sync),
+                &e.id as &dyn Param,
                 &e.at,
                 &e.actor,
                 &ops[i],
@@ -96,8 +96,6 @@ impl Pg<'_, '_> {
     }
 }
 
-type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
-
 impl Pg<'_, '_> {
     fn one_token(&mut self, column: &str, value: &str) -> Result<Option<Token>> {
         self.0
@@ -116,7 +114,7 @@ impl Pg<'_, '_> {
         params: Params<'_>,
         mut f: impl FnMut(&Row) -> Result<bool>,
     ) -> Result<()> {
-        let mut rows = self.0.query_raw(sql, params.iter().copied())?;
+        let mut rows = self.0.query_raw(sql, params)?;
         while let Some(row) = rows.next()? {
             if !f(&row)? {
                 break;

@@ -12,6 +12,7 @@ mod notify;
 mod retired;
 mod schema;
 mod tls;
+mod typed;
 
 use std::time::Duration;
 
@@ -205,7 +206,8 @@ impl Postgres {
             .read_only(true)
             .start()
             .map_err(|e| in_contract_terms(e.into()))?;
-        let value = f(&mut db::Pg(&mut tx, None, Vec::new())).map_err(in_contract_terms)?;
+        let value =
+            f(&mut db::Pg(typed::Typed(&mut tx), None, Vec::new())).map_err(in_contract_terms)?;
         tx.commit().map_err(|e| in_contract_terms(e.into()))?;
         Ok(value)
     }
@@ -217,7 +219,8 @@ impl Postgres {
             .client
             .transaction()
             .map_err(|e| in_contract_terms(e.into()))?;
-        let value = f(&mut db::Pg(&mut tx, None, Vec::new())).map_err(in_contract_terms)?;
+        let value =
+            f(&mut db::Pg(typed::Typed(&mut tx), None, Vec::new())).map_err(in_contract_terms)?;
         tx.commit().map_err(|e| in_contract_terms(e.into()))?;
         Ok(value)
     }
@@ -254,7 +257,7 @@ impl Postgres {
             "SELECT 1 FROM log_head WHERE id = 1 FOR UPDATE"
         };
         tx.query_one(lock, &[])?;
-        let mut db = db::Pg(&mut tx, None, Vec::new());
+        let mut db = db::Pg(typed::Typed(&mut tx), None, Vec::new());
         let value = f(&mut db)?;
         db.finish()?;
         tx.commit().map_err(AtCommit)?;

@@ -32,16 +32,14 @@ const ATTEMPTS: usize = 5;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The longest any one statement may run on the server, and the longest a
-/// statement waits for a lock, for every connection (a writer's own wait
-/// for the `log_head` lock is [`LOCK_TIMEOUT`]).
+/// statement waits for a lock (a writer's wait for the `log_head` lock
+/// among them: as SQLite's busy timeout), for every connection.
 const SESSION_OPTIONS: &str = "-c statement_timeout=120s -c lock_timeout=5s";
 
 /// How long sent data may go unacknowledged before the connection is
 /// given up (a server or network that went away mid-query).
 const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How long a writer waits for another's lock (as SQLite's busy timeout).
-const LOCK_TIMEOUT: &str = "5s";
 
 pub(super) struct Postgres {
     client: Client,
@@ -212,17 +210,11 @@ impl Postgres {
         Ok(value)
     }
 
-    /// `f` in a plain transaction (one round trip to begin it, none to set
-    /// it up): for a single lookup.
+    /// `f` outside any transaction, for a lookup of one row: a statement
+    /// is a snapshot of its own, and a check on PostgreSQL is then the one
+    /// round trip of its query (a transaction added two: BEGIN, COMMIT).
     pub(super) fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
-        let mut tx = self
-            .client
-            .transaction()
-            .map_err(|e| in_contract_terms(e.into()))?;
-        let value =
-            f(&mut db::Pg(typed::Typed(&mut tx), None, Vec::new())).map_err(in_contract_terms)?;
-        tx.commit().map_err(|e| in_contract_terms(e.into()))?;
-        Ok(value)
+        f(&mut db::Pg(typed::Typed(&mut self.client), None, Vec::new())).map_err(in_contract_terms)
     }
 
     /// `f` in one transaction that first takes the `log_head` lock, so
@@ -249,14 +241,15 @@ impl Postgres {
         f: &mut impl FnMut(&mut dyn Db) -> Result<T>,
         nowait: bool,
     ) -> Result<T> {
+        // The wait for the lock is the session's lock_timeout
+        // (SESSION_OPTIONS), as SQLite's busy timeout.
         let mut tx = self.client.transaction()?;
-        tx.batch_execute(&format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))?;
         let lock = if nowait {
             "SELECT 1 FROM log_head WHERE id = 1 FOR UPDATE NOWAIT"
         } else {
             "SELECT 1 FROM log_head WHERE id = 1 FOR UPDATE"
         };
-        tx.query_one(lock, &[])?;
+        tx.query_typed_one(lock, &[])?;
         let mut db = db::Pg(typed::Typed(&mut tx), None, Vec::new());
         let value = f(&mut db)?;
         db.finish()?;

@@ -5,6 +5,7 @@
 
 use postgres::Client;
 use postgres::error::SqlState;
+use postgres::types::Type;
 
 use super::in_contract_terms;
 use crate::domain::chain::GENESIS;
@@ -21,6 +22,9 @@ const APPLICATION: &str = "tokenctl";
 const TABLES: &str = "SELECT count(*) FILTER (WHERE tablename = 'tokenctl_schema') > 0,
         count(*) FILTER (WHERE tablename = ANY($1))
    FROM pg_catalog.pg_tables WHERE schemaname = current_schema()";
+
+/// Our version row.
+const VERSION: &str = "SELECT application, version FROM tokenctl_schema WHERE id = 1";
 
 /// The tables tokenctl makes (besides `tokenctl_schema`).
 const OURS: [&str; 5] = ["pools", "tokens", "access_tokens", "log", "log_head"];
@@ -206,39 +210,42 @@ fn newer(url: &PgUrl, version: i32) -> anyhow::Error {
     .into()
 }
 
-/// What the database holds, read without changing anything.
+/// What the database holds, read without changing anything. One round
+/// trip where a tokenctl database is (its version row, read at once); the
+/// catalog is asked only where `tokenctl_schema` is missing.
 pub(super) fn identify(client: &mut Client, url: &PgUrl) -> Result<Identity> {
-    let row = client
-        .query_one(TABLES, &[&OURS.to_vec()])
-        .map_err(|e| in_contract_terms(e.into()))?;
-    let (has_schema, ours): (bool, i64) = (row.try_get(0)?, row.try_get(1)?);
-    if !has_schema {
-        return if ours == 0 {
-            Ok(Identity::Missing)
-        } else {
-            Err(not_ours(
-                url,
-                "tables under tokenctl's names that tokenctl did not make",
-            ))
-        };
-    }
-    let row = client
-        .query_opt(
-            "SELECT application, version FROM tokenctl_schema WHERE id = 1",
-            &[],
-        )
-        .map_err(|_| not_ours(url, "a tokenctl_schema table that tokenctl did not make"))?;
+    let not_our_schema = || not_ours(url, "a tokenctl_schema table that tokenctl did not make");
+    let row = match client.query_typed_opt(VERSION, &[]) {
+        Ok(row) => row,
+        Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => {
+            let row = client
+                .query_typed_one(TABLES, &[(&OURS.to_vec(), Type::TEXT_ARRAY)])
+                .map_err(|e| in_contract_terms(e.into()))?;
+            let (has_schema, ours): (bool, i64) = (row.try_get(0)?, row.try_get(1)?);
+            return match (has_schema, ours) {
+                (false, 0) => Ok(Identity::Missing),
+                (false, _) => Err(not_ours(
+                    url,
+                    "tables under tokenctl's names that tokenctl did not make",
+                )),
+                // Made by another tokenctl since: set-up takes it from here.
+                (true, _) => Ok(Identity::Older),
+            };
+        }
+        Err(e) if e.as_db_error().is_some() => return Err(not_our_schema()),
+        Err(e) => return Err(in_contract_terms(e.into())),
+    };
     let Some(row) = row else {
         // Created by a tokenctl that has not finished setting up (it holds
         // the row's lock): set-up takes it from here.
         return Ok(Identity::Older);
     };
-    let (application, version): (String, i32) = (row.get(0), row.get(1));
+    let (Ok(application), Ok(version)) = (row.try_get::<_, String>(0), row.try_get::<_, i32>(1))
+    else {
+        return Err(not_our_schema());
+    };
     if application != APPLICATION {
-        return Err(not_ours(
-            url,
-            "a tokenctl_schema table that tokenctl did not make",
-        ));
+        return Err(not_our_schema());
     }
     match version {
         v if v > latest_version() => Err(newer(url, v)),

@@ -7,7 +7,7 @@
 //! round trips, now 15.
 
 use postgres::types::{ToSql, Type};
-use postgres::{Row, RowIter, Transaction};
+use postgres::{Client, Row, RowIter, Transaction};
 
 use crate::error::Result;
 
@@ -60,28 +60,77 @@ fn typed(params: Params<'_>) -> Vec<(&(dyn ToSql + Sync), Type)> {
         .collect()
 }
 
-/// A transaction whose statements each take one round trip.
-pub(super) struct Typed<'a, 'b>(pub &'a mut Transaction<'b>);
+/// What statements run on: a transaction, or the bare session (a lookup of
+/// one row needs no transaction: a statement is one snapshot).
+pub(super) trait Session {
+    fn execute_typed(&mut self, sql: &str, p: &[(&(dyn ToSql + Sync), Type)]) -> Result<u64>;
+    fn query_typed(&mut self, sql: &str, p: &[(&(dyn ToSql + Sync), Type)]) -> Result<Vec<Row>>;
+    fn query_typed_raw<'s>(
+        &'s mut self,
+        sql: &str,
+        p: Vec<(&(dyn ToSql + Sync), Type)>,
+    ) -> Result<RowIter<'s>>;
+}
+
+macro_rules! session {
+    ($ty:ty) => {
+        impl Session for $ty {
+            fn execute_typed(
+                &mut self,
+                sql: &str,
+                p: &[(&(dyn ToSql + Sync), Type)],
+            ) -> Result<u64> {
+                Ok(<$ty>::execute_typed(self, sql, p)?)
+            }
+            fn query_typed(
+                &mut self,
+                sql: &str,
+                p: &[(&(dyn ToSql + Sync), Type)],
+            ) -> Result<Vec<Row>> {
+                Ok(<$ty>::query_typed(self, sql, p)?)
+            }
+            fn query_typed_raw<'s>(
+                &'s mut self,
+                sql: &str,
+                p: Vec<(&(dyn ToSql + Sync), Type)>,
+            ) -> Result<RowIter<'s>> {
+                Ok(<$ty>::query_typed_raw(self, sql, p)?)
+            }
+        }
+    };
+}
+
+session!(Client);
+session!(Transaction<'_>);
+
+/// Statements that each take one round trip, on a [`Session`].
+pub(super) struct Typed<'a, 'b>(pub &'a mut (dyn Session + 'b));
 
 impl Typed<'_, '_> {
     pub(super) fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64> {
-        Ok(self.0.execute_typed(sql, &typed(params))?)
+        self.0.execute_typed(sql, &typed(params))
     }
 
     pub(super) fn query(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
-        Ok(self.0.query_typed(sql, &typed(params))?)
+        self.0.query_typed(sql, &typed(params))
     }
 
+    /// Exactly one row.
     pub(super) fn query_one(&mut self, sql: &str, params: Params<'_>) -> Result<Row> {
-        Ok(self.0.query_typed_one(sql, &typed(params))?)
+        let mut rows = self.query(sql, params)?;
+        anyhow::ensure!(rows.len() == 1, "expected one row, got {}", rows.len());
+        Ok(rows.remove(0))
     }
 
+    /// At most one row.
     pub(super) fn query_opt(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
-        Ok(self.0.query_typed_opt(sql, &typed(params))?)
+        let mut rows = self.query(sql, params)?;
+        anyhow::ensure!(rows.len() <= 1, "expected at most one row, got {}", rows.len());
+        Ok(rows.pop())
     }
 
     /// The rows of `sql`, streamed.
     pub(super) fn query_raw(&mut self, sql: &str, params: Params<'_>) -> Result<RowIter<'_>> {
-        Ok(self.0.query_typed_raw(sql, typed(params))?)
+        self.0.query_typed_raw(sql, typed(params))
     }
 }

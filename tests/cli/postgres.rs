@@ -5,6 +5,7 @@
 //! unless `TOKENCTL_REQUIRE_PG` is set (as CI sets it): then they fail.
 
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -641,19 +642,21 @@ fn a_connection_killed_mid_transaction_during_new_leaves_one_token_or_none() {
     env.ok(&["log", "verify"]);
 }
 
-/// The database away under load (its sessions ended and new ones refused,
-/// as a restart does, for this test's database alone): serve answers 503
-/// during the gap — never a 2xx in doubt, a remembered token included —
-/// and 200 again within 2 s of the database being back, without a
-/// restart of serve.
-#[test]
-fn serve_answers_503_while_the_database_is_away_and_recovers_within_2_s() {
+/// When the database went away, until when it surely was (before it was
+/// let back), and when it was seen back.
+struct Outage {
+    away: Instant,
+    down_until: Instant,
+    back: Instant,
+}
+
+/// The database taken away for a while while `serve` is under load, by
+/// `outage`: every answer is 200 or 503; while it is away, 503 — never a
+/// 2xx in doubt, a remembered token included; and 200 again within 2 s of
+/// the database being back, without a restart of serve.
+fn serve_rides_out(pg: &Pg, outage: impl FnOnce() -> Outage) {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
-    use std::time::{Duration, Instant};
-    let Some(pg) = Pg::new("serve_answers_503_while_the_database_is_away") else {
-        return;
-    };
     let env = pg.env();
     let t = env.new_token("ci", &[]);
     let s = crate::serve::Serve::start(&env, &["--quiet", "--cache-ttl", "1h"]);
@@ -682,23 +685,11 @@ fn serve_answers_503_while_the_database_is_away_and_recovers_within_2_s() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(300));
-    let mut admin = Pg::config("postgres").connect(::postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!(
-            "ALTER DATABASE {0} ALLOW_CONNECTIONS false;
-             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{0}';",
-            pg.name
-        ))
-        .unwrap();
-    let away = Instant::now();
-    std::thread::sleep(Duration::from_millis(1500));
-    admin
-        .batch_execute(&format!(
-            "ALTER DATABASE {} ALLOW_CONNECTIONS true",
-            pg.name
-        ))
-        .unwrap();
-    let back = Instant::now();
+    let Outage {
+        away,
+        down_until,
+        back,
+    } = outage();
     std::thread::sleep(Duration::from_millis(2500));
     stop.store(true, Ordering::SeqCst);
     for l in load {
@@ -712,7 +703,7 @@ fn serve_answers_503_while_the_database_is_away_and_recovers_within_2_s() {
     );
     let gap: Vec<u16> = seen
         .iter()
-        .filter(|(at, _)| *at > away + Duration::from_millis(300) && *at < back)
+        .filter(|(at, _)| *at > away + Duration::from_millis(300) && *at < down_until)
         .map(|(_, s)| *s)
         .collect();
     assert!(
@@ -729,4 +720,107 @@ fn serve_answers_503_while_the_database_is_away_and_recovers_within_2_s() {
         "2 s after: {after:?}"
     );
     assert_eq!(crate::serve::get(port, "/healthz", &[]).status, 200);
+}
+
+/// The database away under serve's load, for this test's database alone
+/// (its sessions ended and new ones refused for 1.5 s, as a restart does;
+/// the other tests share the server): see [`serve_rides_out`].
+#[test]
+fn serve_answers_503_while_the_database_is_away_and_recovers_within_2_s() {
+    let Some(pg) = Pg::new("serve_answers_503_while_the_database_is_away") else {
+        return;
+    };
+    serve_rides_out(&pg, || {
+        let mut admin = Pg::config("postgres").connect(::postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {0} ALLOW_CONNECTIONS false;
+                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{0}';",
+                pg.name
+            ))
+            .unwrap();
+        let away = Instant::now();
+        std::thread::sleep(Duration::from_millis(1500));
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {} ALLOW_CONNECTIONS true",
+                pg.name
+            ))
+            .unwrap();
+        let back = Instant::now();
+        Outage {
+            away,
+            down_until: back,
+            back,
+        }
+    });
+}
+
+/// PostgreSQL itself restarted under serve's load: the throw-away
+/// cluster of `pg_virtualenv` (always named `regress`) stopped
+/// (`pg_ctlcluster … stop -m fast`, which ends every session), down for
+/// 1.5 s, and started again; see [`serve_rides_out`]. It stops every
+/// database on the server, so it runs only where `TOKENCTL_PG_RESTART`
+/// says the cluster is its alone: `.ci/run` runs it by itself in a
+/// `pg_virtualenv` of its own.
+#[test]
+fn serve_rides_out_a_postgresql_restart() {
+    if std::env::var_os("TOKENCTL_PG_RESTART").is_none() {
+        eprintln!(
+            "skipping serve_rides_out_a_postgresql_restart: it restarts the whole cluster, \
+             so it runs only with TOKENCTL_PG_RESTART=1 in a cluster of its own (as .ci/run does)"
+        );
+        return;
+    }
+    let Some(pg) = Pg::new("serve_rides_out_a_postgresql_restart") else {
+        return;
+    };
+    let version = std::env::var("PGVERSION").expect("PGVERSION (pg_virtualenv sets it)");
+    let cluster = |action: &str| {
+        let mut c = std::process::Command::new("pg_ctlcluster");
+        c.args([version.as_str(), "regress", action]);
+        if action == "stop" {
+            c.args(["-m", "fast"]);
+        }
+        c.stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("pg_ctlcluster")
+    };
+    let finished = |child: std::process::Child, action: &str| {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "pg_ctlcluster {action}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    serve_rides_out(&pg, || {
+        finished(cluster("stop"), "stop");
+        let away = Instant::now();
+        std::thread::sleep(Duration::from_millis(1500));
+        let down_until = Instant::now();
+        let starting = cluster("start");
+        // Back: the first moment the server takes a connection (the start
+        // command itself returns later).
+        while Pg::config(&pg.name).connect(::postgres::NoTls).is_err() {
+            assert!(
+                down_until.elapsed() < Duration::from_secs(60),
+                "PostgreSQL did not come back"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let back = Instant::now();
+        finished(starting, "start");
+        Outage {
+            away,
+            down_until,
+            back,
+        }
+    });
+    // The log written before the restart is whole, and the store takes
+    // writes again.
+    let env = pg.env();
+    env.ok(&["new", "--name", "after-restart"]);
+    env.ok(&["log", "verify"]);
 }

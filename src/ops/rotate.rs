@@ -73,8 +73,13 @@ pub(crate) fn rotate(
     hash: impl FnMut(&str) -> Result<String>,
 ) -> Result<Rotated> {
     let actor = format!("token:{}", good.token.name);
-    let ((token, grace_until), secret) =
-        issue(store, token::Kind::Api, &|| Ok(()), hash, |tx, fresh| {
+    let ((token, grace_until), secret) = issue(
+        store,
+        token::Kind::Api,
+        None,
+        &|| Ok(()),
+        hash,
+        |tx, fresh| {
             let policy = tx.policy()?;
             if !policy.self_rotation() {
                 return Err(policy.refuses(Key::SelfRotation, "a self-rotation").into());
@@ -130,7 +135,8 @@ pub(crate) fn rotate(
                 )
             })?;
             Ok(tx.token_by_prefix(&fresh.prefix)?.map(|t| (t, grace_until)))
-        })?;
+        },
+    )?;
     Ok(Rotated {
         token,
         secret,

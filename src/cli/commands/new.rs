@@ -60,10 +60,8 @@ pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
             return Err(unknown_pool(&[], pool).into());
         }
     }
-    let mut store = ctx.open(Open::Create)?;
-
-    let (created, secret) = ops::create(
-        &mut store,
+    let (created, secret) = ops::create_opening(
+        || ctx.open(Open::Create),
         &actor,
         &ops::Wanted {
             pool,

@@ -93,6 +93,9 @@ fn main() -> Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
     // `--only-serve`: the floor and the serve section alone.
     let only_serve = args.iter().any(|a| a == "--only-serve");
+    // `--only-postgres`: the floor and the store of 100,000 tokens alone,
+    // on SQLite and (inside pg_virtualenv) on PostgreSQL.
+    let only_postgres = args.iter().any(|a| a == "--only-postgres");
     let keep = args
         .iter()
         .position(|a| a == "--keep")
@@ -149,6 +152,7 @@ fn main() -> Result<()> {
             what: what.into(),
             size: "-".into(),
             times,
+            faults: None,
         };
         eprintln!("  {what:<34} {:>10}  median {:>8.2} ms", "-", row.median());
         b.rows.push(row);
@@ -198,7 +202,13 @@ fn main() -> Result<()> {
         let t = token::generate_with_prefix(token::Kind::Api, "Zz9Zz9Zz")?;
         format!("{}\n", t.as_str()).into_bytes()
     };
-    let sizes: &[usize] = if only_serve { &[] } else { &SIZES };
+    let sizes: &[usize] = if only_serve {
+        &[]
+    } else if only_postgres {
+        &SIZES[2..]
+    } else {
+        &SIZES
+    };
     for &n in sizes {
         let size = if n == SIZES[2] {
             format!("{n}/{LOG_ENTRIES}")
@@ -208,6 +218,10 @@ fn main() -> Result<()> {
         let log_entries = if n == SIZES[2] { LOG_ENTRIES } else { n };
         let db = b.dir.join(format!("bench-{n}.db"));
         let _ = std::fs::remove_file(&db);
+        // At 100k, inside pg_virtualenv: the PAIRED rows are timed beside
+        // PostgreSQL's (postgres_store), not here.
+        let paired = n == SIZES[2] && std::env::var_os("PGHOST").is_some();
+        let here = |what: &str| !(paired && PAIRED.contains(&what));
         eprintln!("tokens: {n}, log entries: {log_entries} (filling…)");
         let start = Instant::now();
         tokenctl::bench_support::fill(&db, n, log_entries)?;
@@ -258,18 +272,36 @@ fn main() -> Result<()> {
         bound_cmd.args(["verify", "--from", "192.0.2.7"]);
         b.count(BOUND_VERIFY, &size, bound_cmd, Some(&bound))?;
 
-        b.time(
-            "new",
-            &size,
-            runs,
-            None,
-            |i| {
-                let mut c = tokenctl(&bin, &db);
-                c.args(["new", "--name", &format!("bench-new-{i}")]);
-                c
-            },
-            0,
-        )?;
+        if here("new") {
+            b.time(
+                "new",
+                &size,
+                runs,
+                None,
+                |i| {
+                    let mut c = tokenctl(&bin, &db);
+                    c.args(["new", "--name", &format!("bench-new-{i}")]);
+                    c
+                },
+                0,
+            )?;
+        }
+        if n == SIZES[2] && here("modify") {
+            // A change and its log entry (a new owner each run, so that
+            // every run writes).
+            b.time(
+                "modify",
+                &size,
+                runs,
+                None,
+                |i| {
+                    let mut c = tokenctl(&bin, &db);
+                    c.args(["modify", "token-000077", "--owner", &format!("bench-{i}")]);
+                    c
+                },
+                0,
+            )?;
+        }
         let list_runs = if n >= 100_000 { runs.min(7) } else { runs };
         let mut cases: Vec<Case> = vec![
             ("verify (good)", vec!["verify"], Some(&real), 0, runs),
@@ -323,7 +355,7 @@ fn main() -> Result<()> {
                 ),
             ]);
         }
-        for (what, args, stdin, expect, n) in cases {
+        for (what, args, stdin, expect, n) in cases.into_iter().filter(|c| here(c.0)) {
             b.time(
                 what,
                 &size,
@@ -338,10 +370,17 @@ fn main() -> Result<()> {
             )?;
         }
         if n == SIZES[2] {
-            big_store(&mut b, &bin, &db, &size, sqlite3)?;
+            big_store(&mut b, &bin, &db, &size, sqlite3, &real)?;
         }
     }
 
+    if only_postgres {
+        report::report(&b);
+        if cleanup {
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
+        return Ok(());
+    }
     if only_serve {
     } else if have("htpasswd") {
         peer::peer(&mut b)?;
@@ -354,9 +393,9 @@ fn main() -> Result<()> {
         "  {:<40} {buckets:>12.1} MiB",
         "rate buckets of 100,000 tokens (in-process)"
     );
-    let (loads, flood) = serve::serve(&mut b, &bin)?;
+    let (loads, flood, pg_cost) = serve::serve(&mut b, &bin)?;
     report::report(&b);
-    report::serve(&b, &loads, flood, buckets);
+    report::serve(&b, &loads, flood, buckets, pg_cost.as_ref());
     if cleanup {
         let _ = std::fs::remove_dir_all(&scratch);
     }
@@ -400,7 +439,14 @@ fn rate_buckets_mib() -> f64 {
 
 /// At 100k tokens and 1M entries: the outputs beside SQLite's own shell
 /// reading the same rows, and the peak memory of every streamed format.
-fn big_store(b: &mut Bench, bin: &Path, db: &Path, size: &str, sqlite3: bool) -> Result<()> {
+fn big_store(
+    b: &mut Bench,
+    bin: &Path,
+    db: &Path,
+    size: &str,
+    sqlite3: bool,
+    real: &[u8],
+) -> Result<()> {
     let runs = b.runs.min(7);
     if sqlite3 {
         let d = db.display();
@@ -418,7 +464,7 @@ fn big_store(b: &mut Bench, bin: &Path, db: &Path, size: &str, sqlite3: bool) ->
         }
     }
     if std::env::var_os("PGHOST").is_some() {
-        postgres_store(b, bin, db, size)?;
+        postgres_store(b, bin, db, size, real)?;
     } else {
         eprintln!("PostgreSQL skipped: PGHOST not set (run the bench inside pg_virtualenv)");
     }
@@ -438,30 +484,22 @@ fn big_store(b: &mut Bench, bin: &Path, db: &Path, size: &str, sqlite3: bool) ->
     Ok(())
 }
 
+/// The rows timed side by side with PostgreSQL's at 100k (the ratio goals
+/// of `new`, `verify`, `modify` and `list`).
+const PAIRED: [&str; 5] = [
+    "new",
+    "verify (good)",
+    "modify",
+    "list --format json",
+    "list (table)",
+];
+
 /// The same store copied into PostgreSQL (the server `PGHOST` names):
-/// `new` and `verify` beside their SQLite times, and the list's memory.
-fn postgres_store(b: &mut Bench, bin: &Path, db: &Path, size: &str) -> Result<()> {
-    let env = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_owned());
-    let (host, port, user) = (
-        env("PGHOST", "localhost"),
-        env("PGPORT", "5432"),
-        env("PGUSER", "postgres"),
-    );
-    let name = format!("tokenctl_bench_{}", std::process::id());
-    let mut config = postgres::Config::new();
-    config
-        .host(&host)
-        .port(port.parse()?)
-        .user(&user)
-        .dbname("postgres");
-    if let Ok(p) = std::env::var("PGPASSWORD") {
-        config.password(p);
-    }
-    let mut admin = config.connect(postgres::NoTls)?;
-    // One statement each: CREATE DATABASE cannot run in a transaction block.
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))?;
-    admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
-    let url = format!("postgres://{user}@{host}:{port}/{name}?sslmode=disable");
+/// the PAIRED commands timed run after run on each (`real` is SQLite's
+/// good token), and the outputs' memory.
+fn postgres_store(b: &mut Bench, bin: &Path, db: &Path, size: &str, real: &[u8]) -> Result<()> {
+    let scratch = measure::PgScratch::new("store")?;
+    let url = scratch.url.clone();
     eprintln!("  copying the store into PostgreSQL…");
     let start = Instant::now();
     let ok = tokenctl(bin, db)
@@ -475,56 +513,92 @@ fn postgres_store(b: &mut Bench, bin: &Path, db: &Path, size: &str) -> Result<()
         .args(["new", "--name", "bench-pg-real"])
         .stdout(Stdio::piped())
         .output()?;
-    let real = format!("{}\n", String::from_utf8(out.stdout)?.trim_end()).into_bytes();
+    let pg_real = format!("{}\n", String::from_utf8(out.stdout)?.trim_end()).into_bytes();
     let mut first = tokenctl(bin, &pg)
         .arg("verify")
         .stdin(Stdio::piped())
         .spawn()?;
-    first.stdin.take().unwrap().write_all(&real)?;
+    first.stdin.take().unwrap().write_all(&pg_real)?;
     first.wait()?;
     let runs = b.runs;
-    b.time(
-        "new (PostgreSQL)",
-        size,
-        runs,
-        None,
-        |i| {
-            let mut c = tokenctl(bin, &pg);
-            c.args(["new", "--name", &format!("bench-pg-new-{i}")]);
+    // (row, PostgreSQL's row, arguments of run i, stdin on each, runs)
+    type Paired<'a> = (
+        &'a str,
+        &'a str,
+        &'a dyn Fn(usize, &str) -> Vec<String>,
+        Option<(&'a [u8], &'a [u8])>,
+        usize,
+    );
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let cases: [Paired; 5] = [
+        (
+            "new",
+            "new (PostgreSQL)",
+            &|i, side| args(&["new", "--name", &format!("bench-{side}-new-{i}")]),
+            None,
+            runs,
+        ),
+        (
+            "verify (good)",
+            "verify (good, PostgreSQL)",
+            &|_, _| args(&["verify"]),
+            Some((real, &pg_real)),
+            runs,
+        ),
+        (
+            "modify",
+            "modify (PostgreSQL)",
+            &|i, side| args(&["modify", "token-000077", "--owner", &format!("{side}-{i}")]),
+            None,
+            runs,
+        ),
+        (
+            "list --format json",
+            "list --format json (PostgreSQL)",
+            &|_, _| args(&["list", "--format", "json"]),
+            None,
+            runs.min(7),
+        ),
+        (
+            "list (table)",
+            "list (table, PostgreSQL)",
+            &|_, _| args(&["list"]),
+            None,
+            runs.min(7),
+        ),
+    ];
+    for (what, pg_what, arguments, stdin, n) in cases {
+        let mut on_sqlite = |i| {
+            let mut c = tokenctl(bin, db);
+            c.args(arguments(i, "sqlite"));
             c
-        },
-        0,
-    )?;
-    b.time(
-        "verify (good, PostgreSQL)",
-        size,
-        runs,
-        Some(&real),
-        |_| {
+        };
+        let mut on_pg = |i| {
             let mut c = tokenctl(bin, &pg);
-            c.arg("verify");
+            c.args(arguments(i, "pg"));
             c
-        },
-        0,
-    )?;
-    b.time(
-        "list --format json (PostgreSQL)",
-        size,
-        runs.min(7),
-        None,
-        |_| {
-            let mut c = tokenctl(bin, &pg);
-            c.args(["list", "--format", "json"]);
-            c
-        },
-        0,
-    )?;
+        };
+        b.time_pair(
+            size,
+            n,
+            0,
+            measure::Side {
+                what,
+                stdin: stdin.map(|s| s.0),
+                make: &mut on_sqlite,
+            },
+            measure::Side {
+                what: pg_what,
+                stdin: stdin.map(|s| s.1),
+                make: &mut on_pg,
+            },
+        )?;
+    }
     let mut list = tokenctl(bin, &pg);
     list.args(["list", "--format", "json"]);
     b.peak("peak: list --format json (PostgreSQL)", size, &list)?;
     let mut log = tokenctl(bin, &pg);
     log.args(["log", "--format", "json"]);
     b.peak("peak: log --format json (PostgreSQL)", size, &log)?;
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
     Ok(())
 }

@@ -22,11 +22,21 @@ pub(crate) struct Bench {
     pub exe: PathBuf,
 }
 
-/// A timed command: name, size, and the times of its runs.
+/// One side of [`Bench::time_pair`]: its row's name, its stdin, and the
+/// command of run `i`.
+pub(crate) struct Side<'a> {
+    pub what: &'a str,
+    pub stdin: Option<&'a [u8]>,
+    pub make: &'a mut dyn FnMut(usize) -> Command,
+}
+
+/// A timed command: name, size, the times of its runs, and its page
+/// faults per run (minor faults: memory touched for the first time).
 pub(crate) struct Row {
     pub what: String,
     pub size: String,
     pub times: Vec<Duration>,
+    pub faults: Option<f64>,
 }
 
 impl Row {
@@ -73,6 +83,18 @@ pub(crate) fn shell(script: &str) -> Command {
     c
 }
 
+/// The resource usage of this process's children waited for so far
+/// (`getrusage(RUSAGE_CHILDREN)`).
+fn children() -> Result<libc::rusage> {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &raw mut usage) };
+    if rc != 0 {
+        bail!("getrusage failed");
+    }
+    Ok(usage)
+}
+
 /// The `--rss` wrapper: run the command after `--`, wait, and print the
 /// child's peak resident memory in KiB. With one child only,
 /// `RUSAGE_CHILDREN`'s maximum is that child's.
@@ -84,17 +106,54 @@ pub(crate) fn rss_wrapper(args: &[String]) -> Result<()> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()?;
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &raw mut usage) };
-    if rc != 0 {
-        bail!("getrusage failed");
-    }
-    println!("{} {}", status.code().unwrap_or(-1), usage.ru_maxrss);
+    println!("{} {}", status.code().unwrap_or(-1), children()?.ru_maxrss);
     Ok(())
 }
 
 impl Bench {
+    /// One whole process `c`, fed `stdin`: its time and page faults.
+    fn run_once(
+        what: &str,
+        size: &str,
+        mut c: Command,
+        stdin: Option<&[u8]>,
+        expect: i32,
+    ) -> Result<(Duration, i64)> {
+        c.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let faults = children()?.ru_minflt;
+        let start = Instant::now();
+        let mut child = c.spawn().with_context(|| format!("running {what}"))?;
+        if let Some(input) = stdin {
+            child.stdin.take().unwrap().write_all(input)?;
+        }
+        let status = child.wait()?;
+        let took = start.elapsed();
+        if status.code() != Some(expect) {
+            bail!("{what} at {size}: exit {status}, expected {expect}");
+        }
+        Ok((took, children()?.ru_minflt - faults))
+    }
+
+    fn push(&mut self, what: &str, size: &str, times: Vec<Duration>, faults: i64) {
+        let runs = times.len().max(1) as f64;
+        let row = Row {
+            what: what.into(),
+            size: size.into(),
+            times,
+            faults: Some(faults as f64 / runs),
+        };
+        eprintln!(
+            "  {what:<40} {size:>10}  median {:>8.2} ms  {:>7.0} faults",
+            row.median(),
+            row.faults.unwrap_or(0.0)
+        );
+        self.rows.push(row);
+    }
+
     /// Time `runs` whole processes made by `make(i)`, each fed `stdin`.
     pub(crate) fn time(
         &mut self,
@@ -106,31 +165,39 @@ impl Bench {
         expect: i32,
     ) -> Result<()> {
         let mut times = Vec::with_capacity(runs);
+        let mut faults = 0;
         for i in 0..runs {
-            let mut c = make(i);
-            c.stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            });
-            let start = Instant::now();
-            let mut child = c.spawn().with_context(|| format!("running {what}"))?;
-            if let Some(input) = stdin {
-                child.stdin.take().unwrap().write_all(input)?;
-            }
-            let status = child.wait()?;
-            times.push(start.elapsed());
-            if status.code() != Some(expect) {
-                bail!("{what} at {size}: exit {status}, expected {expect}");
+            let (took, f) = Self::run_once(what, size, make(i), stdin, expect)?;
+            times.push(took);
+            faults += f;
+        }
+        self.push(what, size, times, faults);
+        Ok(())
+    }
+
+    /// Two commands timed side by side, run after run (a, b, a, b, …), so
+    /// that a machine busier for a while weighs on both alike: the two
+    /// rows of a ratio goal.
+    pub(crate) fn time_pair<'s>(
+        &mut self,
+        size: &str,
+        runs: usize,
+        expect: i32,
+        mut a: Side<'s>,
+        mut b: Side<'s>,
+    ) -> Result<()> {
+        let mut measured = [(Vec::with_capacity(runs), 0), (Vec::with_capacity(runs), 0)];
+        for i in 0..runs {
+            for (side, (times, faults)) in [&mut a, &mut b].into_iter().zip(measured.iter_mut()) {
+                let (took, f) =
+                    Self::run_once(side.what, size, (side.make)(i), side.stdin, expect)?;
+                times.push(took);
+                *faults += f;
             }
         }
-        let row = Row {
-            what: what.into(),
-            size: size.into(),
-            times,
-        };
-        eprintln!("  {what:<40} {size:>10}  median {:>8.2} ms", row.median());
-        self.rows.push(row);
+        let [(ta, fa), (tb, fb)] = measured;
+        self.push(a.what, size, ta, fa);
+        self.push(b.what, size, tb, fb);
         Ok(())
     }
 
@@ -214,9 +281,75 @@ impl Bench {
     }
 
     pub(crate) fn median_of(&self, what: &str, size: &str) -> Option<f64> {
-        self.rows
-            .iter()
-            .find(|r| r.what == what && r.size == size)
-            .map(Row::median)
+        self.row(what, size).map(Row::median)
+    }
+
+    pub(crate) fn faults_of(&self, what: &str, size: &str) -> Option<f64> {
+        self.row(what, size).and_then(|r| r.faults)
+    }
+
+    fn row(&self, what: &str, size: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.what == what && r.size == size)
+    }
+}
+
+/// A database of its own on the PostgreSQL server `PGHOST` names (inside
+/// `pg_virtualenv`), dropped at the end.
+pub(crate) struct PgScratch {
+    pub url: String,
+    name: String,
+    admin: postgres::Client,
+}
+
+impl PgScratch {
+    pub(crate) fn new(what: &str) -> Result<PgScratch> {
+        let env = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_owned());
+        let (host, port, user) = (
+            env("PGHOST", "localhost"),
+            env("PGPORT", "5432"),
+            env("PGUSER", "postgres"),
+        );
+        let name = format!("tokenctl_bench_{what}_{}", std::process::id());
+        let mut config = postgres::Config::new();
+        config
+            .host(&host)
+            .port(port.parse()?)
+            .user(&user)
+            .dbname("postgres");
+        if let Ok(p) = std::env::var("PGPASSWORD") {
+            config.password(p);
+        }
+        let mut admin = config.connect(postgres::NoTls)?;
+        // One statement each: CREATE DATABASE cannot run in a transaction block.
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))?;
+        admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
+        Ok(PgScratch {
+            url: format!("postgres://{user}@{host}:{port}/{name}?sslmode=disable"),
+            name,
+            admin,
+        })
+    }
+
+    /// Transactions committed in this database so far (statements outside
+    /// a transaction count one each), as the statistics collector says.
+    pub(crate) fn commits(&mut self) -> Result<i64> {
+        self.admin
+            .batch_execute("SELECT pg_stat_clear_snapshot()")?;
+        Ok(self
+            .admin
+            .query_one(
+                "SELECT xact_commit FROM pg_stat_database WHERE datname = $1",
+                &[&self.name],
+            )?
+            .get(0))
+    }
+}
+
+impl Drop for PgScratch {
+    fn drop(&mut self) {
+        let _ = self.admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
     }
 }

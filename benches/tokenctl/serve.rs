@@ -261,12 +261,12 @@ fn abandoning(port: u16, request: &str, n: usize, patience: Duration, seconds: u
 }
 
 /// The whole serve section; returns the loads and the memory under a flood.
-pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
+pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood, Option<PgCost>)> {
     if !(have("wrk") && have("nginx") && have("htpasswd")) {
         eprintln!(
             "serve skipped: needs wrk, nginx and htpasswd (apt-get install wrk nginx apache2-utils)"
         );
-        return Ok((Vec::new(), None));
+        return Ok((Vec::new(), None, None));
     }
     let dir = b.dir.join("serve");
     std::fs::create_dir_all(dir.join("www/static"))?;
@@ -348,9 +348,19 @@ pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
         "/protected/index.html",
         Some(&one_bound),
     )?;
-    // Cold: a fresh serve that remembers nothing, every request another token.
     drop(server);
     drop(proxy);
+    let cost = if std::env::var_os("PGHOST").is_some() {
+        Some(postgres_remembered(
+            bin, &dir, nginx_port, seconds, &mut loads,
+        )?)
+    } else {
+        eprintln!(
+            "serve on PostgreSQL skipped: PGHOST not set (run the bench inside pg_virtualenv)"
+        );
+        None
+    };
+    // Cold: a fresh serve that remembers nothing, every request another token.
     let (cold, serve_port) = start_serve(bin, &db, &["--cache-ttl", "0s"])?;
     let _proxy = nginx(&dir, nginx_port, &serve_port.to_string())?;
     // What the machine allows: argon2 alone on every core at once, in
@@ -435,7 +445,92 @@ pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood)> {
             *kib as f64 / 1024.0
         );
     }
-    Ok((loads, Some((floods, cores))))
+    Ok((loads, Some((floods, cores)), cost))
+}
+
+/// The load row of a remembered token on PostgreSQL.
+pub(crate) const PG_REMEMBERED: &str = "nginx + serve on PostgreSQL, one remembered token";
+
+/// What a check costs the PostgreSQL server.
+pub(crate) struct PgCost {
+    /// Transactions committed per check (a statement outside a
+    /// transaction counts one).
+    pub commits: f64,
+    /// CPU time of the server's processes per check, µs.
+    pub cpu_us: f64,
+}
+
+/// CPU time so far of every PostgreSQL server process, in seconds.
+fn postgres_cpu() -> f64 {
+    let ticks = rustix::param::clock_ticks_per_second() as f64;
+    let mut total = 0.0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state … utime stime: fields 14 and 15.
+        let Some((comm, rest)) = stat.split_once(") ") else {
+            continue;
+        };
+        if !comm.ends_with("(postgres") {
+            continue;
+        }
+        let fields: Vec<&str> = rest.split(' ').collect();
+        let field = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        total += (field(11) + field(12)) / ticks;
+    }
+    total
+}
+
+/// `serve` on a PostgreSQL store (the server `PGHOST` names) behind nginx,
+/// one remembered token: its rate, and what each check cost the server.
+fn postgres_remembered(
+    bin: &Path,
+    dir: &Path,
+    nginx_port: u16,
+    seconds: u32,
+    loads: &mut Vec<Load>,
+) -> Result<PgCost> {
+    let mut scratch = crate::measure::PgScratch::new("serve")?;
+    let pg = PathBuf::from(&scratch.url);
+    let out = tokenctl(bin, &pg)
+        .args(["new", "--name", "serve-pg"])
+        .stdout(Stdio::piped())
+        .output()?;
+    anyhow::ensure!(out.status.success(), "new on PostgreSQL failed");
+    let token = String::from_utf8(out.stdout)?.trim().to_owned();
+    let (_server, serve_port) = start_serve(bin, &pg, &[])?;
+    let _proxy = nginx(dir, nginx_port, &serve_port.to_string())?;
+    let script = rotating_script(dir, "one-pg", &[format!("Bearer {token}")])?;
+    // Remembered, and its last_used of today written, before the count.
+    wrk(nginx_port, "/protected/index.html", Some(&script), 1)?;
+    std::thread::sleep(Duration::from_millis(1500));
+    let (commits, cpu) = (scratch.commits()?, postgres_cpu());
+    let (rps, bad) = wrk(nginx_port, "/protected/index.html", Some(&script), seconds)?;
+    let cpu = postgres_cpu() - cpu;
+    // The statistics reach pg_stat_database within a second.
+    std::thread::sleep(Duration::from_millis(1500));
+    let commits = scratch.commits()? - commits;
+    eprintln!("  {PG_REMEMBERED:<40} {rps:>12.0} requests/s ({bad} non-2xx)");
+    loads.push(Load {
+        what: PG_REMEMBERED.into(),
+        rps,
+    });
+    let checks = rps * f64::from(seconds);
+    let cost = PgCost {
+        commits: commits as f64 / checks,
+        cpu_us: cpu * 1e6 / checks,
+    };
+    eprintln!(
+        "  PostgreSQL per check: {:.2} transactions, {:.0} µs of CPU",
+        cost.commits, cost.cpu_us
+    );
+    Ok(cost)
 }
 
 /// `scan` of a tree of about 200 MB of text beside ripgrep on the same tree

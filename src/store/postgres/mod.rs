@@ -40,7 +40,6 @@ const SESSION_OPTIONS: &str = "-c statement_timeout=120s -c lock_timeout=5s";
 /// given up (a server or network that went away mid-query).
 const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 
-
 pub(super) struct Postgres {
     client: Client,
     url: PgUrl,
@@ -214,7 +213,12 @@ impl Postgres {
     /// is a snapshot of its own, and a check on PostgreSQL is then the one
     /// round trip of its query (a transaction added two: BEGIN, COMMIT).
     pub(super) fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
-        f(&mut db::Pg(typed::Typed(&mut self.client), None, Vec::new())).map_err(in_contract_terms)
+        f(&mut db::Pg(
+            typed::Typed(&mut self.client),
+            None,
+            Vec::new(),
+        ))
+        .map_err(in_contract_terms)
     }
 
     /// `f` in one transaction that first takes the `log_head` lock, so

@@ -125,7 +125,11 @@ impl Typed<'_, '_> {
     /// At most one row.
     pub(super) fn query_opt(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
         let mut rows = self.query(sql, params)?;
-        anyhow::ensure!(rows.len() <= 1, "expected at most one row, got {}", rows.len());
+        anyhow::ensure!(
+            rows.len() <= 1,
+            "expected at most one row, got {}",
+            rows.len()
+        );
         Ok(rows.pop())
     }
 

@@ -21,6 +21,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::domain::chain::{self, GENESIS, StoredEntry};
 use crate::domain::model::{Access, Event, LogEntry, Op, Pool, Token};
 use crate::domain::token::Kind;
+use crate::domain::when::rfc3339;
 use crate::error::Result;
 
 pub(crate) use location::Location;
@@ -122,16 +123,7 @@ impl Store {
     /// happen or neither does. `f` may run again when the engine retries a
     /// transaction that failed for a passing reason, so it does no work
     /// outside the store (no hashing, no printing).
-    ///
-    /// Each write first forgets the secrets retired more than 30 days ago
-    /// (spec section 15): once a transaction, not once a log entry.
-    pub fn write<T>(&mut self, mut f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
-        let forget =
-            crate::domain::when::rfc3339(Utc::now() - chrono::Duration::days(RETIRED_DAYS));
-        let f = move |db: &mut dyn Db| {
-            db.purge_retired(&forget)?;
-            f(db)
-        };
+    pub fn write<T>(&mut self, f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
         match &mut self.engine {
             Engine::Sqlite(e) => e.write(f),
             #[cfg(feature = "postgres")]
@@ -403,10 +395,32 @@ pub trait Retiring {
     /// An unused successor `from` was replaced by `to` (a rotation repeated
     /// with the old secret).
     fn successor_replaced(&mut self, from: &str, to: &str) -> Result<()>;
-    /// What `prefix` names among the retired secrets.
+    /// What `prefix` names among the secrets retired in the last
+    /// [`RETIRED_DAYS`].
     fn retired(&mut self, prefix: &str) -> Result<Option<Credential>>;
     /// Forget the secrets retired before `before`.
     fn purge_retired(&mut self, before: &str) -> Result<usize>;
+
+    /// [`retire_current`](Self::retire_current) at `now`, after forgetting
+    /// the secrets retired more than [`RETIRED_DAYS`] ago: the table is
+    /// tidied only where it grows ([`retired`](Self::retired) passes over
+    /// an older one all the same, so no other write pays a statement).
+    fn retire(
+        &mut self,
+        id: i64,
+        successor: &str,
+        by_self: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.purge_retired(&rfc3339(now - chrono::Duration::days(RETIRED_DAYS)))?;
+        self.retire_current(id, successor, by_self, &rfc3339(now))
+    }
+}
+
+/// The oldest retirement still remembered, as stored (RFC 3339 text, which
+/// orders as time does).
+pub(crate) fn remembered_since() -> String {
+    rfc3339(Utc::now() - chrono::Duration::days(RETIRED_DAYS))
 }
 
 pub trait Db: Copying + Deliveries + Retiring {

@@ -10,8 +10,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use postgres::Row;
 use postgres::fallible_iterator::FallibleIterator;
 
+use super::appending::{Head, LOG_BATCH};
 use super::cells::{log_entry_from_row, read_log_row, time, token_from_row};
-use super::typed::{Param, Params, Typed};
+use super::typed::{Params, Typed};
 use crate::domain::chain::StoredEntry;
 use crate::domain::model::{Access, LogEntry, Op, Pool, Token};
 use crate::domain::token::Kind;
@@ -29,72 +30,9 @@ use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken
 /// a copy of a million entries is not a million round trips).
 pub(super) struct Pg<'a, 'b>(
     pub Typed<'a, 'b>,
-    pub Option<(i64, String)>,
+    pub Head,
     pub Vec<(LogEntry, Option<i64>)>,
 );
-
-/// Log rows written per statement (9 parameters each, under the protocol's
-/// 65,535).
-const LOG_BATCH: usize = 1000;
-
-impl Pg<'_, '_> {
-    /// Write the log entries waiting in the batch.
-    pub(super) fn flush(&mut self) -> Result<()> {
-        if self.2.is_empty() {
-            return Ok(());
-        }
-        let mut sql = String::from(
-            "INSERT INTO log (id, at, actor, op, token_id, token, prefix, details, hash) VALUES ",
-        );
-        let mut params: Vec<&dyn Param> = Vec::with_capacity(self.2.len() * 9);
-        let ops: Vec<&'static str> = self.2.iter().map(|(e, _)| e.op.as_str()).collect();
-        let details: Vec<&str> = self.2.iter().map(|(e, _)| e.details.get()).collect();
-        for (i, (e, token_id)) in self.2.iter().enumerate() {
-            let n = i * 9;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${},${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6,
-                n + 7,
-                n + 8,
-                n + 9
-            ));
-            params.extend([
-                &e.id as &dyn Param,
-                &e.at,
-                &e.actor,
-                &ops[i],
-                token_id,
-                &e.token,
-                &e.prefix,
-                &details[i],
-                &e.hash,
-            ]);
-        }
-        self.0.execute(&sql, &params)?;
-        self.2.clear();
-        Ok(())
-    }
-
-    /// Write what waits: the batched log entries and the new head.
-    pub(super) fn finish(&mut self) -> Result<()> {
-        self.flush()?;
-        if let Some((id, hash)) = self.1.take() {
-            self.0.execute(
-                "UPDATE log_head SET last_id = $1, last_hash = $2 WHERE id = 1",
-                &[&id, &hash],
-            )?;
-        }
-        Ok(())
-    }
-}
 
 impl Pg<'_, '_> {
     fn one_token(&mut self, column: &str, value: &str) -> Result<Option<Token>> {
@@ -341,8 +279,10 @@ impl Db for Pg<'_, '_> {
     }
 
     fn log_tail(&mut self) -> Result<Option<(i64, String)>> {
-        if let Some(head) = &self.1 {
-            return Ok(Some(head.clone()));
+        match &self.1 {
+            Head::Appended(id, hash) => return Ok(Some((*id, hash.clone()))),
+            Head::Read(tail) => return Ok(tail.clone()),
+            Head::Unknown => {}
         }
         // The write transaction holds this row's lock (Postgres::write).
         let r = self
@@ -353,7 +293,7 @@ impl Db for Pg<'_, '_> {
     }
 
     fn insert_log_entry(&mut self, e: &LogEntry, token_id: Option<i64>) -> Result<()> {
-        self.1 = Some((e.id, e.hash.clone()));
+        self.1 = Head::Appended(e.id, e.hash.clone());
         self.2.push((e.clone(), token_id));
         if self.2.len() >= LOG_BATCH {
             self.flush()?;

@@ -5,6 +5,7 @@
 //! machines), retried on a serialization failure, a deadlock or a
 //! connection lost before commit. Its SQL is in `db.rs`.
 
+mod appending;
 mod cells;
 mod copy;
 mod db;
@@ -203,8 +204,12 @@ impl Postgres {
             .read_only(true)
             .start()
             .map_err(|e| in_contract_terms(e.into()))?;
-        let value =
-            f(&mut db::Pg(typed::Typed(&mut tx), None, Vec::new())).map_err(in_contract_terms)?;
+        let value = f(&mut db::Pg(
+            typed::Typed(&mut tx),
+            appending::Head::Unknown,
+            Vec::new(),
+        ))
+        .map_err(in_contract_terms)?;
         tx.commit().map_err(|e| in_contract_terms(e.into()))?;
         Ok(value)
     }
@@ -215,7 +220,7 @@ impl Postgres {
     pub(super) fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
         f(&mut db::Pg(
             typed::Typed(&mut self.client),
-            None,
+            appending::Head::Unknown,
             Vec::new(),
         ))
         .map_err(in_contract_terms)
@@ -248,13 +253,20 @@ impl Postgres {
         // The wait for the lock is the session's lock_timeout
         // (SESSION_OPTIONS), as SQLite's busy timeout.
         let mut tx = self.client.transaction()?;
+        // The lock, and the log's newest entry with it.
         let lock = if nowait {
-            "SELECT 1 FROM log_head WHERE id = 1 FOR UPDATE NOWAIT"
+            "SELECT last_id, last_hash FROM log_head WHERE id = 1 FOR UPDATE NOWAIT"
         } else {
-            "SELECT 1 FROM log_head WHERE id = 1 FOR UPDATE"
+            "SELECT last_id, last_hash FROM log_head WHERE id = 1 FOR UPDATE"
         };
-        tx.query_typed_one(lock, &[])?;
-        let mut db = db::Pg(typed::Typed(&mut tx), None, Vec::new());
+        let head = tx.query_typed_one(lock, &[])?;
+        let (id, hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+        let tail = (id > 0).then_some((id, hash));
+        let mut db = db::Pg(
+            typed::Typed(&mut tx),
+            appending::Head::Read(tail),
+            Vec::new(),
+        );
         let value = f(&mut db)?;
         db.finish()?;
         tx.commit().map_err(AtCommit)?;

@@ -4,7 +4,7 @@ use super::cells::{time, token_from_row};
 use super::db::Pg;
 use crate::error::Result;
 use crate::store::rows::{TOKEN_COLUMNS, TOKEN_FROM, TOKEN_WIDTH};
-use crate::store::{Credential, Retiring};
+use crate::store::{Credential, Retiring, remembered_since};
 
 impl Retiring for Pg<'_, '_> {
     fn retire_current(&mut self, id: i64, successor: &str, by_self: bool, at: &str) -> Result<()> {
@@ -43,9 +43,9 @@ impl Retiring for Pg<'_, '_> {
             &format!(
                 "SELECT {TOKEN_COLUMNS}, r.hash, r.retired_at, r.by_self, r.successor_used
                  FROM {TOKEN_FROM} JOIN retired_secrets r ON r.token_id = t.id
-                 WHERE r.prefix = $1"
+                 WHERE r.prefix = $1 AND r.retired_at >= $2"
             ),
-            &[&prefix],
+            &[&prefix, &remembered_since()],
         )?
         else {
             return Ok(None);

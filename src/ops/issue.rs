@@ -306,7 +306,7 @@ pub(crate) fn renew(
             if change::still(tx, target)?.is_none() {
                 return Err(change::changed_meanwhile(target, "renewed").into());
             }
-            tx.retire_current(target.id, &fresh.prefix, false, &when::rfc3339(now))?;
+            tx.retire(target.id, &fresh.prefix, false, now)?;
             tx.set_secret(target.id, &fresh.prefix, &fresh.hash, now, grace_until)?;
             tx.end_access_of(target.id)?;
             let mut details = Map::new();

@@ -94,7 +94,7 @@ pub(crate) fn rotate(
                     // Presenting the secret is a use of it: the secrets it
                     // replaced now have a used successor.
                     tx.successor_used(&good.prefix)?;
-                    tx.retire_current(target.id, &fresh.prefix, true, &when::rfc3339(now))?;
+                    tx.retire(target.id, &fresh.prefix, true, now)?;
                     tx.set_secret(
                         target.id,
                         &fresh.prefix,

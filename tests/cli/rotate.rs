@@ -503,21 +503,39 @@ fn two_serve_on_one_store_a_reuse_seen_by_one_disables_the_token_on_the_other() 
 }
 
 #[test]
-fn retired_secrets_are_forgotten_after_30_days_at_the_next_write() {
+fn retired_secrets_are_forgotten_after_30_days() {
     let env = Env::new();
     let old = env.new_token("poller", &[]);
     env.ok(&["renew", "poller", "--yes"]);
     let count = || env.ints("SELECT count(*) FROM retired_secrets")[0];
     assert_eq!(count(), 1);
-    // Retired long ago: a read forgets nothing, the next write does.
+    let inspect = || {
+        let out = env.run_stdin(&["inspect"], &format!("{old}\n"));
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).contains("retired"),
+        )
+    };
+    assert_eq!(inspect(), (Some(0), true));
+    // Retired long ago: no longer known as retired anywhere, before the
+    // row is gone; a write that retires nothing leaves it, the next
+    // retirement (of any token) forgets it.
     env.sql("UPDATE retired_secrets SET retired_at = '2000-01-01T00:00:00Z'");
     env.test()
         .args(["verify"])
         .stdin(format!("{old}\n"))
         .exits(1);
-    assert_eq!(count(), 1, "a read forgets nothing");
+    assert_eq!(inspect(), (Some(3), false), "unknown, as any other prefix");
     env.ok(&["pool", "add", "any-write"]);
-    assert_eq!(count(), 0);
+    assert_eq!(count(), 1, "a write that retires nothing leaves it");
+    env.new_token("other", &[]);
+    env.ok(&["renew", "other", "--yes"]);
+    assert_eq!(count(), 1, "only other's secret is remembered now");
+    assert_eq!(
+        env.ints("SELECT count(*) FROM retired_secrets WHERE retired_at = '2000-01-01T00:00:00Z'")
+            [0],
+        0
+    );
 }
 
 #[test]

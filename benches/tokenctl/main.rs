@@ -45,6 +45,14 @@ fn main() -> Result<()> {
         let phc = std::env::var("BENCH_PHC")?;
         std::process::exit(i32::from(!token::matches(t.trim_end(), &phc)));
     }
+    // The PostgreSQL floor: a fresh process that connects to the URL in
+    // BENCH_PG_URL (log-in included), runs one query and ends.
+    if args.iter().any(|a| a == "--floor-connect") {
+        let url = std::env::var("BENCH_PG_URL")?;
+        let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+        client.simple_query("SELECT 1")?;
+        return Ok(());
+    }
     // `--hold-buckets N`: this process's resident memory (KiB) holding
     // the rate buckets of N tokens (see rate_buckets_mib).
     if let Some(n) = args
@@ -484,6 +492,10 @@ fn big_store(
     Ok(())
 }
 
+/// The floor of any command on PostgreSQL: a fresh process's connection,
+/// log-in (SCRAM) and one query.
+pub const PG_CONNECT: &str = "PostgreSQL connect, log-in, one query (own process)";
+
 /// The rows timed side by side with PostgreSQL's at 100k (the ratio goals
 /// of `new`, `verify`, `modify` and `list`).
 const PAIRED: [&str; 5] = [
@@ -498,6 +510,7 @@ const PAIRED: [&str; 5] = [
 /// the PAIRED commands timed run after run on each (`real` is SQLite's
 /// good token), and the outputs' memory.
 fn postgres_store(b: &mut Bench, bin: &Path, db: &Path, size: &str, real: &[u8]) -> Result<()> {
+    let b_exe = b.exe.clone();
     let scratch = measure::PgScratch::new("store")?;
     let url = scratch.url.clone();
     eprintln!("  copying the store into PostgreSQL…");
@@ -521,6 +534,18 @@ fn postgres_store(b: &mut Bench, bin: &Path, db: &Path, size: &str, real: &[u8])
     first.stdin.take().unwrap().write_all(&pg_real)?;
     first.wait()?;
     let runs = b.runs;
+    b.time(
+        PG_CONNECT,
+        size,
+        runs,
+        None,
+        |_| {
+            let mut c = Command::new(&b_exe);
+            c.arg("--floor-connect").env("BENCH_PG_URL", &url);
+            c
+        },
+        0,
+    )?;
     // (row, PostgreSQL's row, arguments of run i, stdin on each, runs)
     type Paired<'a> = (
         &'a str,

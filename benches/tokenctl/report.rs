@@ -138,6 +138,11 @@ pub(crate) fn report(b: &Bench) {
             "| (for comparison) page faults a run: verify at 1 token / bare argon2 verify in its own process | {v:.0} / {f:.0} | - |"
         );
     }
+    if let Some(connect) = b.median_of(crate::PG_CONNECT, &big) {
+        println!(
+            "| (for comparison) a fresh PostgreSQL connection, log-in and one query, its own process | {connect:.1} ms | - |"
+        );
+    }
     for (pg, sqlite, limit) in [
         ("new (PostgreSQL)", "new", 1.2),
         ("verify (good, PostgreSQL)", "verify (good)", 1.2),

@@ -48,8 +48,11 @@ fn main() -> Result<()> {
     // The PostgreSQL floor: a fresh process that connects to the URL in
     // BENCH_PG_URL (log-in included), runs one query and ends.
     if args.iter().any(|a| a == "--floor-connect") {
-        let url = std::env::var("BENCH_PG_URL")?;
-        let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+        let mut config: postgres::Config = std::env::var("BENCH_PG_URL")?.parse()?;
+        if let Ok(p) = std::env::var("PGPASSWORD") {
+            config.password(p);
+        }
+        let mut client = config.connect(postgres::NoTls)?;
         client.simple_query("SELECT 1")?;
         return Ok(());
     }

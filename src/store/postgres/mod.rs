@@ -43,6 +43,8 @@ const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub(super) struct Postgres {
     client: Client,
+    /// What this connection has prepared, for lookups run again and again.
+    statements: typed::Statements,
     url: PgUrl,
     /// Whether this session has run `LISTEN tokenctl_log`.
     listening: bool,
@@ -134,6 +136,7 @@ impl Postgres {
         let client = connect(url)?;
         let mut pg = Postgres {
             client,
+            statements: typed::Statements::default(),
             url: url.clone(),
             listening: false,
         };
@@ -162,6 +165,7 @@ impl Postgres {
 
     fn reconnect(&mut self) -> Result<()> {
         self.client = connect(&self.url)?;
+        self.statements = typed::Statements::default();
         self.listening = false;
         Ok(())
     }
@@ -216,10 +220,15 @@ impl Postgres {
 
     /// `f` outside any transaction, for a lookup of one row: a statement
     /// is a snapshot of its own, and a check on PostgreSQL is then the one
-    /// round trip of its query (a transaction added two: BEGIN, COMMIT).
+    /// round trip of its query (a transaction added two: BEGIN, COMMIT),
+    /// prepared once where the connection lives on ([`typed::Cached`]).
     pub(super) fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        let mut session = typed::Cached {
+            client: &mut self.client,
+            statements: &mut self.statements,
+        };
         f(&mut db::Pg(
-            typed::Typed(&mut self.client),
+            typed::Typed(&mut session),
             appending::Head::Unknown,
             Vec::new(),
         ))

@@ -7,7 +7,9 @@
 //! round trips, now 15.
 
 use postgres::types::{ToSql, Type};
-use postgres::{Client, Row, RowIter, Transaction};
+use std::collections::{HashMap, HashSet};
+
+use postgres::{Client, Row, RowIter, Statement, Transaction};
 
 use crate::error::Result;
 
@@ -102,6 +104,76 @@ macro_rules! session {
 
 session!(Client);
 session!(Transaction<'_>);
+
+/// The statements a long-lived session has prepared.
+#[derive(Default)]
+pub(super) struct Statements {
+    seen: HashSet<String>,
+    prepared: HashMap<String, Statement>,
+}
+
+/// The bare session of a connection that lives on (serve's): a statement
+/// run a second time is prepared and kept, so the server neither parses
+/// nor plans it again (a check then costs PostgreSQL a fraction of the
+/// CPU); a one-off (a command's one lookup) stays one typed round trip.
+pub(super) struct Cached<'a> {
+    pub client: &'a mut Client,
+    pub statements: &'a mut Statements,
+}
+
+impl Cached<'_> {
+    /// The prepared statement for `sql`, from the second time on.
+    fn prepared(&mut self, sql: &str, p: &[(&(dyn ToSql + Sync), Type)]) -> Result<Option<Statement>> {
+        if let Some(s) = self.statements.prepared.get(sql) {
+            return Ok(Some(s.clone()));
+        }
+        if self.statements.seen.insert(sql.to_owned()) {
+            return Ok(None);
+        }
+        let types: Vec<Type> = p.iter().map(|(_, t)| t.clone()).collect();
+        let s = self.client.prepare_typed(sql, &types)?;
+        self.statements.prepared.insert(sql.to_owned(), s.clone());
+        Ok(Some(s))
+    }
+
+    /// `run`'s answer; a statement that failed is prepared afresh next time
+    /// (the schema may have moved under it).
+    fn forgetting_on_error<T>(&mut self, sql: &str, answer: Result<T>) -> Result<T> {
+        if answer.is_err() {
+            self.statements.prepared.remove(sql);
+        }
+        answer
+    }
+}
+
+fn values<'p>(p: &[(&'p (dyn ToSql + Sync), Type)]) -> Vec<&'p (dyn ToSql + Sync)> {
+    p.iter().map(|(v, _)| *v).collect()
+}
+
+impl Session for Cached<'_> {
+    fn execute_typed(&mut self, sql: &str, p: &[(&(dyn ToSql + Sync), Type)]) -> Result<u64> {
+        let answer = match self.prepared(sql, p)? {
+            Some(s) => self.client.execute(&s, &values(p)).map_err(Into::into),
+            None => Session::execute_typed(self.client, sql, p),
+        };
+        self.forgetting_on_error(sql, answer)
+    }
+    fn query_typed(&mut self, sql: &str, p: &[(&(dyn ToSql + Sync), Type)]) -> Result<Vec<Row>> {
+        let answer = match self.prepared(sql, p)? {
+            Some(s) => self.client.query(&s, &values(p)).map_err(Into::into),
+            None => Session::query_typed(self.client, sql, p),
+        };
+        self.forgetting_on_error(sql, answer)
+    }
+    fn query_typed_raw<'s>(
+        &'s mut self,
+        sql: &str,
+        p: Vec<(&(dyn ToSql + Sync), Type)>,
+    ) -> Result<RowIter<'s>> {
+        // Streams are a transaction's (list, log): never cached.
+        Session::query_typed_raw(self.client, sql, p)
+    }
+}
 
 /// Statements that each take one round trip, on a [`Session`].
 pub(super) struct Typed<'a, 'b>(pub &'a mut (dyn Session + 'b));

@@ -45,6 +45,19 @@ fn main() -> Result<()> {
         let phc = std::env::var("BENCH_PHC")?;
         std::process::exit(i32::from(!token::matches(t.trim_end(), &phc)));
     }
+    // The warm floor, in a process of its own: one argon2 verify to fault
+    // the working memory in, then one timed (printed in ms).
+    if args.iter().any(|a| a == "--warm-verify") {
+        let mut t = String::new();
+        std::io::stdin().read_line(&mut t)?;
+        let phc = std::env::var("BENCH_PHC")?;
+        let mut memory = token::Memory::new();
+        anyhow::ensure!(token::matches_in(t.trim_end(), &phc, &mut memory));
+        let s = Instant::now();
+        anyhow::ensure!(token::matches_in(t.trim_end(), &phc, &mut memory));
+        println!("{}", s.elapsed().as_secs_f64() * 1000.0);
+        return Ok(());
+    }
     // The PostgreSQL floor: a fresh process that connects to the URL in
     // BENCH_PG_URL (log-in included), runs one query and ends.
     if args.iter().any(|a| a == "--floor-connect") {
@@ -251,6 +264,9 @@ fn main() -> Result<()> {
         first.stdin.take().unwrap().write_all(&real)?;
         first.wait()?;
 
+        if n == SIZES[0] {
+            warm_beside_verify(&mut b, &bin, &db, &real, &sample_line, &stored)?;
+        }
         let mut new_cmd = tokenctl(&bin, &db);
         new_cmd.args(["new", "--name", "bench-counted"]);
         b.count("new", &size, new_cmd, None)?;
@@ -410,6 +426,45 @@ fn main() -> Result<()> {
     if cleanup {
         let _ = std::fs::remove_dir_all(&scratch);
     }
+    Ok(())
+}
+
+/// The rows of the goal "verify, a whole process / a warm argon2 verify".
+pub const WARM_BESIDE: &str = "argon2id verify (warm, timed beside verify)";
+pub const VERIFY_BESIDE: &str = "verify (good, timed beside warm argon2)";
+
+/// `verify` of the 1-token store as a whole process, run after run beside
+/// a warm argon2 verification (a process of the bench's own that verifies
+/// once to fault its memory in, then times a second one): the two sides
+/// of that ratio at the same moments.
+fn warm_beside_verify(
+    b: &mut Bench,
+    bin: &Path,
+    db: &Path,
+    real: &[u8],
+    sample: &[u8],
+    stored: &str,
+) -> Result<()> {
+    let (mut warm, mut verify, mut faults) = (Vec::new(), Vec::new(), 0);
+    for _ in 0..b.runs {
+        let mut c = Command::new(&b.exe);
+        c.arg("--warm-verify")
+            .env("BENCH_PHC", stored)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        let mut child = c.spawn()?;
+        child.stdin.take().unwrap().write_all(sample)?;
+        let out = child.wait_with_output()?;
+        let ms: f64 = String::from_utf8(out.stdout)?.trim().parse()?;
+        warm.push(std::time::Duration::from_secs_f64(ms / 1000.0));
+        let mut v = tokenctl(bin, db);
+        v.arg("verify");
+        let (took, f) = Bench::run_once(VERIFY_BESIDE, "1", v, Some(real), 0)?;
+        verify.push(took);
+        faults += f;
+    }
+    b.push(WARM_BESIDE, "-", warm, 0);
+    b.push(VERIFY_BESIDE, "1", verify, faults);
     Ok(())
 }
 

@@ -112,7 +112,7 @@ pub(crate) fn rss_wrapper(args: &[String]) -> Result<()> {
 
 impl Bench {
     /// One whole process `c`, fed `stdin`: its time and page faults.
-    fn run_once(
+    pub(crate) fn run_once(
         what: &str,
         size: &str,
         mut c: Command,
@@ -138,7 +138,7 @@ impl Bench {
         Ok((took, children()?.ru_minflt - faults))
     }
 
-    fn push(&mut self, what: &str, size: &str, times: Vec<Duration>, faults: i64) {
+    pub(crate) fn push(&mut self, what: &str, size: &str, times: Vec<Duration>, faults: i64) {
         let runs = times.len().max(1) as f64;
         let row = Row {
             what: what.into(),

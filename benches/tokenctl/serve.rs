@@ -34,8 +34,16 @@ fn wait_for(port: u16) -> Result<()> {
     Ok(())
 }
 
-/// wrk for a few seconds; requests per second, and the non-2xx count.
-fn wrk(port: u16, path: &str, script: Option<&Path>, seconds: u32) -> Result<(f64, u64)> {
+/// What one wrk run did: requests per second, the non-2xx count, and the
+/// requests in all.
+struct Wrk {
+    rps: f64,
+    bad: u64,
+    requests: u64,
+}
+
+/// wrk for a few seconds.
+fn wrk(port: u16, path: &str, script: Option<&Path>, seconds: u32) -> Result<Wrk> {
     let mut c = Command::new("wrk");
     c.args(["-t2", "-c16", &format!("-d{seconds}s"), "--latency"]);
     if let Some(s) = script {
@@ -54,7 +62,13 @@ fn wrk(port: u16, path: &str, script: Option<&Path>, seconds: u32) -> Result<(f6
         .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
-    Ok((rps, bad))
+    // "  123456 requests in 3.00s, …"
+    let requests = text
+        .lines()
+        .find_map(|l| l.trim().split_once(" requests in "))
+        .and_then(|(n, _)| n.trim().parse().ok())
+        .with_context(|| format!("no request count from wrk: {text}"))?;
+    Ok(Wrk { rps, bad, requests })
 }
 
 /// A wrk script that sends each request with the next header of `lines`.
@@ -313,7 +327,7 @@ pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood, Opti
     let mut loads = Vec::new();
     let run =
         |loads: &mut Vec<Load>, what: &str, path: &str, script: Option<&Path>| -> Result<()> {
-            let (rps, bad) = wrk(nginx_port, path, script, seconds)?;
+            let Wrk { rps, bad, .. } = wrk(nginx_port, path, script, seconds)?;
             eprintln!("  {what:<40} {rps:>12.0} requests/s ({bad} non-2xx)");
             loads.push(Load {
                 what: what.into(),
@@ -454,7 +468,7 @@ pub(crate) const PG_REMEMBERED: &str = "nginx + serve on PostgreSQL, one remembe
 /// What a check costs the PostgreSQL server.
 pub(crate) struct PgCost {
     /// Transactions committed per check (a statement outside a
-    /// transaction counts one).
+    /// transaction counts one), serve's start-up included.
     pub commits: f64,
     /// CPU time of the server's processes per check, µs.
     pub cpu_us: f64,
@@ -504,27 +518,31 @@ fn postgres_remembered(
         .output()?;
     anyhow::ensure!(out.status.success(), "new on PostgreSQL failed");
     let token = String::from_utf8(out.stdout)?.trim().to_owned();
-    let (_server, serve_port) = start_serve(bin, &pg, &[])?;
-    let _proxy = nginx(dir, nginx_port, &serve_port.to_string())?;
+    // A backend reports its statistics when it ends, at the latest: the
+    // count is read before serve starts and after it has stopped.
+    std::thread::sleep(Duration::from_millis(500));
+    let commits = scratch.commits()?;
+    let (server, serve_port) = start_serve(bin, &pg, &[])?;
+    let proxy = nginx(dir, nginx_port, &serve_port.to_string())?;
     let script = rotating_script(dir, "one-pg", &[format!("Bearer {token}")])?;
-    // Remembered, and its last_used of today written, before the count.
-    wrk(nginx_port, "/protected/index.html", Some(&script), 1)?;
-    std::thread::sleep(Duration::from_millis(1500));
-    let (commits, cpu) = (scratch.commits()?, postgres_cpu());
-    let (rps, bad) = wrk(nginx_port, "/protected/index.html", Some(&script), seconds)?;
+    // Remembered, and its last_used of today written, before the timing.
+    let warm = wrk(nginx_port, "/protected/index.html", Some(&script), 1)?;
+    let cpu = postgres_cpu();
+    let Wrk { rps, bad, requests } =
+        wrk(nginx_port, "/protected/index.html", Some(&script), seconds)?;
     let cpu = postgres_cpu() - cpu;
-    // The statistics reach pg_stat_database within a second.
+    drop(proxy);
+    drop(server);
     std::thread::sleep(Duration::from_millis(1500));
-    let commits = scratch.commits()? - commits;
+    let commits = (scratch.commits()? - commits) as f64 / (warm.requests + requests) as f64;
     eprintln!("  {PG_REMEMBERED:<40} {rps:>12.0} requests/s ({bad} non-2xx)");
     loads.push(Load {
         what: PG_REMEMBERED.into(),
         rps,
     });
-    let checks = rps * f64::from(seconds);
     let cost = PgCost {
-        commits: commits as f64 / checks,
-        cpu_us: cpu * 1e6 / checks,
+        commits,
+        cpu_us: cpu * 1e6 / requests as f64,
     };
     eprintln!(
         "  PostgreSQL per check: {:.2} transactions, {:.0} µs of CPU",

@@ -123,7 +123,11 @@ pub(super) struct Cached<'a> {
 
 impl Cached<'_> {
     /// The prepared statement for `sql`, from the second time on.
-    fn prepared(&mut self, sql: &str, p: &[(&(dyn ToSql + Sync), Type)]) -> Result<Option<Statement>> {
+    fn prepared(
+        &mut self,
+        sql: &str,
+        p: &[(&(dyn ToSql + Sync), Type)],
+    ) -> Result<Option<Statement>> {
         if let Some(s) = self.statements.prepared.get(sql) {
             return Ok(Some(s.clone()));
         }

@@ -149,11 +149,20 @@ impl Receiver {
 }
 
 /// The secret file, mode 0600.
+/// The secret's file, written whole under a temporary name and renamed into
+/// place: a notify already reading it (a second one started beside it)
+/// never sees it empty. (Writing it in place made such a reader find an
+/// empty file now and then, and exit 2.)
 pub(crate) fn secret_file(env: &Env) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = env.dir.path().join("whsec");
-    std::fs::write(&path, SECRET).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let fresh = env
+        .dir
+        .path()
+        .join(format!("whsec.{}", rand::random::<u32>()));
+    std::fs::write(&fresh, SECRET).unwrap();
+    std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::rename(&fresh, &path).unwrap();
     path
 }
 

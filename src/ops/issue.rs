@@ -44,12 +44,11 @@ pub(crate) struct Fresh {
 pub(crate) fn issue<T>(
     store: &mut Store,
     kind: token::Kind,
-    first: Option<Fresh>,
+    mut first: Option<Fresh>,
     ready: &dyn Fn() -> Result<()>,
     mut hash: impl FnMut(&str) -> Result<String>,
     mut store_it: impl FnMut(&mut dyn Db, &Fresh) -> Result<Option<T>>,
 ) -> Result<(T, Secret)> {
-    let mut first = first;
     loop {
         let fresh = match first.take() {
             Some(fresh) => fresh,

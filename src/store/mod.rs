@@ -412,15 +412,15 @@ pub trait Retiring {
         by_self: bool,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.purge_retired(&rfc3339(now - chrono::Duration::days(RETIRED_DAYS)))?;
+        self.purge_retired(&remembered_since(now))?;
         self.retire_current(id, successor, by_self, &rfc3339(now))
     }
 }
 
-/// The oldest retirement still remembered, as stored (RFC 3339 text, which
-/// orders as time does).
-pub(crate) fn remembered_since() -> String {
-    rfc3339(Utc::now() - chrono::Duration::days(RETIRED_DAYS))
+/// The oldest retirement still remembered at `now`, as stored (RFC 3339
+/// text, which orders as time does).
+pub(crate) fn remembered_since(now: DateTime<Utc>) -> String {
+    rfc3339(now - chrono::Duration::days(RETIRED_DAYS))
 }
 
 pub trait Db: Copying + Deliveries + Retiring {

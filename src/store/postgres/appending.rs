@@ -38,7 +38,6 @@ impl Pg<'_, '_> {
             }
             return Ok(());
         }
-        let first = if head.is_some() { 3 } else { 1 };
         let mut sql = String::from(if head.is_some() {
             "WITH appended AS (INSERT INTO log (id, at, actor, op, token_id, token, prefix, details, hash) VALUES "
         } else {
@@ -50,8 +49,10 @@ impl Pg<'_, '_> {
         }
         let ops: Vec<&'static str> = self.2.iter().map(|(e, _)| e.op.as_str()).collect();
         let details: Vec<&str> = self.2.iter().map(|(e, _)| e.details.get()).collect();
+        // The head's two parameters, when given, come first.
+        let before = params.len();
         for (i, (e, token_id)) in self.2.iter().enumerate() {
-            let n = first - 1 + i * 9;
+            let n = before + i * 9;
             if i > 0 {
                 sql.push(',');
             }

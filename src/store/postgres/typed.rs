@@ -7,7 +7,7 @@
 //! 44 times after logging in; with the other changes of that round, 10).
 
 use postgres::types::{ToSql, Type};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use postgres::{Client, Row, RowIter, Statement, Transaction};
 
@@ -38,10 +38,7 @@ macro_rules! param {
 param!(&str, Type::TEXT);
 param!(String, Type::TEXT);
 param!(i64, Type::INT8);
-param!(i32, Type::INT4);
 param!(bool, Type::BOOL);
-param!(Vec<String>, Type::TEXT_ARRAY);
-param!(Vec<&str>, Type::TEXT_ARRAY);
 
 impl<T: Param> Param for Option<T> {
     fn pg_type(&self) -> Type {
@@ -105,12 +102,10 @@ macro_rules! session {
 session!(Client);
 session!(Transaction<'_>);
 
-/// The statements a long-lived session has prepared.
+/// The statements a long-lived session has run: `None` once, then the
+/// statement prepared for it.
 #[derive(Default)]
-pub(super) struct Statements {
-    seen: HashSet<String>,
-    prepared: HashMap<String, Statement>,
-}
+pub(super) struct Statements(HashMap<String, Option<Statement>>);
 
 /// The bare session of a connection that lives on (serve's): a statement
 /// run a second time is prepared and kept, so the server neither parses
@@ -128,15 +123,17 @@ impl Cached<'_> {
         sql: &str,
         p: &[(&(dyn ToSql + Sync), Type)],
     ) -> Result<Option<Statement>> {
-        if let Some(s) = self.statements.prepared.get(sql) {
-            return Ok(Some(s.clone()));
-        }
-        if self.statements.seen.insert(sql.to_owned()) {
-            return Ok(None);
+        match self.statements.0.get(sql) {
+            Some(Some(s)) => return Ok(Some(s.clone())),
+            Some(None) => {}
+            None => {
+                self.statements.0.insert(sql.to_owned(), None);
+                return Ok(None);
+            }
         }
         let types: Vec<Type> = p.iter().map(|(_, t)| t.clone()).collect();
         let s = self.client.prepare_typed(sql, &types)?;
-        self.statements.prepared.insert(sql.to_owned(), s.clone());
+        self.statements.0.insert(sql.to_owned(), Some(s.clone()));
         Ok(Some(s))
     }
 
@@ -144,7 +141,7 @@ impl Cached<'_> {
     /// (the schema may have moved under it).
     fn forgetting_on_error<T>(&mut self, sql: &str, answer: Result<T>) -> Result<T> {
         if answer.is_err() {
-            self.statements.prepared.remove(sql);
+            self.statements.0.insert(sql.to_owned(), None);
         }
         answer
     }

@@ -45,7 +45,7 @@ impl Retiring for &Connection {
                  FROM {TOKEN_FROM} JOIN retired_secrets r ON r.token_id = t.id
                  WHERE r.prefix = ?1 AND r.retired_at >= ?2"
             ),
-            [prefix, &remembered_since()],
+            [prefix, &remembered_since(chrono::Utc::now())],
             |r| {
                 Ok((
                     token_from_row(r)?,

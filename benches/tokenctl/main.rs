@@ -40,21 +40,17 @@ fn main() -> Result<()> {
     // The process floor: a fresh process that does one argon2 verify and
     // nothing else (token on stdin, PHC string in BENCH_PHC).
     if args.iter().any(|a| a == "--floor-verify") {
-        let mut t = String::new();
-        std::io::stdin().read_line(&mut t)?;
-        let phc = std::env::var("BENCH_PHC")?;
-        std::process::exit(i32::from(!token::matches(t.trim_end(), &phc)));
+        let (t, phc) = floor_input()?;
+        std::process::exit(i32::from(!token::matches(&t, &phc)));
     }
     // The warm floor, in a process of its own: one argon2 verify to fault
     // the working memory in, then one timed (printed in ms).
     if args.iter().any(|a| a == "--warm-verify") {
-        let mut t = String::new();
-        std::io::stdin().read_line(&mut t)?;
-        let phc = std::env::var("BENCH_PHC")?;
+        let (t, phc) = floor_input()?;
         let mut memory = token::Memory::new();
-        anyhow::ensure!(token::matches_in(t.trim_end(), &phc, &mut memory));
+        anyhow::ensure!(token::matches_in(&t, &phc, &mut memory));
         let s = Instant::now();
-        anyhow::ensure!(token::matches_in(t.trim_end(), &phc, &mut memory));
+        anyhow::ensure!(token::matches_in(&t, &phc, &mut memory));
         println!("{}", s.elapsed().as_secs_f64() * 1000.0);
         return Ok(());
     }
@@ -466,6 +462,14 @@ fn warm_beside_verify(
     b.push(WARM_BESIDE, "-", warm, 0);
     b.push(VERIFY_BESIDE, "1", verify, faults);
     Ok(())
+}
+
+/// What a floor process verifies: the token on stdin, the PHC string in
+/// `BENCH_PHC`.
+fn floor_input() -> Result<(String, String)> {
+    let mut t = String::new();
+    std::io::stdin().read_line(&mut t)?;
+    Ok((t.trim_end().to_owned(), std::env::var("BENCH_PHC")?))
 }
 
 /// The `verify` of a bound token, counted beside `verify (good)`.

@@ -6,6 +6,13 @@
 //! store) or the blocking pool, its argon2 work in one of the bounded
 //! hashing slots ([`gate`]).
 
+/// `eprintln!` in one write: see [`say`].
+macro_rules! say {
+    ($($t:tt)*) => {
+        $crate::http::say(format_args!($($t)*))
+    };
+}
+
 mod client;
 mod gate;
 mod handlers;
@@ -32,6 +39,17 @@ use listen::{Bound, Peer};
 use crate::error::{Error, Result};
 use crate::store::{Location, Open, Store};
 use crate::verifier::{Options, Verifier};
+
+/// Write one line to stderr (serve's access log and its notes) in one
+/// `write`: `eprintln!` writes each piece of its format on its own, over
+/// twenty system calls for an access-log line, and panics when stderr is a
+/// pipe nobody reads any more. A line that cannot be written is dropped.
+pub(crate) fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut text = line.to_string();
+    text.push('\n');
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
 
 /// The largest request head (request line and headers) read.
 const MAX_HEAD: usize = 16 * 1024;
@@ -126,7 +144,7 @@ async fn serve(listen: &Listen, state: Arc<State>) -> Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let bound = Bound::bind(listen)?;
     let connections = gate::Connections::new(connection_limit(), MAX_PER_PEER);
-    eprintln!("listening on {}", bound.shown());
+    say!("listening on {}", bound.shown());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut term = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -159,11 +177,11 @@ async fn serve(listen: &Listen, state: Arc<State>) -> Result<()> {
         }
     }
     drop(bound);
-    eprintln!("tokenctl serve: stopping; finishing the requests in flight");
+    say!("tokenctl serve: stopping; finishing the requests in flight");
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(DRAIN) => {
-            eprintln!("tokenctl serve: requests still running after {} s; stopping anyway", DRAIN.as_secs());
+            say!("tokenctl serve: requests still running after {} s; stopping anyway", DRAIN.as_secs());
         }
     }
     Ok(())

@@ -42,7 +42,7 @@ where
         .metrics
         .observe(response.status(), line.reason, micros);
     if !state.quiet {
-        eprintln!(
+        say!(
             "{} {method} {} {} reason={} prefix={} from={} peer={peer} {micros}us",
             when::rfc3339(chrono::Utc::now()),
             crate::domain::text::shown(&path),

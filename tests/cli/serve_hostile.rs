@@ -468,3 +468,40 @@ fn slow_bodies_are_cut_off_and_do_not_hold_a_stop() {
     );
     drop(held);
 }
+
+#[test]
+fn serve_keeps_answering_when_nobody_reads_its_stderr() {
+    // A log collector that died: the access log's pipe has no reader. Each
+    // line is dropped; no request fails for it (eprintln! panicked there).
+    use std::io::BufRead;
+    let env = Env::new();
+    let t = env.new_token("ci", &[]);
+    let mut child = env
+        .std_cmd()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader (and with it the pipe's only read end) is gone here.
+    let port: u16 = first
+        .trim()
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .unwrap_or_else(|| panic!("a port in {first:?}"));
+    for _ in 0..3 {
+        let r = get(port, "/auth", &[("Authorization", &bearer(&t))]);
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "serve is still running"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

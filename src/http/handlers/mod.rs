@@ -97,7 +97,7 @@ pub(super) fn failed(failure: Failure, line: &mut Line) -> Answer {
             respond::limited(crate::http::rate::retry_after(wait))
         }
         Failure::Store(e) => {
-            eprintln!(
+            say!(
                 "tokenctl serve: the store failed: {}",
                 crate::error::one_line(&format!("{e:#}"))
             );
@@ -204,7 +204,7 @@ fn disable_reused(state: &Arc<State>, prefix: String) {
         loop {
             match worker.verifier.disable_reused(&prefix) {
                 Ok(Some(token)) => {
-                    eprintln!(
+                    say!(
                         "tokenctl serve: the retired secret {prefix} of token {} came back after its successor was used: the token is disabled",
                         crate::domain::text::quoted(&token.name)
                     );
@@ -212,7 +212,7 @@ fn disable_reused(state: &Arc<State>, prefix: String) {
                 }
                 Ok(None) => return,
                 Err(e) => {
-                    eprintln!(
+                    say!(
                         "tokenctl serve: the retired secret {prefix} came back after its successor was used; its token could not be disabled yet ({}); trying again in {}s",
                         crate::error::one_line(&e.message),
                         pause.as_secs()

@@ -17,10 +17,11 @@ pub(crate) struct Slots {
 }
 
 impl Slots {
-    /// `n` slots (at least one).
-    pub(crate) fn new(n: usize) -> Slots {
+    /// `n` slots (at least one), the first with `warm` working memory when
+    /// one was made ready beforehand.
+    pub(crate) fn new(n: usize, warm: Option<token::Memory>) -> Slots {
         Slots {
-            free: Mutex::new((n.max(1), Vec::new())),
+            free: Mutex::new((n.max(1), warm.into_iter().collect())),
             freed: Condvar::new(),
             count: n.max(1),
         }

@@ -137,7 +137,18 @@ impl Verifier {
     }
 
     pub(crate) fn at(location: Location, options: Options) -> AnyResult<Verifier> {
-        let store = Store::open(&location, Open::Check)?;
+        // A PostgreSQL store takes milliseconds to connect (TCP, TLS, the
+        // log-in), spent waiting on the server: argon2's 19 MiB are faulted
+        // in beside it, for the first check's hashing slot. (A SQLite open
+        // takes well under a millisecond: a second thread would cost more
+        // than it hides.)
+        let (store, warm) = std::thread::scope(|s| {
+            let warming = matches!(location, Location::Postgres(_))
+                .then(|| s.spawn(crate::domain::token::Memory::new));
+            let store = Store::open(&location, Open::Check);
+            (store, warming.and_then(|w| w.join().ok()))
+        });
+        let store = store?;
         let mut key = [0u8; 32];
         rand::rngs::SysRng
             .try_fill_bytes(&mut key)
@@ -146,7 +157,7 @@ impl Verifier {
             connections: Connections::new(location, store, options.db_connections),
             key,
             remembered: Mutex::new(HashMap::new()),
-            slots: Arc::new(Slots::new(options.max_hashing)),
+            slots: Arc::new(Slots::new(options.max_hashing, warm)),
             options,
             recorded: Mutex::new(HashMap::new()),
             grace_ended: Mutex::new(HashMap::new()),

@@ -255,16 +255,34 @@ impl Verifier {
         presented: &Presented,
         needs: &Requirements,
     ) -> AnyResult<Step> {
+        let found = Self::read(store, presented)?;
+        Ok(self.decide(found, presented, needs))
+    }
+
+    /// A check's one read: what the presented prefix belongs to, as the
+    /// store has it now.
+    pub(crate) fn read(store: &mut Store, presented: &Presented) -> AnyResult<Option<Credential>> {
+        store.lookup(|db| judge::lookup(db, presented))
+    }
+
+    /// The first step on what the read found (`serve` shares one read
+    /// among the checks of one prefix that arrived before it began).
+    pub(crate) fn decide(
+        &self,
+        found: Option<Credential>,
+        presented: &Presented,
+        needs: &Requirements,
+    ) -> Step {
         let now = Utc::now();
-        let Some(found) = store.lookup(|db| judge::lookup(db, presented))? else {
-            return Ok(Step::Done(Err(Reason::Unknown)));
+        let Some(found) = found else {
+            return Step::Done(Err(Reason::Unknown));
         };
         let key = self.keyed(presented);
         let token_id = found.token_id();
         if self.remembers(&key, token_id, found.hash()) {
             self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
             let outcome = judge::judge(Some(found), presented, needs, now, |_| true);
-            return Ok(Step::Done(self.after_grace(outcome)));
+            return Step::Done(self.after_grace(outcome));
         }
         // Refused before the secret counts (a grace that ended, an access
         // token made with a retired secret): no argon2 work either.
@@ -274,15 +292,15 @@ impl Verifier {
             false
         });
         if !needs_hashing {
-            return Ok(Step::Done(outcome));
+            return Step::Done(outcome);
         }
-        Ok(Step::Hash(Box::new(Pending {
+        Step::Hash(Box::new(Pending {
             found,
             presented: presented.clone(),
             needs: needs.clone(),
             now,
             key,
-        })))
+        }))
     }
 
     /// The second step: argon2 in `memory` (one hashing slot's), then the

@@ -26,7 +26,7 @@ pub const TOKEN_LEN: usize = BODY_LEN + CHECKSUM_LEN;
 pub const PATTERN: &str = r"\btk[ca]1[A-Za-z0-9]{46}\b";
 
 /// Which kind of token a marker says it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// An API token (`tkc1`), made by `new` and `renew`.
     Api,

@@ -19,6 +19,7 @@ mod handlers;
 mod listen;
 mod metrics;
 pub(crate) mod rate;
+mod reads;
 mod requirements;
 mod respond;
 mod routes;
@@ -80,6 +81,7 @@ pub(crate) struct State {
     hashing: gate::Hashing,
     trust: Vec<IpNet>,
     buckets: rate::Buckets,
+    reads: reads::Reads<Option<crate::store::Credential>>,
 }
 
 impl State {
@@ -92,6 +94,7 @@ impl State {
             metrics: metrics::Metrics::default(),
             trust,
             buckets: rate::Buckets::default(),
+            reads: reads::Reads::default(),
         }
     }
 }

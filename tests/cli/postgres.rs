@@ -550,6 +550,50 @@ fn a_held_lock_ends_a_read_at_the_lock_timeout() {
     env.ok(&["list"]);
 }
 
+/// Checks of one token that arrive together share one read (issue 26):
+/// while a lock holds the tokens table, ten checks of one token put one
+/// query before PostgreSQL (the checks that arrive while it waits share the
+/// next, begun when it ends), not one per store connection; all ten are
+/// answered once the lock is gone.
+#[test]
+fn checks_of_one_token_arriving_together_share_one_read() {
+    let Some(pg) = Pg::new("checks_of_one_token_arriving_together_share_one_read") else {
+        return;
+    };
+    let env = pg.env();
+    let t = env.new_token("busy", &[]);
+    let s = crate::serve::Serve::start(&env, &["--quiet", "--db-connections", "4"]);
+    let port = s.port;
+    let check = move || {
+        crate::serve::get(port, "/auth", &[("Authorization", &format!("Bearer {t}"))]).status
+    };
+    assert_eq!(check(), 200);
+    let mut holder = pg.client();
+    let mut tx = holder.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let checks: Vec<_> = (0..10).map(|_| std::thread::spawn(check.clone())).collect();
+    let mut most = 0;
+    for _ in 0..15 {
+        let waiting: i64 = pg
+            .client()
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE application_name = 'tokenctl' AND datname = current_database()
+                   AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        most = most.max(waiting);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    tx.rollback().unwrap();
+    let statuses: Vec<u16> = checks.into_iter().map(|c| c.join().unwrap()).collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(most, 1, "queries waiting on the lock at once");
+}
+
 /// A connection killed in the middle of `new`'s transaction (here while it
 /// waits for the log's head, held by another session): the transaction is
 /// gone whole, tokenctl connects again and retries, and there is exactly

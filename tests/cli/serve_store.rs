@@ -159,3 +159,51 @@ fn serve_creates_a_missing_store_on_its_first_start() {
     assert!(status.success());
     assert_eq!(env.json(&["list"]), serde_json::json!([]));
 }
+
+/// A disable takes effect on the very next request, also while a busy
+/// token's checks share their reads of its row (on PostgreSQL, checks of one
+/// prefix that arrive together share one query): every request sent after
+/// `disable` returned is refused, none let through on a read begun before.
+#[test]
+fn a_disable_under_load_refuses_every_request_sent_after_it() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let env = Env::new();
+    let t = env.new_token("busy", &[]);
+    let s = Serve::start(&env, &["--quiet"]);
+    assert_eq!(auth(&s, &t), 200);
+    let port = s.port;
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..16)
+        .map(|_| {
+            let (t, stop) = (t.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                while !stop.load(Ordering::SeqCst) {
+                    let sent = Instant::now();
+                    let status = get(port, "/auth", &[("Authorization", &bearer(&t))]).status;
+                    seen.push((sent, status));
+                }
+                seen
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(400));
+    env.ok(&["disable", "busy"]);
+    let at = Instant::now();
+    std::thread::sleep(Duration::from_millis(400));
+    stop.store(true, Ordering::SeqCst);
+    let seen: Vec<(Instant, u16)> = clients
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    let before: Vec<u16> = seen.iter().filter(|(t, _)| *t < at).map(|s| s.1).collect();
+    let after: Vec<u16> = seen.iter().filter(|(t, _)| *t > at).map(|s| s.1).collect();
+    assert!(before.contains(&200), "the load was real: {before:?}");
+    assert!(!after.is_empty(), "requests were sent after the disable");
+    assert!(
+        after.iter().all(|s| *s == 401),
+        "sent after the disable: {after:?}"
+    );
+}

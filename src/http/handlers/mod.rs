@@ -110,7 +110,9 @@ pub(super) fn failed(failure: Failure, line: &mut Line) -> Answer {
 /// The checked token. The lookup runs on the event loop for a local SQLite
 /// store when a connection is free (re-reading one row takes microseconds,
 /// less than a hop to a thread), else on the blocking pool (PostgreSQL's
-/// client waits on the network); argon2 only in a hashing slot. The
+/// client waits on the network), shared by the checks of one prefix that
+/// arrived before it began ([`reads`](crate::http::reads)); argon2 only in
+/// a hashing slot. The
 /// bookkeeping (`last_used`) comes after the answer, off its path.
 async fn verified(
     state: &Arc<State>,
@@ -129,13 +131,17 @@ async fn verified(
         step
     } else {
         let worker = Arc::clone(state);
-        tokio::task::spawn_blocking(move || {
-            worker
-                .verifier
-                .with_store(|s| worker.verifier.first(s, &presented, &needs))
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("the check stopped: {e}"))??
+        let p = presented.clone();
+        let key = (presented.kind(), presented.prefix().to_owned());
+        let found = state
+            .reads
+            .read(key, move || {
+                worker
+                    .verifier
+                    .with_store(|s| crate::verifier::Verifier::read(s, &p))
+            })
+            .await?;
+        state.verifier.decide(found, &presented, &needs)
     };
     let outcome = match step {
         Step::Done(outcome) => outcome,

@@ -362,11 +362,15 @@ pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood, Opti
         "/protected/index.html",
         Some(&one_bound),
     )?;
-    drop(server);
-    drop(proxy);
+    // SQLite's serve and nginx stay up: the PostgreSQL runs take turns
+    // with runs of the same load on them.
     let cost = if std::env::var_os("PGHOST").is_some() {
         Some(postgres_remembered(
-            bin, &dir, nginx_port, seconds, &mut loads,
+            bin,
+            &dir,
+            (nginx_port, &one),
+            seconds,
+            &mut loads,
         )?)
     } else {
         eprintln!(
@@ -374,6 +378,8 @@ pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood, Opti
         );
         None
     };
+    drop(server);
+    drop(proxy);
     // Cold: a fresh serve that remembers nothing, every request another token.
     let (cold, serve_port) = start_serve(bin, &db, &["--cache-ttl", "0s"])?;
     let _proxy = nginx(&dir, nginx_port, &serve_port.to_string())?;
@@ -464,6 +470,9 @@ pub(crate) fn serve(b: &mut Bench, bin: &Path) -> Result<(Vec<Load>, Flood, Opti
 
 /// The load row of a remembered token on PostgreSQL.
 pub(crate) const PG_REMEMBERED: &str = "nginx + serve on PostgreSQL, one remembered token";
+/// The same load on SQLite, run by turns with [`PG_REMEMBERED`].
+pub(crate) const SQLITE_BY_TURNS: &str =
+    "nginx + serve, one remembered token, by turns with PostgreSQL";
 
 /// What a check costs the PostgreSQL server.
 pub(crate) struct PgCost {
@@ -501,15 +510,19 @@ fn postgres_cpu() -> f64 {
     total
 }
 
-/// `serve` on a PostgreSQL store (the server `PGHOST` names) behind nginx,
-/// one remembered token: its rate, and what each check cost the server.
+/// `serve` on a PostgreSQL store (the server `PGHOST` names) behind an
+/// nginx of its own, one remembered token, run by turns with the same load
+/// on SQLite's nginx and serve (`sqlite`: its port and wrk script; the
+/// machine's noise then falls on both sides alike): the median rates, and
+/// what each check cost the server.
 fn postgres_remembered(
     bin: &Path,
     dir: &Path,
-    nginx_port: u16,
+    sqlite: (u16, &Path),
     seconds: u32,
     loads: &mut Vec<Load>,
 ) -> Result<PgCost> {
+    const TURNS: usize = 3;
     let mut scratch = crate::measure::PgScratch::new("serve")?;
     let pg = PathBuf::from(&scratch.url);
     let out = tokenctl(bin, &pg)
@@ -523,22 +536,41 @@ fn postgres_remembered(
     std::thread::sleep(Duration::from_millis(500));
     let commits = scratch.commits()?;
     let (server, serve_port) = start_serve(bin, &pg, &[])?;
+    let nginx_port = free_port()?;
+    // Its pid and log files are named by port, beside SQLite's nginx.
     let proxy = nginx(dir, nginx_port, &serve_port.to_string())?;
     let script = rotating_script(dir, "one-pg", &[format!("Bearer {token}")])?;
     // Remembered, and its last_used of today written, before the timing.
     let warm = wrk(nginx_port, "/protected/index.html", Some(&script), 1)?;
-    let cpu = postgres_cpu();
-    let Wrk { rps, bad, requests } =
-        wrk(nginx_port, "/protected/index.html", Some(&script), seconds)?;
-    let cpu = postgres_cpu() - cpu;
+    let (mut pg_rates, mut sqlite_rates, mut requests, mut bad) = (vec![], vec![], 0, 0);
+    let mut cpu = 0.0;
+    for _ in 0..TURNS {
+        sqlite_rates.push(wrk(sqlite.0, "/protected/index.html", Some(sqlite.1), seconds)?.rps);
+        let before = postgres_cpu();
+        let run = wrk(nginx_port, "/protected/index.html", Some(&script), seconds)?;
+        cpu += postgres_cpu() - before;
+        pg_rates.push(run.rps);
+        requests += run.requests;
+        bad += run.bad;
+    }
     drop(proxy);
     drop(server);
     std::thread::sleep(Duration::from_millis(1500));
     let commits = (scratch.commits()? - commits) as f64 / (warm.requests + requests) as f64;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (rps, beside) = (median(pg_rates), median(sqlite_rates));
     eprintln!("  {PG_REMEMBERED:<40} {rps:>12.0} requests/s ({bad} non-2xx)");
+    eprintln!("  {SQLITE_BY_TURNS:<40} {beside:>12.0} requests/s");
     loads.push(Load {
         what: PG_REMEMBERED.into(),
         rps,
+    });
+    loads.push(Load {
+        what: SQLITE_BY_TURNS.into(),
+        rps: beside,
     });
     let cost = PgCost {
         commits,

@@ -1,5 +1,6 @@
 //! Copying a whole store into an empty target — tokens, pools, access
-//! tokens and the log, hashes unchanged — streamed in id order in one
+//! tokens, the policy, retired secrets, what notify delivered, and the log,
+//! hashes unchanged — streamed in id order in one
 //! transaction of the target, and the target's chain checked before it
 //! commits. The way to move to a server, to back up, and to restore.
 
@@ -51,6 +52,10 @@ pub(crate) fn copy(
                 dst.insert_token_row(&t)
             })?;
             src.each_policy_row(&mut |row| dst.insert_policy_row(&row))?;
+            // What the tokens' retired secrets were (a theft is caught on
+            // the copy too), and what notify delivered (it resumes there).
+            src.each_retired_row(&mut |row| dst.insert_retired_row(&row))?;
+            src.each_notify_row(&mut |row| dst.insert_notify_row(&row))?;
             src.each_access_row(&mut |a| {
                 used.access = used.access.max(a.id);
                 counts.access_tokens += 1;

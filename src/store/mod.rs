@@ -311,6 +311,34 @@ pub struct AccessRow {
     pub expires_at: String,
 }
 
+/// A retired secret as stored (spec section 15).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetiredRow {
+    pub prefix: String,
+    pub hash: String,
+    pub token_id: i64,
+    pub retired_at: String,
+    pub by_self: bool,
+    pub successor: String,
+    pub successor_used: bool,
+}
+
+/// What `notify` delivered, as stored: a target (a digest of its URL) and
+/// the last log entry it took, or an expiry event sent to it. A target's
+/// lease is not part of it (it was a running notify's, on the source).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotifyRow {
+    Target {
+        target: String,
+        delivered: i64,
+    },
+    Sent {
+        target: String,
+        event: String,
+        sent_at: String,
+    },
+}
+
 /// The highest ids a store has handed out, so that a copy never hands one
 /// out again (a deleted token's id stays its own in the log).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -341,6 +369,12 @@ pub trait Copying {
     /// The policy's rows (key, value), as stored.
     fn each_policy_row(&mut self, f: Each<'_, (String, String)>) -> Result<()>;
     fn insert_policy_row(&mut self, row: &(String, String)) -> Result<()>;
+    /// The retired secrets, as stored.
+    fn each_retired_row(&mut self, f: Each<'_, RetiredRow>) -> Result<()>;
+    fn insert_retired_row(&mut self, row: &RetiredRow) -> Result<()>;
+    /// What `notify` delivered: every target, then every expiry event sent.
+    fn each_notify_row(&mut self, f: Each<'_, NotifyRow>) -> Result<()>;
+    fn insert_notify_row(&mut self, row: &NotifyRow) -> Result<()>;
     /// After a copy: new ids start above the ones used.
     fn reserve_ids(&mut self, used: IdsUsed) -> Result<()>;
 }

@@ -488,6 +488,34 @@ fn once_exits_1_at_the_first_refusal_and_the_next_run_starts_there() {
     assert_eq!(r.delivered(), ids(1..=3));
 }
 
+/// `db copy` carries what notify delivered (spec section 10: everything):
+/// notify on the copy, to the same target, resumes after the last event the
+/// source delivered, and sends no expiry event a second time.
+#[test]
+fn notify_on_a_copy_resumes_where_the_source_left_off() {
+    let Some((env, r)) = three_entries("notify_on_a_copy_resumes") else {
+        return;
+    };
+    env.new_token("soon", &["--expires", "2d"]);
+    env.test().args(once(&env, &r, &[])).succeeds();
+    let first = r.delivered();
+    assert_eq!(first[..4], ids(1..=4)[..]);
+    assert_eq!(
+        first.iter().filter(|i| i.starts_with("expiring-")).count(),
+        2,
+        "{first:?}"
+    );
+    env.ok(&["pool", "add", "d"]);
+    let target = env.dir.path().join("copy.db");
+    env.ok(&["db", "copy", "--to", target.to_str().unwrap()]);
+    let mut copy = Env::sqlite();
+    copy.db = target;
+    copy.test().args(once(&copy, &r, &[])).succeeds();
+    let mut expected = first.clone();
+    expected.push("log-5".to_owned());
+    assert_eq!(r.delivered(), expected);
+}
+
 #[test]
 fn nothing_is_lost_when_notify_is_killed_mid_delivery() {
     let Some((env, r)) = three_entries("notify_killed") else {

@@ -278,6 +278,11 @@ fn db_copy_round_trips_with_the_same_log_head() {
     sqlite.ok(&["delete", "gone", "--yes"]);
     sqlite.run_stdin(&["exchange"], &format!("{t}\n"));
     sqlite.ok(&["renew", "ci", "--yes", "--grace", "1h"]);
+    // What a notify delivered to a target, its lease still held.
+    sqlite.sql(
+        "INSERT INTO notify_targets VALUES ('t1', 3, 'host:1', 99999999999999);
+         INSERT INTO notify_sent VALUES ('t1', 'expired-AbCdEfGh', '2026-11-30T00:00:00Z')",
+    );
     let head = sqlite.ok(&["log", "head"]);
     // SQLite → PostgreSQL: the same hashes, and the copy's head printed.
     let printed = sqlite.ok(&["db", "copy", "--to", &pg.url]);
@@ -286,6 +291,23 @@ fn db_copy_round_trips_with_the_same_log_head() {
     assert_eq!(env.ok(&["log", "head"]), head);
     env.ok(&["log", "verify"]);
     assert_eq!(env.json(&["list"]), sqlite.json(&["list"]));
+    // The retired secret and what notify delivered came along; the lease
+    // did not (it was a running notify's, on the source).
+    let one = |sql: &str| -> String { pg.client().query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(
+        one("SELECT prefix || ' ' || successor || ' ' || by_self FROM retired_secrets"),
+        sqlite.text("SELECT prefix || ' ' || successor || ' false' FROM retired_secrets")
+    );
+    assert_eq!(
+        one(
+            "SELECT target || ' ' || delivered || ' ' || holder || lease_until FROM notify_targets"
+        ),
+        "t1 3 0"
+    );
+    assert_eq!(
+        one("SELECT event || ' ' || sent_at FROM notify_sent WHERE target = 't1'"),
+        "expired-AbCdEfGh 2026-11-30T00:00:00Z"
+    );
     // The old secret still verifies during its grace on the copy.
     assert_eq!(
         env.run_stdin(&["verify"], &format!("{t}\n")).status.code(),

@@ -538,6 +538,35 @@ fn retired_secrets_are_forgotten_after_30_days() {
     );
 }
 
+/// `db copy` carries the retired secrets (spec section 10: everything): a
+/// secret whose successor was used, presented to the copy, disables its
+/// token there as it would on the source.
+#[test]
+fn a_copy_still_catches_a_retired_secret_coming_back() {
+    let env = Env::new();
+    let old = env.new_token("poller", &[]);
+    policy_on(&env);
+    let s = Serve::start(&env, &["--quiet"]);
+    rotate_and_use(&env, s.port, s.port, &old);
+    drop(s);
+    let target = env.dir.path().join("copy.db");
+    env.ok(&["db", "copy", "--to", target.to_str().unwrap()]);
+    let mut copy = Env::sqlite();
+    copy.db = target;
+    copy.test()
+        .args(["verify"])
+        .stdin(format!("{old}\n"))
+        .exits(1);
+    assert_eq!(copy.token("poller")["status"], "disabled");
+    assert_eq!(copy.log()[0]["op"], "disable");
+    assert_eq!(copy.log()[0]["actor"], "tokenctl");
+    assert_eq!(
+        env.token("poller")["status"],
+        "active",
+        "the source is apart"
+    );
+}
+
 #[test]
 fn exchange_on_the_command_line_catches_the_reuse_too() {
     let env = Env::new();

@@ -2,7 +2,7 @@
 
 use super::db::Pg;
 use crate::error::Result;
-use crate::store::{AccessRow, Copying, Each, IdsUsed, PoolRow, TokenRow};
+use crate::store::{AccessRow, Copying, Each, IdsUsed, NotifyRow, PoolRow, RetiredRow, TokenRow};
 
 impl Copying for Pg<'_, '_> {
     fn is_empty(&mut self) -> Result<bool> {
@@ -108,6 +108,88 @@ impl Copying for Pg<'_, '_> {
             "INSERT INTO policy (key, value) VALUES ($1, $2)",
             &[key, value],
         )?;
+        Ok(())
+    }
+
+    fn each_retired_row(&mut self, f: Each<'_, RetiredRow>) -> Result<()> {
+        self.each(
+            "SELECT prefix, hash, token_id, retired_at, by_self, successor, successor_used
+             FROM retired_secrets ORDER BY prefix",
+            &[],
+            |r| {
+                f(RetiredRow {
+                    prefix: r.try_get(0)?,
+                    hash: r.try_get(1)?,
+                    token_id: r.try_get(2)?,
+                    retired_at: r.try_get(3)?,
+                    by_self: r.try_get(4)?,
+                    successor: r.try_get(5)?,
+                    successor_used: r.try_get(6)?,
+                })?;
+                Ok(true)
+            },
+        )
+    }
+
+    fn insert_retired_row(&mut self, r: &RetiredRow) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO retired_secrets (prefix, hash, token_id, retired_at, by_self, successor, successor_used)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &r.prefix,
+                &r.hash,
+                &r.token_id,
+                &r.retired_at,
+                &r.by_self,
+                &r.successor,
+                &r.successor_used,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn each_notify_row(&mut self, f: Each<'_, NotifyRow>) -> Result<()> {
+        self.each(
+            "SELECT target, delivered FROM notify_targets ORDER BY target",
+            &[],
+            |r| {
+                f(NotifyRow::Target {
+                    target: r.try_get(0)?,
+                    delivered: r.try_get(1)?,
+                })?;
+                Ok(true)
+            },
+        )?;
+        self.each(
+            "SELECT target, event, sent_at FROM notify_sent ORDER BY target, event",
+            &[],
+            |r| {
+                f(NotifyRow::Sent {
+                    target: r.try_get(0)?,
+                    event: r.try_get(1)?,
+                    sent_at: r.try_get(2)?,
+                })?;
+                Ok(true)
+            },
+        )
+    }
+
+    fn insert_notify_row(&mut self, row: &NotifyRow) -> Result<()> {
+        match row {
+            NotifyRow::Target { target, delivered } => self.0.execute(
+                "INSERT INTO notify_targets (target, delivered, holder, lease_until)
+                 VALUES ($1, $2, '', 0)",
+                &[target, delivered],
+            )?,
+            NotifyRow::Sent {
+                target,
+                event,
+                sent_at,
+            } => self.0.execute(
+                "INSERT INTO notify_sent (target, event, sent_at) VALUES ($1, $2, $3)",
+                &[target, event, sent_at],
+            )?,
+        };
         Ok(())
     }
 

@@ -4,7 +4,7 @@ use rusqlite::{Connection, params};
 
 use super::sql_error;
 use crate::error::Result;
-use crate::store::{AccessRow, Copying, Each, IdsUsed, PoolRow, TokenRow};
+use crate::store::{AccessRow, Copying, Each, IdsUsed, NotifyRow, PoolRow, RetiredRow, TokenRow};
 
 impl Copying for &Connection {
     fn is_empty(&mut self) -> Result<bool> {
@@ -125,6 +125,95 @@ impl Copying for &Connection {
             "INSERT INTO policy (key, value) VALUES (?1, ?2)",
             params![key, value],
         )
+        .map_err(sql_error)?;
+        Ok(())
+    }
+
+    fn each_retired_row(&mut self, f: Each<'_, RetiredRow>) -> Result<()> {
+        let mut stmt = self
+            .prepare(
+                "SELECT prefix, hash, token_id, retired_at, by_self, successor, successor_used
+                 FROM retired_secrets ORDER BY prefix",
+            )
+            .map_err(sql_error)?;
+        let mut rows = stmt.query([]).map_err(sql_error)?;
+        while let Some(r) = rows.next().map_err(sql_error)? {
+            let row = (|| {
+                Ok::<_, rusqlite::Error>(RetiredRow {
+                    prefix: r.get(0)?,
+                    hash: r.get(1)?,
+                    token_id: r.get(2)?,
+                    retired_at: r.get(3)?,
+                    by_self: r.get(4)?,
+                    successor: r.get(5)?,
+                    successor_used: r.get(6)?,
+                })
+            })()
+            .map_err(sql_error)?;
+            f(row)?;
+        }
+        Ok(())
+    }
+
+    fn insert_retired_row(&mut self, r: &RetiredRow) -> Result<()> {
+        self.execute(
+            "INSERT INTO retired_secrets (prefix, hash, token_id, retired_at, by_self, successor, successor_used)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                r.prefix,
+                r.hash,
+                r.token_id,
+                r.retired_at,
+                r.by_self,
+                r.successor,
+                r.successor_used
+            ],
+        )
+        .map_err(sql_error)?;
+        Ok(())
+    }
+
+    fn each_notify_row(&mut self, f: Each<'_, NotifyRow>) -> Result<()> {
+        let mut stmt = self
+            .prepare("SELECT target, delivered FROM notify_targets ORDER BY target")
+            .map_err(sql_error)?;
+        let mut rows = stmt.query([]).map_err(sql_error)?;
+        while let Some(r) = rows.next().map_err(sql_error)? {
+            f(NotifyRow::Target {
+                target: r.get(0).map_err(sql_error)?,
+                delivered: r.get(1).map_err(sql_error)?,
+            })?;
+        }
+        let mut stmt = self
+            .prepare("SELECT target, event, sent_at FROM notify_sent ORDER BY target, event")
+            .map_err(sql_error)?;
+        let mut rows = stmt.query([]).map_err(sql_error)?;
+        while let Some(r) = rows.next().map_err(sql_error)? {
+            f(NotifyRow::Sent {
+                target: r.get(0).map_err(sql_error)?,
+                event: r.get(1).map_err(sql_error)?,
+                sent_at: r.get(2).map_err(sql_error)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn insert_notify_row(&mut self, row: &NotifyRow) -> Result<()> {
+        match row {
+            NotifyRow::Target { target, delivered } => self.execute(
+                "INSERT INTO notify_targets (target, delivered, holder, lease_until)
+                 VALUES (?1, ?2, '', 0)",
+                params![target, delivered],
+            ),
+            NotifyRow::Sent {
+                target,
+                event,
+                sent_at,
+            } => self.execute(
+                "INSERT INTO notify_sent (target, event, sent_at) VALUES (?1, ?2, ?3)",
+                params![target, event, sent_at],
+            ),
+        }
         .map_err(sql_error)?;
         Ok(())
     }

@@ -389,7 +389,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, 'Tables on a terminal keep every column (piped tables always do)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy everything into an empty target, then check the target''s log chain')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Which store this is: where (password hidden), the engine, the schema version, how many tokens, pools and log entries, and the log head')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -400,8 +400,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Who does it, as recorded in the account log [default: your login name]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, 'Tables on a terminal keep every column (piped tables always do)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'tokenctl;db;status' {
@@ -414,7 +414,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             break
         }
         'tokenctl;db;help' {
-            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy everything into an empty target, then check the target''s log chain')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Which store this is: where (password hidden), the engine, the schema version, how many tokens, pools and log entries, and the log head')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -583,7 +583,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenctl' -ScriptBlock {
             break
         }
         'tokenctl;help;db' {
-            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy everything into an empty target, then check the target''s log chain')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Which store this is: where (password hidden), the engine, the schema version, how many tokens, pools and log entries, and the log head')
             break
         }

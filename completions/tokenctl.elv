@@ -350,7 +350,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --wide 'Tables on a terminal keep every column (piped tables always do)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand copy 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain'
+            cand copy 'Copy everything into an empty target, then check the target''s log chain'
             cand status 'Which store this is: where (password hidden), the engine, the schema version, how many tokens, pools and log entries, and the log head'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -360,8 +360,8 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --as 'Who does it, as recorded in the account log [default: your login name]'
             cand --format 'Output format'
             cand --wide 'Tables on a terminal keep every column (piped tables always do)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'tokenctl;db;status'= {
             cand --db 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]'
@@ -372,7 +372,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
             cand --help 'Print help'
         }
         &'tokenctl;db;help'= {
-            cand copy 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain'
+            cand copy 'Copy everything into an empty target, then check the target''s log chain'
             cand status 'Which store this is: where (password hidden), the engine, the schema version, how many tokens, pools and log entries, and the log head'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -509,7 +509,7 @@ set edit:completion:arg-completer[tokenctl] = {|@words|
         &'tokenctl;help;notify'= {
         }
         &'tokenctl;help;db'= {
-            cand copy 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target''s log chain'
+            cand copy 'Copy everything into an empty target, then check the target''s log chain'
             cand status 'Which store this is: where (password hidden), the engine, the schema version, how many tokens, pools and log entries, and the log head'
         }
         &'tokenctl;help;db;copy'= {

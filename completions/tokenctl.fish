@@ -315,7 +315,7 @@ json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy status help" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy status help" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy status help" -f -a "copy" -d 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target\'s log chain'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy status help" -f -a "copy" -d 'Copy everything into an empty target, then check the target\'s log chain'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy status help" -f -a "status" -d 'Which store this is: where (password hidden), the engine, the schema version, how many tokens, pools and log entries, and the log head'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and not __fish_seen_subcommand_from copy status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -l to -d 'The target: a SQLite file path or a postgres:// URL' -r -F
@@ -325,7 +325,7 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_su
 json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from status" -l as -d 'Who does it, as recorded in the account log [default: your login name]' -r
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from status" -l format -d 'Output format' -r -f -a "table\t''
@@ -333,7 +333,7 @@ json\t''
 csv\t''"
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from status" -l wide -d 'Tables on a terminal keep every column (piped tables always do)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target\'s log chain'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy everything into an empty target, then check the target\'s log chain'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Which store this is: where (password hidden), the engine, the schema version, how many tokens, pools and log entries, and the log head'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand inspect" -l db -d 'The database: a SQLite file, or a postgres:// URL [default: $XDG_DATA_HOME/tokenctl/tokenctl.db]' -r -F
@@ -410,5 +410,5 @@ complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from log" -f -a "head" -d 'Print the newest entry\'s ID:HASH, to note down outside the database'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "set" -d 'Set a key (one log entry; says how many tokens break the new value)'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "unset" -d 'Unset a key (its default, if it has one, is in force again)'
-complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "copy" -d 'Copy everything (tokens, pools, access tokens, the log with its hashes) into an empty target, then check the target\'s log chain'
+complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "copy" -d 'Copy everything into an empty target, then check the target\'s log chain'
 complete -c tokenctl -n "__fish_tokenctl_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Which store this is: where (password hidden), the engine, the schema version, how many tokens, pools and log entries, and the log head'

@@ -462,8 +462,11 @@ pub struct PruneArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// Copy everything (tokens, pools, access tokens, the log with its
-    /// hashes) into an empty target, then check the target's log chain
+    /// Copy everything into an empty target, then check the target's log
+    /// chain
+    ///
+    /// Everything: tokens, pools, access tokens, the policy, retired
+    /// secrets, what notify delivered, and the log with its hashes.
     #[command(
         after_help = "The target must be empty (a new file, or a database without tokenctl's tables).\nIt prints the target's `log head`, which equals the source's.\n\nExamples:\n  tokenctl db copy --to /backup/tokenctl.db\n  TOKENCTL_DB=postgres://tokenctl@db.example/tokens tokenctl db copy --to ./local.db"
     )]

@@ -196,16 +196,26 @@ mod tests {
         (read, go)
     }
 
+    /// A first call whose read has begun and is [`held`]: the call, and
+    /// the sender that lets its read end.
+    async fn first_running(
+        reads: &Arc<Reads<u32>>,
+        started: &Arc<Notify>,
+    ) -> (tokio::task::JoinHandle<u32>, std::sync::mpsc::Sender<()>) {
+        let (read, go) = held(started);
+        let first = tokio::spawn({
+            let reads = Arc::clone(reads);
+            async move { reads.read(key(), read).await.unwrap() }
+        });
+        started.notified().await;
+        (first, go)
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn calls_share_only_a_read_that_begins_after_they_arrive() {
         let reads = Arc::new(Reads::<u32>::default());
         let started = Arc::new(Notify::new());
-        let (read, go) = held(&started);
-        let first = tokio::spawn({
-            let reads = Arc::clone(&reads);
-            async move { reads.read(key(), read).await.unwrap() }
-        });
-        started.notified().await;
+        let (first, go) = first_running(&reads, &started).await;
         // Three calls arrive while the first read runs: they must not get
         // its (older) value, and share one read begun after it ended.
         let runs = Arc::new(AtomicUsize::new(0));
@@ -241,12 +251,7 @@ mod tests {
     async fn a_read_whose_leader_went_away_is_read_alone_and_errors_are_shared() {
         let reads = Arc::new(Reads::<u32>::default());
         let started = Arc::new(Notify::new());
-        let (read, go) = held(&started);
-        let first = tokio::spawn({
-            let reads = Arc::clone(&reads);
-            async move { reads.read(key(), read).await.unwrap() }
-        });
-        started.notified().await;
+        let (first, go) = first_running(&reads, &started).await;
         // The next read's leader waits for the first, then its client
         // hangs up: the call that joined it reads alone.
         let leader = tokio::spawn({
@@ -264,12 +269,7 @@ mod tests {
         go.send(()).unwrap();
         assert_eq!(first.await.unwrap(), 1);
         // A failed read fails every call that shared it, with its message.
-        let (read, go) = held(&started);
-        let failing = tokio::spawn({
-            let reads = Arc::clone(&reads);
-            async move { reads.read(key(), read).await }
-        });
-        started.notified().await;
+        let (failing, go) = first_running(&reads, &started).await;
         let sharers: Vec<_> = (0..2)
             .map(|_| {
                 let reads = Arc::clone(&reads);
@@ -282,7 +282,7 @@ mod tests {
             .collect();
         tokio::time::sleep(Duration::from_millis(100)).await;
         go.send(()).unwrap();
-        assert_eq!(failing.await.unwrap().unwrap(), 1);
+        assert_eq!(failing.await.unwrap(), 1);
         for s in sharers {
             let e = s.await.unwrap().unwrap_err();
             assert!(e.to_string().contains("the server went away"), "{e}");

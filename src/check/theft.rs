@@ -38,9 +38,7 @@ pub(crate) fn disable_reused(store: &mut Store, prefix: &str) -> Result<Option<T
             rfc3339(retired_at)
         );
         // As `disable` does: its access tokens and an old secret end too.
-        tx.set_disabled(token.id, true)?;
-        tx.end_access_of(token.id)?;
-        tx.end_grace_if_current(token.id, &token.prefix)?;
+        tx.disable(&token)?;
         tx.append_log(Event::about(
             ACTOR,
             Op::Disable,

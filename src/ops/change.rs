@@ -50,10 +50,9 @@ pub(crate) fn set_state(
     state: State,
     reason: Option<&str>,
 ) -> Result<()> {
-    tx.set_disabled(t.id, state.disabled())?;
-    if state == State::Disabled {
-        tx.end_access_of(t.id)?;
-        tx.end_grace_if_current(t.id, &t.prefix)?;
+    match state {
+        State::Disabled => tx.disable(t)?,
+        State::Enabled => tx.set_disabled(t.id, false)?,
     }
     let op = match state {
         State::Disabled => Op::Disable,

@@ -516,6 +516,13 @@ pub trait Db: Copying + Deliveries + Retiring {
     /// access tokens made with it), if the token still has the secret used.
     fn end_grace_if_current(&mut self, id: i64, prefix: &str) -> Result<()>;
     fn delete_token(&mut self, id: i64) -> Result<()>;
+    /// Disable `t` as `disable` does: its access tokens end, and an old
+    /// secret's grace with them (`disable`, `scan --disable`, a theft).
+    fn disable(&mut self, t: &Token) -> Result<()> {
+        self.set_disabled(t.id, true)?;
+        self.end_access_of(t.id)?;
+        self.end_grace_if_current(t.id, &t.prefix)
+    }
     /// Record a use: at most one write a day per token, with the address
     /// the check was made for (`None`: not given).
     fn touch(&mut self, id: i64, today: NaiveDate, from: Option<IpAddr>) -> Result<bool>;

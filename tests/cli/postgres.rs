@@ -616,6 +616,44 @@ fn checks_of_one_token_arriving_together_share_one_read() {
     assert_eq!(most, 1, "queries waiting on the lock at once");
 }
 
+/// serve answers again after the schema moved under its prepared lookup:
+/// PostgreSQL refuses the prepared statement once its result type changed
+/// (a column's type altered), that check is a 503 at most, and the checks
+/// after it are answered, with no restart of serve (the connection whose
+/// statement failed is closed, and the next one prepares afresh).
+#[test]
+fn serve_prepares_its_lookup_again_after_the_schema_moved_under_it() {
+    let Some(pg) = Pg::new("serve_prepares_its_lookup_again") else {
+        return;
+    };
+    let env = pg.env();
+    let t = env.new_token("ci", &["--owner", "alice"]);
+    let s = crate::serve::Serve::start(&env, &["--quiet", "--db-connections", "1"]);
+    let check = || {
+        let r = crate::serve::get(
+            s.port,
+            "/auth",
+            &[("Authorization", &format!("Bearer {t}"))],
+        );
+        (r.status, r.header("x-tokenctl-owner").map(str::to_owned))
+    };
+    // The second run of the lookup on the connection prepares it.
+    for _ in 0..3 {
+        assert_eq!(check(), (200, Some("alice".to_owned())));
+    }
+    pg.client()
+        .batch_execute("ALTER TABLE tokens ALTER COLUMN owner TYPE varchar(200)")
+        .unwrap();
+    let first = check();
+    assert!(
+        first.0 == 200 || first.0 == 503,
+        "the prepared statement's failure is a 503 at most: {first:?}"
+    );
+    for _ in 0..3 {
+        assert_eq!(check(), (200, Some("alice".to_owned())));
+    }
+}
+
 /// A connection killed in the middle of `new`'s transaction (here while it
 /// waits for the log's head, held by another session): the transaction is
 /// gone whole, tokenctl connects again and retries, and there is exactly

@@ -12,7 +12,7 @@
 //! read running starts its own at once (no wait when the load is light).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use tokio::sync::watch;
 
@@ -50,9 +50,8 @@ impl<T: Clone + Send + Sync + 'static> Reads<T> {
     pub(crate) async fn read(
         &self,
         key: Key,
-        read: impl Fn() -> AnyResult<T> + Send + Sync + 'static,
+        read: impl FnOnce() -> AnyResult<T> + Send + 'static,
     ) -> AnyResult<T> {
-        let read = Arc::new(read);
         let (tx, mine) = watch::channel(None);
         let running = {
             let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
@@ -73,7 +72,7 @@ impl<T: Clone + Send + Sync + 'static> Reads<T> {
                 return match joined(next).await {
                     Some(shared) => shared.map_err(|e| anyhow::anyhow!(e)),
                     // Its leader went away before it began: read alone.
-                    None => blocking(move || read()).await,
+                    None => blocking(read).await,
                 };
             }
         };
@@ -182,15 +181,14 @@ mod tests {
     fn held(
         started: &Arc<Notify>,
     ) -> (
-        impl Fn() -> anyhow::Result<u32> + Send + Sync + 'static,
+        impl FnOnce() -> anyhow::Result<u32> + Send + 'static,
         std::sync::mpsc::Sender<()>,
     ) {
-        let (go, wait) = std::sync::mpsc::channel();
-        let wait = std::sync::Mutex::new(wait);
+        let (go, wait) = std::sync::mpsc::channel::<()>();
         let started = Arc::clone(started);
         let read = move || {
             started.notify_one();
-            let _ = wait.lock().unwrap().recv_timeout(Duration::from_secs(10));
+            let _ = wait.recv_timeout(Duration::from_secs(10));
             Ok(1)
         };
         (read, go)

@@ -411,13 +411,34 @@ impl Verifier {
         if !self.needs_recording(good) {
             return Ok(true);
         }
-        let now = Utc::now();
         if good.via == (Via::Current { ends_grace: true }) {
             self.grace_ended
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .insert(good.token.id, good.clone());
         }
+        self.write_uses(Some(good))
+    }
+
+    /// Whether an end of grace this process saw is still to be written.
+    pub fn grace_ends_pending(&self) -> bool {
+        !self
+            .grace_ended
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_empty()
+    }
+
+    /// Try again to write the ends of grace the store could not take
+    /// before. Says whether it took them (`true` also when none waited).
+    pub fn write_grace_ends(&self) -> Result<bool, Error> {
+        self.write_uses(None)
+    }
+
+    /// Write `good`'s use and every end of grace still waiting, in one
+    /// transaction if the store is free now.
+    fn write_uses(&self, good: Option<&Good>) -> Result<bool, Error> {
+        let now = Utc::now();
         let pending: Vec<Good> = self
             .grace_ended
             .lock()
@@ -428,7 +449,9 @@ impl Verifier {
         let written = self
             .with_store(|s| {
                 s.write_if_free(|tx| {
-                    judge::record_use(tx, good, now)?;
+                    if let Some(good) = good {
+                        judge::record_use(tx, good, now)?;
+                    }
                     for other in &pending {
                         judge::record_use(tx, other, now)?;
                     }
@@ -441,14 +464,23 @@ impl Verifier {
                 .grace_ended
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // A newer end of grace of the same token, seen meanwhile, stays.
             for other in &pending {
-                ended.remove(&other.token.id);
+                if ended
+                    .get(&other.token.id)
+                    .is_some_and(|waiting| waiting.prefix == other.prefix)
+                {
+                    ended.remove(&other.token.id);
+                }
             }
             drop(ended);
-            self.recorded
+            let mut recorded = self
+                .recorded
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(good.token.id, now.date_naive());
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for written in good.into_iter().chain(&pending) {
+                recorded.insert(written.token.id, now.date_naive());
+            }
         }
         Ok(written)
     }

@@ -82,6 +82,8 @@ pub(crate) struct State {
     trust: Vec<IpNet>,
     buckets: rate::Buckets,
     reads: reads::Reads<Option<crate::store::Credential>>,
+    /// Whether a thread is trying again to write ends of grace.
+    writing_grace_ends: std::sync::atomic::AtomicBool,
 }
 
 impl State {
@@ -95,6 +97,7 @@ impl State {
             trust,
             buckets: rate::Buckets::default(),
             reads: reads::Reads::default(),
+            writing_grace_ends: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }

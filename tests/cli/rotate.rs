@@ -582,6 +582,42 @@ fn exchange_on_the_command_line_catches_the_reuse_too() {
     assert_eq!(env.log()[0]["actor"], "tokenctl");
 }
 
+/// The new secret's first use comes while another process holds SQLite's
+/// lock (a `tokenctl list` reading at that moment is enough on a rollback
+/// journal): serve answers, and writes the end of the old secret's grace
+/// once the store is free, so that another process catches the old secret
+/// coming back without a further request to serve.
+#[test]
+fn a_first_use_the_store_cannot_take_now_is_written_once_it_is_free() {
+    let env = Env::new();
+    if env.sqlite_only("a_first_use_the_store_cannot_take_now") {
+        return;
+    }
+    let old = env.new_token("poller", &[]);
+    policy_on(&env);
+    let s = Serve::start(&env, &["--quiet"]);
+    let new = rotate(s.port, &old).json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let holder = env.conn();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    assert_eq!(auth(s.port, &new), 200);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        env.ints("SELECT count(*) FROM retired_secrets WHERE successor_used"),
+        [0],
+        "written through the lock"
+    );
+    holder.execute_batch("COMMIT").unwrap();
+    successor_used_soon(&env, &new[4..12]);
+    env.test()
+        .args(["verify"])
+        .stdin(format!("{old}\n"))
+        .exits(1);
+    assert_eq!(env.token("poller")["status"], "disabled");
+}
+
 /// A store that cannot take the disable at that moment (another writer
 /// holds SQLite's lock past the busy timeout): serve refuses the check all
 /// the same, says so in its log, and disables the token once the store

@@ -172,10 +172,48 @@ async fn verified(
         let worker = Arc::clone(state);
         let good = good.clone();
         tokio::task::spawn_blocking(move || {
-            let _ = worker.verifier.record(&good);
+            if !matches!(worker.verifier.record(&good), Ok(true)) {
+                write_grace_ends(&worker);
+            }
         });
     }
     Ok(outcome)
+}
+
+/// The first use of a renewed token's new secret ends the old one's grace;
+/// this process refuses the old secret from then on, but other processes
+/// (another serve, `verify`, `exchange`) learn it from the store, as they
+/// learn that a self-rotated secret coming back is theft. An end the store
+/// could not take (another process held SQLite's lock at that moment) is
+/// tried again, off the answer's path, until it is written; one thread at
+/// a time does it.
+fn write_grace_ends(state: &Arc<State>) {
+    use std::sync::atomic::Ordering;
+    if !state.verifier.grace_ends_pending() || state.writing_grace_ends.load(Ordering::Acquire) {
+        return;
+    }
+    let worker = Arc::clone(state);
+    // A thread of its own: a store that never takes the write (read-only)
+    // must not hold up the runtime's stop, which waits for blocking tasks.
+    let retry = move || {
+        loop {
+            if !worker.verifier.grace_ends_pending()
+                || worker.writing_grace_ends.swap(true, Ordering::AcqRel)
+            {
+                return;
+            }
+            let mut pause = Duration::from_millis(20);
+            while worker.verifier.grace_ends_pending() {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(30));
+                let _ = worker.verifier.write_grace_ends();
+            }
+            worker.writing_grace_ends.store(false, Ordering::Release);
+            // An end that waited while this thread was stopping is not
+            // left behind: the loop looks again.
+        }
+    };
+    std::thread::spawn(retry);
 }
 
 /// The token presented, read and checked: good, or the answer that refuses

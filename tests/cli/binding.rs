@@ -446,6 +446,7 @@ fn a_postgres_store_of_the_previous_release_is_migrated() {
         "DROP TABLE policy, notify_sent, notify_targets, retired_secrets;
          DROP TRIGGER log_notify ON log;
          DROP FUNCTION tokenctl_log_notify();
+         DROP INDEX tokens_name_bytes;
          ALTER TABLE tokens DROP COLUMN allowed_from, DROP COLUMN not_before,
              DROP COLUMN rate, DROP COLUMN last_used_from;
          UPDATE tokenctl_schema SET version = 1;",

@@ -161,6 +161,52 @@ fn foreign_tables_and_a_newer_schema_are_refused_untouched() {
     assert_eq!(pg.dump(), before);
 }
 
+/// `list` orders tokens byte by byte; PostgreSQL reads them in that order
+/// from an index instead of sorting every row (with sorting forbidden, the
+/// plan of list's query has no Sort). A store made before the index (schema
+/// version 5) gains it on its next use.
+#[test]
+fn list_reads_tokens_in_order_from_an_index_on_old_stores_too() {
+    let Some(pg) = Pg::new("list_reads_tokens_in_order_from_an_index") else {
+        return;
+    };
+    let env = pg.env();
+    for name in ["b", "A", "a"] {
+        env.new_token(name, &[]);
+    }
+    let plan = || -> String {
+        let mut c = pg.client();
+        c.batch_execute("SET enable_sort = off").unwrap();
+        c.query(
+            "EXPLAIN SELECT t.name FROM tokens t LEFT JOIN pools p ON p.id = t.pool_id
+              WHERE NULL::TEXT IS NULL OR p.name = NULL ORDER BY t.name COLLATE \"C\"",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(0) + "\n")
+        .collect()
+    };
+    let shown = plan();
+    assert!(!shown.contains("Sort"), "{shown}");
+    pg.client()
+        .batch_execute("DROP INDEX tokens_name_bytes; UPDATE tokenctl_schema SET version = 5")
+        .unwrap();
+    assert!(
+        plan().contains("Sort"),
+        "the index is what serves the order"
+    );
+    let names: Vec<String> = env
+        .ok(&["list", "--format", "csv"])
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["A", "a", "b"]);
+    let shown = plan();
+    assert!(!shown.contains("Sort"), "migrated: {shown}");
+}
+
 #[test]
 fn the_log_is_append_only_in_postgresql_too_and_tampering_is_found() {
     let Some(pg) = Pg::new("the_log_is_append_only") else {

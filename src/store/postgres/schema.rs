@@ -175,9 +175,18 @@ CREATE INDEX retired_secrets_successor ON retired_secrets(successor);
 CREATE INDEX retired_secrets_token ON retired_secrets(token_id);
 ";
 
+/// Tokens in the order `list` shows them, byte by byte (SQLite's BINARY
+/// order, which its UNIQUE index on `name` already has). The UNIQUE index
+/// follows the database's collation, so without this one PostgreSQL sorted
+/// every row of every `list` (100,000 tokens: 150 ms, on disk past
+/// `work_mem`, with parallel workers forked for it), twice for a table.
+const V6: &str = r#"
+CREATE INDEX tokens_name_bytes ON tokens (name COLLATE "C");
+"#;
+
 /// One step per schema version, counted from 1. Never edit a step that has
 /// shipped: add the next one.
-const STEPS: &[&str] = &[V1, V2, V3, V4, V5];
+const STEPS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 pub(super) fn latest_version() -> i32 {
     STEPS.len() as i32

@@ -3,6 +3,7 @@
 //! once. The keys of JSON objects and CSV headers come from the view
 //! structs' `Serialize` (model.rs): one definition of the contract.
 
+mod spool;
 mod stream;
 pub(crate) mod table;
 

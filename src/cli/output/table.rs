@@ -10,6 +10,7 @@ use std::io::Write;
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
 use unicode_width::UnicodeWidthStr;
 
+use super::spool::Spool;
 use crate::error::Result;
 
 /// A column of a streamed table.
@@ -149,8 +150,9 @@ pub(crate) fn plain(header: &[&str], rows: &[Vec<String>]) -> String {
     lines.join("\n")
 }
 
-/// Print a table of the rows `feed` yields (it is called twice: measure,
-/// then print).
+/// Print a table of the rows `feed` yields. It is called once: the rows
+/// are measured and kept in a [`Spool`] for the second pass; only where the
+/// system gives no temporary file is it called again.
 pub(crate) fn stream<T>(
     out: &mut dyn Write,
     columns: &[Column],
@@ -161,13 +163,24 @@ pub(crate) fn stream<T>(
 ) -> Result<Streamed> {
     let mut widths: Vec<usize> = columns.iter().map(|c| c.header.width()).collect();
     let mut rows = 0usize;
+    let mut spool = Spool::new().ok();
     feed(&mut |item| {
-        for (w, (text, _)) in widths.iter_mut().zip(row(item)) {
+        let cells = row(item);
+        for (w, (text, _)) in widths.iter_mut().zip(&cells) {
             *w = (*w).max(text.width());
+        }
+        // A spool that fails (the disk is full) is given up for a second
+        // read of the store.
+        if spool.as_mut().is_some_and(|s| s.push(&cells).is_err()) {
+            spool = None;
         }
         rows += 1;
         Ok(())
     })?;
+    let mut again = |sink: &mut dyn FnMut(Row) -> Result<()>| match spool.take() {
+        Some(spool) => spool.replay(sink),
+        None => feed(&mut |item| sink(row(item))),
+    };
     if rows == 0 {
         return Ok(Streamed {
             any: false,
@@ -180,8 +193,7 @@ pub(crate) fn stream<T>(
             let widths: Vec<usize> = widths.iter().map(|w| (*w).max(1)).collect();
             let headers: Vec<&str> = columns.iter().map(|c| c.header).collect();
             writeln!(out, "{}", plain_line(&headers, &widths))?;
-            feed(&mut |item| {
-                let cells = row(item);
+            again(&mut |cells| {
                 let texts: Vec<&str> = cells.iter().map(|(t, _)| t.as_str()).collect();
                 writeln!(out, "{}", plain_line(&texts, &widths))?;
                 Ok(())
@@ -244,13 +256,13 @@ pub(crate) fn stream<T>(
             *first = false;
             Ok(())
         };
-    feed(&mut |item| {
+    again(&mut |cells| {
         if in_chunk == CHUNK {
             flush(&mut chunk, &mut first, false, out)?;
             chunk = new_table(false);
             in_chunk = 0;
         }
-        let cells = row(item)
+        let cells = cells
             .into_iter()
             .zip(&shown)
             .filter(|(_, w)| w.is_some())
@@ -313,6 +325,36 @@ mod tests {
         )
         .unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// The store is read once whatever the style: the second pass prints
+    /// from the spool.
+    #[test]
+    fn the_rows_are_read_once() {
+        for style in [Style::Plain, Style::Boxed(None), Style::Boxed(Some(30))] {
+            let mut reads = 0;
+            let mut out = Vec::new();
+            let row = |r: &[&'static str; 4]| -> Row {
+                r.iter().map(|s| (s.to_string(), None)).collect()
+            };
+            stream(
+                &mut out,
+                &COLUMNS,
+                false,
+                style,
+                &row,
+                &mut |f: &mut dyn FnMut(&[&'static str; 4]) -> Result<()>| {
+                    reads += 1;
+                    [["ci", "Ab3dE9xQ", "api", "active"]; 300]
+                        .iter()
+                        .try_for_each(&mut *f)
+                },
+            )
+            .unwrap();
+            assert_eq!(reads, 1, "{style:?}");
+            let text = String::from_utf8(out).unwrap();
+            assert_eq!(text.matches("Ab3dE9xQ").count(), 300, "{style:?}: {text}");
+        }
     }
 
     #[test]

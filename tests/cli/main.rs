@@ -2,6 +2,7 @@
 //! One module a capability; `Env` gives each test its own database and a
 //! clean environment (no display, fixed actor).
 
+mod alerts;
 mod binding;
 mod clipboard;
 mod docs;

@@ -40,13 +40,12 @@ impl Spool {
             self.file.write_all(text.as_bytes())?;
             let code = match color {
                 None => 0,
-                Some(c) => match self.palette.iter().position(|p| p == c) {
-                    Some(i) => i + 1,
-                    None => {
+                Some(c) => {
+                    if !self.palette.contains(c) {
                         self.palette.push(*c);
-                        self.palette.len()
                     }
-                },
+                    1 + self.palette.iter().position(|p| p == c).unwrap_or(0)
+                }
             };
             self.file
                 .write_all(&[u8::try_from(code).map_err(too_many)?])?;
@@ -105,7 +104,10 @@ mod tests {
     fn rows_come_back_as_they_went_in() {
         let rows: Vec<Row> = vec![
             vec![("ci".into(), None), ("Ab3dE9xQ".into(), Some(Color::Green))],
-            vec![("".into(), Some(Color::Red)), ("Zürich 東京".into(), None)],
+            vec![
+                (String::new(), Some(Color::Red)),
+                ("Zürich 東京".into(), None),
+            ],
             vec![],
             vec![("again".into(), Some(Color::Green))],
         ];

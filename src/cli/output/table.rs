@@ -345,9 +345,8 @@ mod tests {
                 &row,
                 &mut |f: &mut dyn FnMut(&[&'static str; 4]) -> Result<()>| {
                     reads += 1;
-                    [["ci", "Ab3dE9xQ", "api", "active"]; 300]
-                        .iter()
-                        .try_for_each(&mut *f)
+                    let one = ["ci", "Ab3dE9xQ", "api", "active"];
+                    (0..300).try_for_each(|_| f(&one))
                 },
             )
             .unwrap();

@@ -582,11 +582,11 @@ fn exchange_on_the_command_line_catches_the_reuse_too() {
     assert_eq!(env.log()[0]["actor"], "tokenctl");
 }
 
-/// The new secret's first use comes while another process holds SQLite's
-/// lock (a `tokenctl list` reading at that moment is enough on a rollback
-/// journal): serve answers, and writes the end of the old secret's grace
-/// once the store is free, so that another process catches the old secret
-/// coming back without a further request to serve.
+/// The new secret's first use comes while another writer holds SQLite's
+/// lock (in CI, serve's own bookkeeping of the rotating call, run late on
+/// a busy machine, once did): serve answers, and writes the end of the old
+/// secret's grace once the store is free, so that another process catches
+/// the old secret coming back without a further request to serve.
 #[test]
 fn a_first_use_the_store_cannot_take_now_is_written_once_it_is_free() {
     let env = Env::new();

@@ -6,6 +6,7 @@
 
 mod connections;
 pub mod judge;
+mod memo;
 pub mod presented;
 pub(crate) mod slots;
 pub(crate) mod theft;

@@ -7,8 +7,8 @@
 //! very next check, on every process that shares the store. What is
 //! remembered is only that a presented token matched a stored hash: under
 //! a keyed hash of the whole token (HMAC-SHA-256 with a random key of this
-//! process, never the token), the token's id and the PHC string that
-//! verified. A remembered token skips argon2 while its stored hash is
+//! process, never the token), the token's id and a SHA-256 of the PHC
+//! string that verified ([`memo`](super::memo)). A remembered token skips argon2 while its stored hash is
 //! unchanged and for at most `cache_ttl`; failures are never remembered.
 //! At most `max_hashing` argon2 verifications run at once, so memory stays
 //! bounded under any flood of wrong secrets, and a remembered token never
@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -39,6 +39,7 @@ use sha2::Sha256;
 
 use super::connections::Connections;
 use super::judge::{self, Good, Reason, Requirements, Via};
+use super::memo::Memo;
 use super::presented::{self, Presented};
 use super::slots::Slots;
 use crate::domain::token;
@@ -74,13 +75,6 @@ pub const DEFAULT_CONNECTIONS: usize = 4;
 
 pub use super::connections::CONNECTION_WAIT;
 
-/// What a remembered token stands for.
-struct Remembered {
-    token_id: i64,
-    phc: String,
-    until: Instant,
-}
-
 /// Counters for `/metrics`.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -113,8 +107,7 @@ pub(crate) enum Step {
 pub struct Verifier {
     connections: Connections,
     key: [u8; 32],
-    remembered: Mutex<HashMap<[u8; 32], Remembered>>,
-    options: Options,
+    remembered: Mutex<Memo>,
     slots: Arc<Slots>,
     /// The day each token's `last_used` was last written by this process.
     recorded: Mutex<HashMap<i64, NaiveDate>>,
@@ -124,10 +117,6 @@ pub struct Verifier {
     grace_ended: Mutex<HashMap<i64, Good>>,
     pub stats: Stats,
 }
-
-/// The most tokens remembered at once; past it, expired ones are dropped
-/// first and then all (a flood of good tokens cannot grow memory).
-const MAX_REMEMBERED: usize = 100_000;
 
 impl Verifier {
     /// A verifier of the store at `db` (a SQLite path or a postgres:// URL).
@@ -156,9 +145,8 @@ impl Verifier {
         Ok(Verifier {
             connections: Connections::new(location, store, options.db_connections),
             key,
-            remembered: Mutex::new(HashMap::new()),
+            remembered: Mutex::new(Memo::new(options.cache_ttl)),
             slots: Arc::new(Slots::new(options.max_hashing, warm)),
-            options,
             recorded: Mutex::new(HashMap::new()),
             grace_ended: Mutex::new(HashMap::new()),
             stats: Stats::default(),
@@ -350,37 +338,17 @@ impl Verifier {
     }
 
     fn remembers(&self, key: &[u8; 32], token_id: i64, phc: &str) -> bool {
-        let map = self
-            .remembered
+        self.remembered
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(key)
-            .is_some_and(|r| r.token_id == token_id && r.phc == phc && r.until > Instant::now())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .holds(key, token_id, phc)
     }
 
     fn remember(&self, key: [u8; 32], token_id: i64, phc: &str) {
-        if self.options.cache_ttl.is_zero() {
-            return;
-        }
-        let mut map = self
-            .remembered
+        self.remembered
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() >= MAX_REMEMBERED {
-            let now = Instant::now();
-            map.retain(|_, r| r.until > now);
-            if map.len() >= MAX_REMEMBERED {
-                map.clear();
-            }
-        }
-        map.insert(
-            key,
-            Remembered {
-                token_id,
-                phc: phc.to_owned(),
-                until: Instant::now() + self.options.cache_ttl,
-            },
-        );
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remember(key, token_id, phc);
     }
 
     /// Whether a good check has bookkeeping to write: the token's first use

@@ -310,7 +310,13 @@ mod tests {
     }
 
     fn render_as(rows: &[[&'static str; 4]], style: Style) -> String {
+        render_counting(rows, style).0
+    }
+
+    /// The table, and how many times it read the rows.
+    fn render_counting(rows: &[[&'static str; 4]], style: Style) -> (String, usize) {
         let mut out = Vec::new();
+        let mut reads = 0;
         let row =
             |r: &[&'static str; 4]| -> Row { r.iter().map(|s| (s.to_string(), None)).collect() };
         stream(
@@ -320,38 +326,22 @@ mod tests {
             style,
             &row,
             &mut |f: &mut dyn FnMut(&[&'static str; 4]) -> Result<()>| {
+                reads += 1;
                 rows.iter().try_for_each(&mut *f)
             },
         )
         .unwrap();
-        String::from_utf8(out).unwrap()
+        (String::from_utf8(out).unwrap(), reads)
     }
 
     /// The store is read once whatever the style: the second pass prints
     /// from the spool.
     #[test]
     fn the_rows_are_read_once() {
+        let rows = vec![["ci", "Ab3dE9xQ", "api", "active"]; 300];
         for style in [Style::Plain, Style::Boxed(None), Style::Boxed(Some(30))] {
-            let mut reads = 0;
-            let mut out = Vec::new();
-            let row = |r: &[&'static str; 4]| -> Row {
-                r.iter().map(|s| (s.to_string(), None)).collect()
-            };
-            stream(
-                &mut out,
-                &COLUMNS,
-                false,
-                style,
-                &row,
-                &mut |f: &mut dyn FnMut(&[&'static str; 4]) -> Result<()>| {
-                    reads += 1;
-                    let one = ["ci", "Ab3dE9xQ", "api", "active"];
-                    (0..300).try_for_each(|_| f(&one))
-                },
-            )
-            .unwrap();
+            let (text, reads) = render_counting(&rows, style);
             assert_eq!(reads, 1, "{style:?}");
-            let text = String::from_utf8(out).unwrap();
             assert_eq!(text.matches("Ab3dE9xQ").count(), 300, "{style:?}: {text}");
         }
     }

@@ -156,6 +156,28 @@ fn piped_tables_are_plain_aligned_text() {
 
 /// Empty results say which filter matched nothing; only an empty account
 /// is told how to make its first token.
+/// A table keeps its rows in a temporary file between its two passes;
+/// where the system gives none (`TMPDIR` names no directory), it reads the
+/// store again and prints the same table.
+#[test]
+fn a_table_without_a_temporary_directory_is_the_same_table() {
+    let env = Env::new();
+    for name in ["ci", "a-longer-name", "zeta"] {
+        env.new_token(name, &["--owner", "alice"]);
+    }
+    for args in [&["list"][..], &["log"]] {
+        let spooled = env.test().args(args).succeeds().stdout;
+        let again = env
+            .test()
+            .args(args)
+            .env("TMPDIR", "/nonexistent/tokenctl-test")
+            .succeeds()
+            .stdout;
+        assert_eq!(spooled, again, "{args:?}");
+        assert!(spooled.contains("a-longer-name"), "{spooled}");
+    }
+}
+
 #[test]
 fn empty_results_name_the_filter_that_matched_nothing() {
     let env = Env::new();

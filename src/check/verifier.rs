@@ -26,13 +26,13 @@
 //! # Ok::<(), tokenctl::error::Error>(())
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use rand::TryRng;
 use sha2::Sha256;
@@ -109,8 +109,12 @@ pub struct Verifier {
     key: [u8; 32],
     remembered: Mutex<Memo>,
     slots: Arc<Slots>,
-    /// The day each token's `last_used` was last written by this process.
-    recorded: Mutex<HashMap<i64, NaiveDate>>,
+    /// The tokens whose use is being written right now: checks of them
+    /// meanwhile, which read the row before the write committed, write
+    /// nothing. (Once it has committed, the row itself says `last_used` is
+    /// today, so nothing is kept per token: a flood of distinct tokens
+    /// leaves no memory behind.)
+    writing: Mutex<HashSet<i64>>,
     /// Tokens whose new secret this process saw used while the store could
     /// not record it (busy, read-only): their old secret's grace is over
     /// all the same (spec section 6), and the end is written later.
@@ -147,7 +151,7 @@ impl Verifier {
             key,
             remembered: Mutex::new(Memo::new(options.cache_ttl)),
             slots: Arc::new(Slots::new(options.max_hashing, warm)),
-            recorded: Mutex::new(HashMap::new()),
+            writing: Mutex::new(HashSet::new()),
             grace_ended: Mutex::new(HashMap::new()),
             stats: Stats::default(),
         })
@@ -352,19 +356,18 @@ impl Verifier {
     }
 
     /// Whether a good check has bookkeeping to write: the token's first use
-    /// today (as far as this process knows), or the first use of a renewed
-    /// token, which ends its old secret's grace.
+    /// today (its row as the check read it, unless this process is writing
+    /// that use now), or the first use of a renewed token, which ends its
+    /// old secret's grace.
     pub fn needs_recording(&self, good: &Good) -> bool {
-        let now = Utc::now();
-        let today = now.date_naive();
         let ends_grace = good.via == (Via::Current { ends_grace: true });
-        let known = self
-            .recorded
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&good.token.id)
-            == Some(&today);
-        ends_grace || (!known && judge::needs_recording(good, now))
+        ends_grace
+            || (!self
+                .writing
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains(&good.token.id)
+                && judge::needs_recording(good, Utc::now()))
     }
 
     /// Write the bookkeeping of a good check: `last_used` at most once a day
@@ -385,7 +388,17 @@ impl Verifier {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .insert(good.token.id, good.clone());
         }
-        self.write_uses(Some(good))
+        let id = good.token.id;
+        self.writing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id);
+        let written = self.write_uses(Some(good));
+        self.writing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&id);
+        written
     }
 
     /// Whether an end of grace this process saw is still to be written.
@@ -440,14 +453,6 @@ impl Verifier {
                 {
                     ended.remove(&other.token.id);
                 }
-            }
-            drop(ended);
-            let mut recorded = self
-                .recorded
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            for written in good.into_iter().chain(&pending) {
-                recorded.insert(written.token.id, now.date_naive());
             }
         }
         Ok(written)

@@ -8,8 +8,9 @@
 //! remembered is only that a presented token matched a stored hash: under
 //! a keyed hash of the whole token (HMAC-SHA-256 with a random key of this
 //! process, never the token), the token's id and a SHA-256 of the PHC
-//! string that verified ([`memo`](super::memo)). A remembered token skips argon2 while its stored hash is
-//! unchanged and for at most `cache_ttl`; failures are never remembered.
+//! string that verified (`check/memo.rs`). A remembered token skips
+//! argon2 while its stored hash is unchanged and for at most `cache_ttl`;
+//! failures are never remembered.
 //! At most `max_hashing` argon2 verifications run at once, so memory stays
 //! bounded under any flood of wrong secrets, and a remembered token never
 //! waits behind them.

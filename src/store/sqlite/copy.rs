@@ -1,10 +1,25 @@
 //! `db copy` for SQLite: the rows as stored, read and written whole.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Row, params};
 
 use super::sql_error;
 use crate::error::Result;
 use crate::store::{AccessRow, Copying, Each, IdsUsed, NotifyRow, PoolRow, RetiredRow, TokenRow};
+
+/// Each row of `sql` (no parameters), as `cells` reads it, to `f`.
+fn each_row<T>(
+    conn: &Connection,
+    sql: &str,
+    cells: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+    f: Each<'_, T>,
+) -> Result<()> {
+    let mut stmt = conn.prepare(sql).map_err(sql_error)?;
+    let mut rows = stmt.query([]).map_err(sql_error)?;
+    while let Some(r) = rows.next().map_err(sql_error)? {
+        f(cells(r).map_err(sql_error)?)?;
+    }
+    Ok(())
+}
 
 impl Copying for &Connection {
     fn is_empty(&mut self) -> Result<bool> {
@@ -18,34 +33,29 @@ impl Copying for &Connection {
     }
 
     fn each_pool_row(&mut self, f: Each<'_, PoolRow>) -> Result<()> {
-        let mut stmt = self
-            .prepare("SELECT id, name, created_at, created_by FROM pools ORDER BY id")
-            .map_err(sql_error)?;
-        let mut rows = stmt.query([]).map_err(sql_error)?;
-        while let Some(r) = rows.next().map_err(sql_error)? {
-            f(PoolRow {
-                id: r.get(0).map_err(sql_error)?,
-                name: r.get(1).map_err(sql_error)?,
-                created_at: r.get(2).map_err(sql_error)?,
-                created_by: r.get(3).map_err(sql_error)?,
-            })?;
-        }
-        Ok(())
+        each_row(
+            self,
+            "SELECT id, name, created_at, created_by FROM pools ORDER BY id",
+            |r| {
+                Ok(PoolRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    created_at: r.get(2)?,
+                    created_by: r.get(3)?,
+                })
+            },
+            f,
+        )
     }
-
     fn each_token_row(&mut self, f: Each<'_, TokenRow>) -> Result<()> {
-        let mut stmt = self
-            .prepare(
-                "SELECT id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
-                        created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until,
-                        allowed_from, not_before, rate, last_used_from
-                 FROM tokens ORDER BY id",
-            )
-            .map_err(sql_error)?;
-        let mut rows = stmt.query([]).map_err(sql_error)?;
-        while let Some(r) = rows.next().map_err(sql_error)? {
-            let row = (|| {
-                Ok::<_, rusqlite::Error>(TokenRow {
+        each_row(
+            self,
+            "SELECT id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
+                    created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until,
+                    allowed_from, not_before, rate, last_used_from
+             FROM tokens ORDER BY id",
+            |r| {
+                Ok(TokenRow {
                     id: r.get(0)?,
                     name: r.get(1)?,
                     prefix: r.get(2)?,
@@ -67,24 +77,17 @@ impl Copying for &Connection {
                     rate: r.get(18)?,
                     last_used_from: r.get(19)?,
                 })
-            })()
-            .map_err(sql_error)?;
-            f(row)?;
-        }
-        Ok(())
+            },
+            f,
+        )
     }
-
     fn each_access_row(&mut self, f: Each<'_, AccessRow>) -> Result<()> {
-        let mut stmt = self
-            .prepare(
-                "SELECT id, prefix, hash, token_id, parent_prefix, created_at, expires_at
-                 FROM access_tokens ORDER BY id",
-            )
-            .map_err(sql_error)?;
-        let mut rows = stmt.query([]).map_err(sql_error)?;
-        while let Some(r) = rows.next().map_err(sql_error)? {
-            let row = (|| {
-                Ok::<_, rusqlite::Error>(AccessRow {
+        each_row(
+            self,
+            "SELECT id, prefix, hash, token_id, parent_prefix, created_at, expires_at
+             FROM access_tokens ORDER BY id",
+            |r| {
+                Ok(AccessRow {
                     id: r.get(0)?,
                     prefix: r.get(1)?,
                     hash: r.get(2)?,
@@ -93,13 +96,10 @@ impl Copying for &Connection {
                     created_at: r.get(5)?,
                     expires_at: r.get(6)?,
                 })
-            })()
-            .map_err(sql_error)?;
-            f(row)?;
-        }
-        Ok(())
+            },
+            f,
+        )
     }
-
     fn insert_pool_row(&mut self, p: &PoolRow) -> Result<()> {
         self.execute(
             "INSERT INTO pools (id, name, created_at, created_by) VALUES (?1, ?2, ?3, ?4)",
@@ -110,16 +110,13 @@ impl Copying for &Connection {
     }
 
     fn each_policy_row(&mut self, f: Each<'_, (String, String)>) -> Result<()> {
-        let mut stmt = self
-            .prepare("SELECT key, value FROM policy ORDER BY key")
-            .map_err(sql_error)?;
-        let mut rows = stmt.query([]).map_err(sql_error)?;
-        while let Some(r) = rows.next().map_err(sql_error)? {
-            f((r.get(0).map_err(sql_error)?, r.get(1).map_err(sql_error)?))?;
-        }
-        Ok(())
+        each_row(
+            self,
+            "SELECT key, value FROM policy ORDER BY key",
+            |r| Ok((r.get(0)?, r.get(1)?)),
+            f,
+        )
     }
-
     fn insert_policy_row(&mut self, (key, value): &(String, String)) -> Result<()> {
         self.execute(
             "INSERT INTO policy (key, value) VALUES (?1, ?2)",
@@ -130,16 +127,12 @@ impl Copying for &Connection {
     }
 
     fn each_retired_row(&mut self, f: Each<'_, RetiredRow>) -> Result<()> {
-        let mut stmt = self
-            .prepare(
-                "SELECT prefix, hash, token_id, retired_at, by_self, successor, successor_used
-                 FROM retired_secrets ORDER BY prefix",
-            )
-            .map_err(sql_error)?;
-        let mut rows = stmt.query([]).map_err(sql_error)?;
-        while let Some(r) = rows.next().map_err(sql_error)? {
-            let row = (|| {
-                Ok::<_, rusqlite::Error>(RetiredRow {
+        each_row(
+            self,
+            "SELECT prefix, hash, token_id, retired_at, by_self, successor, successor_used
+             FROM retired_secrets ORDER BY prefix",
+            |r| {
+                Ok(RetiredRow {
                     prefix: r.get(0)?,
                     hash: r.get(1)?,
                     token_id: r.get(2)?,
@@ -148,13 +141,10 @@ impl Copying for &Connection {
                     successor: r.get(5)?,
                     successor_used: r.get(6)?,
                 })
-            })()
-            .map_err(sql_error)?;
-            f(row)?;
-        }
-        Ok(())
+            },
+            f,
+        )
     }
-
     fn insert_retired_row(&mut self, r: &RetiredRow) -> Result<()> {
         self.execute(
             "INSERT INTO retired_secrets (prefix, hash, token_id, retired_at, by_self, successor, successor_used)
@@ -174,30 +164,30 @@ impl Copying for &Connection {
     }
 
     fn each_notify_row(&mut self, f: Each<'_, NotifyRow>) -> Result<()> {
-        let mut stmt = self
-            .prepare("SELECT target, delivered FROM notify_targets ORDER BY target")
-            .map_err(sql_error)?;
-        let mut rows = stmt.query([]).map_err(sql_error)?;
-        while let Some(r) = rows.next().map_err(sql_error)? {
-            f(NotifyRow::Target {
-                target: r.get(0).map_err(sql_error)?,
-                delivered: r.get(1).map_err(sql_error)?,
-            })?;
-        }
-        let mut stmt = self
-            .prepare("SELECT target, event, sent_at FROM notify_sent ORDER BY target, event")
-            .map_err(sql_error)?;
-        let mut rows = stmt.query([]).map_err(sql_error)?;
-        while let Some(r) = rows.next().map_err(sql_error)? {
-            f(NotifyRow::Sent {
-                target: r.get(0).map_err(sql_error)?,
-                event: r.get(1).map_err(sql_error)?,
-                sent_at: r.get(2).map_err(sql_error)?,
-            })?;
-        }
-        Ok(())
+        each_row(
+            self,
+            "SELECT target, delivered FROM notify_targets ORDER BY target",
+            |r| {
+                Ok(NotifyRow::Target {
+                    target: r.get(0)?,
+                    delivered: r.get(1)?,
+                })
+            },
+            &mut *f,
+        )?;
+        each_row(
+            self,
+            "SELECT target, event, sent_at FROM notify_sent ORDER BY target, event",
+            |r| {
+                Ok(NotifyRow::Sent {
+                    target: r.get(0)?,
+                    event: r.get(1)?,
+                    sent_at: r.get(2)?,
+                })
+            },
+            f,
+        )
     }
-
     fn insert_notify_row(&mut self, row: &NotifyRow) -> Result<()> {
         match row {
             NotifyRow::Target { target, delivered } => self.execute(

@@ -82,8 +82,8 @@ tests:
         alertname: TokenExpiresSoon
         exp_alerts:
 {later}",
-        soon = alert("soon", "10d 0h 0m 0s"),
-        later = alert("later", "13d 0h 0m 0s"),
+        soon = alert("soon", &humanized(at("soon") - zero)),
+        later = alert("later", &humanized(at("later") - zero - 17 * DAY)),
     );
     std::fs::write(dir.path().join("tests.yml"), &tests).unwrap();
     let out = std::process::Command::new("promtool")
@@ -97,4 +97,19 @@ tests:
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Seconds of a day or more as Prometheus's `humanizeDuration` writes
+/// them. The two tokens are made by two processes, which may fall in
+/// different seconds: "later" is 30 days after "soon"'s base, or a second
+/// more.
+fn humanized(secs: i64) -> String {
+    assert!(secs >= DAY, "{secs}");
+    format!(
+        "{}d {}h {}m {}s",
+        secs / DAY,
+        secs % DAY / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }

@@ -58,20 +58,22 @@ pub mod bench_support {
             for i in 0..n {
                 let name = format!("token-{i:06}");
                 let prefix = format!("B{i:07}");
-                let id = tx.insert_token(&NewToken {
-                    name: &name,
-                    prefix: &prefix,
-                    hash: &hash,
-                    pool_id: None,
-                    access: Access::ReadWrite,
-                    owner: None,
-                    expires_at: None,
-                    created_at: now,
-                    created_by: "bench",
-                    allowed_from: &[],
-                    not_before: None,
-                    rate: None,
-                })?;
+                let id = tx
+                    .insert_token(&NewToken {
+                        name: &name,
+                        prefix: &prefix,
+                        hash: &hash,
+                        pool_id: None,
+                        access: Access::ReadWrite,
+                        owner: None,
+                        expires_at: None,
+                        created_at: now,
+                        created_by: "bench",
+                        allowed_from: &[],
+                        not_before: None,
+                        rate: None,
+                    })?
+                    .id;
                 tx.append_log(Event {
                     actor: "bench",
                     op: Op::New,

@@ -139,7 +139,10 @@ pub(crate) fn switch(
             return Ok((t, false));
         }
         set_state(tx, actor, &t, state, reason)?;
-        Ok((tx.token_by_prefix(&t.prefix)?.unwrap_or(t), true))
+        // Nothing else of the row changes, and no other writer runs
+        // meanwhile (a write holds the store's one write lock).
+        let disabled = state.disabled();
+        Ok((Token { disabled, ..t }, true))
     })
 }
 

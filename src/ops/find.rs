@@ -12,9 +12,7 @@ use crate::store::Db;
 /// is ambiguous and refused, so that no command acts on the wrong token.
 pub(crate) fn resolve(db: &mut dyn Db, reference: &str) -> Result<Token> {
     refuse_whole_token(reference)?;
-    let by_name = db.token_by_name(reference)?;
-    let by_prefix = db.token_by_prefix(reference)?;
-    match (by_name, by_prefix) {
+    match db.token_by_name_or_prefix(reference)? {
         (Some(a), Some(b)) if a.id != b.id => Err(Error::usage(format!(
             "{} is the name of token {} and the prefix of token {}",
             quoted(reference),

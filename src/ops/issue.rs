@@ -219,7 +219,7 @@ fn create_with(
                     .into());
             }
             let pool_id = wanted.pool.as_deref().map(|p| pool_id(tx, p)).transpose()?;
-            let id = tx.insert_token(&NewToken {
+            let created = tx.insert_token(&NewToken {
                 name,
                 prefix: &fresh.prefix,
                 hash: &fresh.hash,
@@ -253,12 +253,12 @@ fn create_with(
             tx.append_log(Event {
                 actor,
                 op: Op::New,
-                token_id: Some(id),
+                token_id: Some(created.id),
                 token: Some(name),
                 prefix: Some(&fresh.prefix),
                 details,
             })?;
-            tx.token_by_prefix(&fresh.prefix)
+            Ok(Some(created))
         },
     )
 }

@@ -189,14 +189,13 @@ pub(crate) fn modify(
         {
             return Err(name_taken(n).hint("choose another --name").into());
         }
-        tx.update_token(t.id, &changes)?;
+        let token = tx.update_token(t.id, &changes)?;
         let details = details_with_reason(shown.clone(), reason);
         tx.append_log(Event {
             // A rename is logged under the new name.
             token: Some(changes.name.as_deref().unwrap_or(&t.name)),
             ..Event::about(actor, Op::Modify, &t, details)
         })?;
-        let token = tx.token_by_prefix(&t.prefix)?.unwrap_or(t);
         Ok(Modified {
             token,
             changed: shown,

@@ -460,6 +460,18 @@ pub(crate) fn remembered_since(now: DateTime<Utc>) -> String {
 pub trait Db: Copying + Deliveries + Retiring {
     fn token_by_name(&mut self, name: &str) -> Result<Option<Token>>;
     fn token_by_prefix(&mut self, prefix: &str) -> Result<Option<Token>>;
+    /// The token named `reference` and the token whose prefix it is (either
+    /// may be missing, or both the same token): what a command's argument
+    /// may mean. One read where a read is a round trip.
+    fn token_by_name_or_prefix(
+        &mut self,
+        reference: &str,
+    ) -> Result<(Option<Token>, Option<Token>)> {
+        Ok((
+            self.token_by_name(reference)?,
+            self.token_by_prefix(reference)?,
+        ))
+    }
     /// Every token (of `pool`, when given), ordered by name, one at a time.
     fn each_token(&mut self, pool: Option<&str>, f: Each<'_, Token>) -> Result<()>;
     /// Names of all tokens, for suggestions.
@@ -487,8 +499,10 @@ pub trait Db: Copying + Deliveries + Retiring {
     /// Store an entry whose hash is made (see [`Db::append_log`]).
     fn insert_log_entry(&mut self, entry: &LogEntry, token_id: Option<i64>) -> Result<()>;
 
-    fn insert_token(&mut self, t: &NewToken<'_>) -> Result<i64>;
-    fn update_token(&mut self, id: i64, c: &Changes) -> Result<()>;
+    /// Store a new token; returns it as stored.
+    fn insert_token(&mut self, t: &NewToken<'_>) -> Result<Token>;
+    /// Change the fields `c` names; returns the token as it is now.
+    fn update_token(&mut self, id: i64, c: &Changes) -> Result<Token>;
     fn set_disabled(&mut self, id: i64, disabled: bool) -> Result<()>;
     /// A new secret (and prefix) for the same token. With `grace_until`, the
     /// current secret keeps working until then (or the new one's first use);

@@ -21,6 +21,7 @@ mod pool;
 mod postgres;
 mod reliability;
 mod rotate;
+mod round_trips;
 mod serve;
 mod serve_hostile;
 mod serve_store;

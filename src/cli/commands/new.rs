@@ -54,14 +54,23 @@ pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         ops::check_not_before(not_before, expires_at)?;
     }
     let actor = ctx.actor()?;
-    if let Some(pool) = &pool {
-        // A missing database has no pools: refuse without creating one.
-        if !store_exists(ctx)? {
-            return Err(unknown_pool(&[], pool).into());
+    // A missing database has no pools: with one named, refuse without
+    // creating the database (in the same open: on PostgreSQL a second
+    // would be a second connection and log-in).
+    let how = if pool.is_some() {
+        Open::Change
+    } else {
+        Open::Create
+    };
+    let named = pool.clone();
+    let open = || match (ctx.open(how), &named) {
+        (Err(e), Some(pool)) if crate::error::kind_of(&e) == crate::error::Kind::NotFound => {
+            Err(unknown_pool(&[], pool).into())
         }
-    }
+        (opened, _) => opened,
+    };
     let (created, secret) = ops::create_opening(
-        || ctx.open(Open::Create),
+        open,
         &actor,
         &ops::Wanted {
             pool,

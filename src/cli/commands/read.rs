@@ -24,7 +24,12 @@ pub(crate) fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
             && since.is_none_or(|s| audit::unused_since(t, s))
     };
     ctx.open(Open::Read)?.read(|db| {
-        let policy = db.policy()?;
+        // The policy only where it is asked about (a round trip on PostgreSQL).
+        let policy = if args.out_of_policy {
+            db.policy()?
+        } else {
+            crate::domain::policy::Policy::default()
+        };
         let known = db.pool_names()?;
         if let Some(p) = &args.pool
             && !known.contains(p)

@@ -32,6 +32,8 @@ pub(super) struct Pg<'a, 'b>(
     pub Typed<'a, 'b>,
     pub Head,
     pub Vec<(LogEntry, Option<i64>)>,
+    /// The account's policy, when a write read it as it took its lock.
+    pub Option<Policy>,
 );
 
 impl Pg<'_, '_> {
@@ -73,6 +75,27 @@ impl Db for Pg<'_, '_> {
 
     fn token_by_prefix(&mut self, prefix: &str) -> Result<Option<Token>> {
         self.one_token("prefix", prefix)
+    }
+
+    fn token_by_name_or_prefix(
+        &mut self,
+        reference: &str,
+    ) -> Result<(Option<Token>, Option<Token>)> {
+        let (mut by_name, mut by_prefix) = (None, None);
+        let rows = self.0.query(
+            &format!("SELECT {TOKEN_COLUMNS} FROM {TOKEN_FROM} WHERE t.name = $1 OR t.prefix = $1"),
+            &[&reference],
+        )?;
+        for row in &rows {
+            let t = token_from_row(row)?;
+            if t.prefix == reference {
+                by_prefix = Some(t.clone());
+            }
+            if t.name == reference {
+                by_name = Some(t);
+            }
+        }
+        Ok((by_name, by_prefix))
     }
 
     fn each_token(&mut self, pool: Option<&str>, f: Each<'_, Token>) -> Result<()> {
@@ -301,13 +324,16 @@ impl Db for Pg<'_, '_> {
         Ok(())
     }
 
-    fn insert_token(&mut self, t: &NewToken<'_>) -> Result<i64> {
-        Ok(self
-            .0
-            .query_one(
-                "INSERT INTO tokens (name, prefix, hash, pool_id, access, owner, created_at, created_by, expires_at,
-                                     allowed_from, not_before, rate)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    fn insert_token(&mut self, t: &NewToken<'_>) -> Result<Token> {
+        // The token as stored, in the same round trip.
+        token_from_row(
+            &self.0.query_one(
+                &format!(
+                    "WITH t AS (INSERT INTO tokens (name, prefix, hash, pool_id, access, owner, created_at,
+                                                    created_by, expires_at, allowed_from, not_before, rate)
+                                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *)
+                     SELECT {TOKEN_COLUMNS} FROM t LEFT JOIN pools p ON p.id = t.pool_id"
+                ),
                 &[
                     &t.name,
                     &t.prefix,
@@ -322,13 +348,15 @@ impl Db for Pg<'_, '_> {
                     &t.not_before.map(rfc3339),
                     &t.rate.map(|r| r.to_string()),
                 ],
-            )?
-            .try_get(0)?)
+            )?,
+        )
     }
 
-    fn update_token(&mut self, id: i64, c: &Changes) -> Result<()> {
-        self.0.execute(
-            "UPDATE tokens SET
+    fn update_token(&mut self, id: i64, c: &Changes) -> Result<Token> {
+        // The token as it is now, in the same round trip.
+        let changed = self.0.query_one(
+            &format!(
+                "WITH t AS (UPDATE tokens SET
                 name       = CASE WHEN $2 THEN $3 ELSE name END,
                 pool_id    = CASE WHEN $4 THEN $5 ELSE pool_id END,
                 access     = CASE WHEN $6 THEN $7 ELSE access END,
@@ -337,7 +365,9 @@ impl Db for Pg<'_, '_> {
                 allowed_from = CASE WHEN $12 THEN $13 ELSE allowed_from END,
                 not_before = CASE WHEN $14 THEN $15 ELSE not_before END,
                 rate       = CASE WHEN $16 THEN $17 ELSE rate END
-             WHERE id = $1",
+             WHERE id = $1 RETURNING *)
+             SELECT {TOKEN_COLUMNS} FROM t LEFT JOIN pools p ON p.id = t.pool_id"
+            ),
             &[
                 &id,
                 &c.name.is_some(),
@@ -358,7 +388,7 @@ impl Db for Pg<'_, '_> {
                 &c.rate.flatten().map(|r| r.to_string()),
             ],
         )?;
-        Ok(())
+        token_from_row(&changed)
     }
 
     fn set_disabled(&mut self, id: i64, disabled: bool) -> Result<()> {
@@ -419,15 +449,31 @@ impl Db for Pg<'_, '_> {
     }
 
     fn end_grace_if_current(&mut self, id: i64, prefix: &str) -> Result<()> {
+        // One statement: both parts see the row as it was before it (one
+        // snapshot), so the access tokens go by the old prefix it had.
         self.0.execute(
-            "DELETE FROM access_tokens WHERE token_id = $1 AND parent_prefix =
-                (SELECT old_prefix FROM tokens WHERE id = $1 AND prefix = $2)",
-            &[&id, &prefix],
-        )?;
-        self.0.execute(
-            "UPDATE tokens SET old_prefix = NULL, old_hash = NULL, grace_until = NULL
+            "WITH ended AS (
+                 DELETE FROM access_tokens WHERE token_id = $1 AND parent_prefix =
+                     (SELECT old_prefix FROM tokens WHERE id = $1 AND prefix = $2))
+             UPDATE tokens SET old_prefix = NULL, old_hash = NULL, grace_until = NULL
              WHERE id = $1 AND prefix = $2",
             &[&id, &prefix],
+        )?;
+        Ok(())
+    }
+
+    fn disable(&mut self, t: &Token) -> Result<()> {
+        // What the three steps of the default do, in one statement: every
+        // access token of it ends (those of an old secret with them), and
+        // so does the old secret's grace if `t` still has its secret.
+        self.0.execute(
+            "WITH ended AS (DELETE FROM access_tokens WHERE token_id = $1)
+             UPDATE tokens SET disabled = TRUE,
+                 old_prefix  = CASE WHEN prefix = $2 THEN NULL ELSE old_prefix END,
+                 old_hash    = CASE WHEN prefix = $2 THEN NULL ELSE old_hash END,
+                 grace_until = CASE WHEN prefix = $2 THEN NULL ELSE grace_until END
+             WHERE id = $1",
+            &[&t.id, &t.prefix.as_str()],
         )?;
         Ok(())
     }
@@ -446,6 +492,9 @@ impl Db for Pg<'_, '_> {
     }
 
     fn policy(&mut self) -> Result<Policy> {
+        if let Some(policy) = &self.3 {
+            return Ok(policy.clone());
+        }
         let rows = self
             .0
             .query("SELECT key, value FROM policy ORDER BY key", &[])?
@@ -456,6 +505,8 @@ impl Db for Pg<'_, '_> {
     }
 
     fn set_policy(&mut self, key: Key, value: Option<&str>) -> Result<()> {
+        // Read afresh after this.
+        self.3 = None;
         match value {
             Some(v) => self.0.execute(
                 "INSERT INTO policy (key, value) VALUES ($1, $2)

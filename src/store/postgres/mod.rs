@@ -9,6 +9,7 @@ mod appending;
 mod cells;
 mod copy;
 mod db;
+mod locked;
 mod notify;
 mod retired;
 mod schema;
@@ -212,6 +213,7 @@ impl Postgres {
             typed::Typed(&mut tx),
             appending::Head::Unknown,
             Vec::new(),
+            None,
         ))
         .map_err(in_contract_terms)?;
         tx.commit().map_err(|e| in_contract_terms(e.into()))?;
@@ -231,6 +233,7 @@ impl Postgres {
             typed::Typed(&mut session),
             appending::Head::Unknown,
             Vec::new(),
+            None,
         ))
         .map_err(in_contract_terms)
     }
@@ -261,24 +264,16 @@ impl Postgres {
     ) -> Result<T> {
         // The wait for the lock is the session's lock_timeout
         // (SESSION_OPTIONS), as SQLite's busy timeout.
-        let mut tx = self.client.transaction()?;
-        // The lock, and the log's newest entry with it.
-        let lock = if nowait {
-            "SELECT last_id, last_hash FROM log_head WHERE id = 1 FOR UPDATE NOWAIT"
-        } else {
-            "SELECT last_id, last_hash FROM log_head WHERE id = 1 FOR UPDATE"
-        };
-        let head = tx.query_typed_one(lock, &[])?;
-        let (id, hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
-        let tail = (id > 0).then_some((id, hash));
+        let mut locked = locked::Locked::begin(&mut self.client, nowait)?;
         let mut db = db::Pg(
-            typed::Typed(&mut tx),
-            appending::Head::Read(tail),
+            typed::Typed(&mut *locked.client),
+            appending::Head::Read(locked.tail.take()),
             Vec::new(),
+            Some(std::mem::take(&mut locked.policy)),
         );
         let value = f(&mut db)?;
         db.finish()?;
-        tx.commit().map_err(AtCommit)?;
+        locked.commit().map_err(AtCommit)?;
         Ok(value)
     }
 

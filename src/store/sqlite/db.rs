@@ -16,7 +16,7 @@ use crate::domain::chain::StoredEntry;
 use crate::domain::model::{Access, LogEntry, Pool, Token};
 use crate::domain::token::Kind;
 use crate::domain::when::rfc3339;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::rows::{self, LOG_COLUMNS, TOKEN_COLUMNS, TOKEN_FROM, TOKEN_WIDTH, TokenCells};
 use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken};
 
@@ -65,6 +65,18 @@ fn one_token(conn: &Connection, column: &str, value: &str) -> Result<Option<Toke
         token_from_row,
     ))?
     .transpose()
+}
+
+/// The token just written, read back.
+fn token_by_id(conn: &Connection, id: i64) -> Result<Token> {
+    optional(row(
+        conn,
+        &format!("SELECT {TOKEN_COLUMNS} FROM {TOKEN_FROM} WHERE t.id = ?1"),
+        [id],
+        token_from_row,
+    ))?
+    .transpose()?
+    .ok_or_else(|| Error::storage("the token just written was not found").into())
 }
 
 impl Db for &Connection {
@@ -296,7 +308,7 @@ impl Db for &Connection {
         Ok(())
     }
 
-    fn insert_token(&mut self, t: &NewToken<'_>) -> Result<i64> {
+    fn insert_token(&mut self, t: &NewToken<'_>) -> Result<Token> {
         self.execute(
             "INSERT INTO tokens (name, prefix, hash, pool_id, access, owner, created_at, created_by, expires_at,
                                  allowed_from, not_before, rate)
@@ -317,10 +329,10 @@ impl Db for &Connection {
             ],
         )
         .map_err(sql_error)?;
-        Ok(self.last_insert_rowid())
+        token_by_id(self, self.last_insert_rowid())
     }
 
-    fn update_token(&mut self, id: i64, c: &Changes) -> Result<()> {
+    fn update_token(&mut self, id: i64, c: &Changes) -> Result<Token> {
         self.execute(
             "UPDATE tokens SET
                 name       = CASE WHEN ?2 THEN ?3 ELSE name END,
@@ -353,7 +365,7 @@ impl Db for &Connection {
             ],
         )
         .map_err(sql_error)?;
-        Ok(())
+        token_by_id(self, id)
     }
 
     fn set_disabled(&mut self, id: i64, disabled: bool) -> Result<()> {

@@ -109,7 +109,7 @@ pub(crate) fn run(db: &Location, settings: Settings) -> Result<()> {
         if crate::error::kind_of(&e) != crate::error::Kind::NotFound {
             return Err(e);
         }
-        Store::open(db, Open::Create)?;
+        Store::create(db)?;
     }
     let verifier = Verifier::at(db.clone(), settings.options)?;
     let state = Arc::new(State::new(

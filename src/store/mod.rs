@@ -33,9 +33,13 @@ pub use sqlite::schema;
 pub enum Open {
     /// Read only; a missing store is "not found" and is not created.
     Read,
-    /// Change a store that exists; a missing one is "not found".
+    /// Change a store that exists; a missing one is "not found" (on
+    /// PostgreSQL, said by the first write, which reads the schema's
+    /// version with its lock: one round trip fewer).
     Change,
-    /// Change the store, creating it when missing (`new`, `pool add`).
+    /// Change the store, creating it when missing (`new`, `pool add`; on
+    /// PostgreSQL by the first write, as for `Change`: see
+    /// [`Store::create`] to create it at once).
     Create,
     /// Read, with best-effort bookkeeping writes (`verify`'s `last_used`):
     /// a store this user may not write is opened read-only.
@@ -73,6 +77,12 @@ impl Store {
             }
         };
         Ok(Store { engine })
+    }
+
+    /// Create the store now if it is missing, writing nothing else: a
+    /// service's first start.
+    pub fn create(location: &Location) -> Result<()> {
+        Store::open(location, Open::Create)?.read(|db| db.schema().map(drop))
     }
 
     /// Whether the connection to the store is gone for good (a PostgreSQL

@@ -118,10 +118,15 @@ fn a_read_never_creates_the_schema() {
         &["show", "x"],
         &["log", "verify"],
         &["disable", "x"],
+        // A write finds the schema missing in its first round trip.
+        &["modify", "x", "--read-only"],
     ] {
         let line = env.fails(args, 3);
         assert!(line.contains("no tokenctl database"), "{line}");
     }
+    // No pool exists where no database does: refused, nothing created.
+    let line = env.fails(&["new", "--name", "y", "--pool", "p"], 2);
+    assert!(line.contains("no pool named"), "{line}");
     assert_eq!(pg.dump(), "", "no table was created");
 }
 
@@ -154,7 +159,15 @@ fn foreign_tables_and_a_newer_schema_are_refused_untouched() {
         .batch_execute("UPDATE tokenctl_schema SET version = 99")
         .unwrap();
     let before = pg.dump();
-    for args in [&["new", "--name", "x"][..], &["list"], &["log"]] {
+    for args in [
+        &["new", "--name", "x"][..],
+        &["list"],
+        &["log"],
+        // Writes read the version row with their lock: still refused.
+        &["modify", "ci", "--read-only"],
+        &["disable", "ci"],
+        &["policy", "set", "require-reason", "true"],
+    ] {
         let line = env.fails(args, 10);
         assert!(line.contains("newer"), "{line}");
     }
@@ -205,6 +218,15 @@ fn list_reads_tokens_in_order_from_an_index_on_old_stores_too() {
     assert_eq!(names, ["A", "a", "b"]);
     let shown = plan();
     assert!(!shown.contains("Sort"), "migrated: {shown}");
+    // A write as the first use (it reads the version row with its lock)
+    // brings the store up to date too, then makes its change.
+    pg.client()
+        .batch_execute("DROP INDEX tokens_name_bytes; UPDATE tokenctl_schema SET version = 5")
+        .unwrap();
+    env.ok(&["modify", "b", "--read-only"]);
+    let shown = plan();
+    assert!(!shown.contains("Sort"), "migrated by a write: {shown}");
+    assert_eq!(env.json(&["show", "b"])["access"], "read-only");
 }
 
 #[test]

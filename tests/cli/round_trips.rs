@@ -123,20 +123,20 @@ fn commands_wait_for_postgresql_no_more_than_their_budget() {
             .success()
     );
     relay.take();
-    // (command, stdin, waits): the schema check first, then the command's
-    // own. A write's BEGIN, lock and policy read are one wait, so is its
-    // COMMIT; the rest is one wait a statement.
+    // (command, stdin, waits). A read checks the schema's version first; a
+    // write reads it, BEGINs, takes its lock and reads the policy in one
+    // wait, and its COMMIT is another; the rest is one wait a statement.
     let budget: [(&[&str], &str, usize); 6] = [
-        // schema, open, is the prefix new, is the name, the pool, insert
-        // returning the token, log, commit
-        (&["new", "--name", "b", "--pool", "plant-a"], "", 8),
+        // open (with the schema's version row), is the prefix new, is the
+        // name, the pool, insert returning the token, log, commit
+        (&["new", "--name", "b", "--pool", "plant-a"], "", 7),
         // schema, the lookup (last_used was written today already)
         (&["verify"], &t, 2),
-        // schema, open, resolve, update returning the token, log, commit
-        (&["modify", "b", "--read-only"], "", 6),
-        // schema, open, resolve, disable (its access tokens and an old
-        // secret's grace end in the same statement), log, commit
-        (&["disable", "b"], "", 6),
+        // open, resolve, update returning the token, log, commit
+        (&["modify", "b", "--read-only"], "", 5),
+        // open, resolve, disable (its access tokens and an old secret's
+        // grace end in the same statement), log, commit
+        (&["disable", "b"], "", 5),
         // schema, BEGIN, the pools (is there a Device Pool column), the
         // tokens, COMMIT
         (&["list", "--format", "json"], "", 5),

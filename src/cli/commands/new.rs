@@ -54,23 +54,18 @@ pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         ops::check_not_before(not_before, expires_at)?;
     }
     let actor = ctx.actor()?;
-    // A missing database has no pools: with one named, refuse without
-    // creating the database (in the same open: on PostgreSQL a second
-    // would be a second connection and log-in).
+    // A missing database has no pools: with one named, the store is opened
+    // to change, not to create, and its absence ("not found", from the
+    // open or, on PostgreSQL, from the write) is the unknown pool it is.
+    // (No second open to ask first: on PostgreSQL, a second log-in.)
     let how = if pool.is_some() {
         Open::Change
     } else {
         Open::Create
     };
     let named = pool.clone();
-    let open = || match (ctx.open(how), &named) {
-        (Err(e), Some(pool)) if crate::error::kind_of(&e) == crate::error::Kind::NotFound => {
-            Err(unknown_pool(&[], pool).into())
-        }
-        (opened, _) => opened,
-    };
-    let (created, secret) = ops::create_opening(
-        open,
+    let created = ops::create_opening(
+        || ctx.open(how),
         &actor,
         &ops::Wanted {
             pool,
@@ -84,7 +79,13 @@ pub(crate) fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         },
         ctx.now,
         &crate::cli::output::ensure_stdout_is_read,
-    )?;
+    );
+    let (created, secret) = match (created, &named) {
+        (Err(e), Some(pool)) if crate::error::kind_of(&e) == crate::error::Kind::NotFound => {
+            return Err(unknown_pool(&[], pool).into());
+        }
+        (created, _) => created?,
+    };
     hand_over(
         ctx,
         &created,

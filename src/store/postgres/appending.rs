@@ -32,9 +32,9 @@ impl Pg<'_, '_> {
     /// head: in one statement (a round trip fewer for every change).
     fn flush_with_head(&mut self, head: Option<&(i64, String)>) -> Result<()> {
         const HEAD: &str = "UPDATE log_head SET last_id = $1, last_hash = $2 WHERE id = 1";
-        if self.2.is_empty() {
+        if self.pending.is_empty() {
             if let Some((id, hash)) = head {
-                self.0.execute(HEAD, &[id, hash])?;
+                self.session.execute(HEAD, &[id, hash])?;
             }
             return Ok(());
         }
@@ -43,15 +43,15 @@ impl Pg<'_, '_> {
         } else {
             "INSERT INTO log (id, at, actor, op, token_id, token, prefix, details, hash) VALUES "
         });
-        let mut params: Vec<&dyn Param> = Vec::with_capacity(self.2.len() * 9 + 2);
+        let mut params: Vec<&dyn Param> = Vec::with_capacity(self.pending.len() * 9 + 2);
         if let Some((id, hash)) = head {
             params.extend([id as &dyn Param, hash]);
         }
-        let ops: Vec<&'static str> = self.2.iter().map(|(e, _)| e.op.as_str()).collect();
-        let details: Vec<&str> = self.2.iter().map(|(e, _)| e.details.get()).collect();
+        let ops: Vec<&'static str> = self.pending.iter().map(|(e, _)| e.op.as_str()).collect();
+        let details: Vec<&str> = self.pending.iter().map(|(e, _)| e.details.get()).collect();
         // The head's two parameters, when given, come first.
         let before = params.len();
-        for (i, (e, token_id)) in self.2.iter().enumerate() {
+        for (i, (e, token_id)) in self.pending.iter().enumerate() {
             let n = before + i * 9;
             if i > 0 {
                 sql.push(',');
@@ -84,17 +84,17 @@ impl Pg<'_, '_> {
             sql.push_str(") ");
             sql.push_str(HEAD);
         }
-        self.0.execute(&sql, &params)?;
-        self.2.clear();
+        self.session.execute(&sql, &params)?;
+        self.pending.clear();
         Ok(())
     }
 
     /// Write what waits: the batched log entries and the new head.
     pub(super) fn finish(&mut self) -> Result<()> {
-        match std::mem::replace(&mut self.1, Head::Unknown) {
+        match std::mem::replace(&mut self.head, Head::Unknown) {
             Head::Appended(id, hash) => self.flush_with_head(Some(&(id, hash))),
             other => {
-                self.1 = other;
+                self.head = other;
                 self.flush()
             }
         }

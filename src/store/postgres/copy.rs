@@ -8,7 +8,7 @@ impl Copying for Pg<'_, '_> {
     fn is_empty(&mut self) -> Result<bool> {
         self.flush()?;
         Ok(self
-            .0
+            .session
             .query_one(
                 "SELECT NOT EXISTS (SELECT 1 FROM pools) AND NOT EXISTS (SELECT 1 FROM tokens)
                     AND NOT EXISTS (SELECT 1 FROM log)",
@@ -89,7 +89,7 @@ impl Copying for Pg<'_, '_> {
     }
 
     fn insert_pool_row(&mut self, p: &PoolRow) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "INSERT INTO pools (id, name, created_at, created_by) VALUES ($1, $2, $3, $4)",
             &[&p.id, &p.name, &p.created_at, &p.created_by],
         )?;
@@ -104,7 +104,7 @@ impl Copying for Pg<'_, '_> {
     }
 
     fn insert_policy_row(&mut self, (key, value): &(String, String)) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "INSERT INTO policy (key, value) VALUES ($1, $2)",
             &[key, value],
         )?;
@@ -132,7 +132,7 @@ impl Copying for Pg<'_, '_> {
     }
 
     fn insert_retired_row(&mut self, r: &RetiredRow) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "INSERT INTO retired_secrets (prefix, hash, token_id, retired_at, by_self, successor, successor_used)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
@@ -176,7 +176,7 @@ impl Copying for Pg<'_, '_> {
 
     fn insert_notify_row(&mut self, row: &NotifyRow) -> Result<()> {
         match row {
-            NotifyRow::Target { target, delivered } => self.0.execute(
+            NotifyRow::Target { target, delivered } => self.session.execute(
                 "INSERT INTO notify_targets (target, delivered, holder, lease_until)
                  VALUES ($1, $2, '', 0)",
                 &[target, delivered],
@@ -185,7 +185,7 @@ impl Copying for Pg<'_, '_> {
                 target,
                 event,
                 sent_at,
-            } => self.0.execute(
+            } => self.session.execute(
                 "INSERT INTO notify_sent (target, event, sent_at) VALUES ($1, $2, $3)",
                 &[target, event, sent_at],
             )?,
@@ -194,7 +194,7 @@ impl Copying for Pg<'_, '_> {
     }
 
     fn insert_token_row(&mut self, t: &TokenRow) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "INSERT INTO tokens (id, name, prefix, hash, pool_id, access, owner, disabled, created_at,
                                  created_by, expires_at, last_used, renewed_at, old_prefix, old_hash, grace_until,
                                  allowed_from, not_before, rate, last_used_from)
@@ -226,7 +226,7 @@ impl Copying for Pg<'_, '_> {
     }
 
     fn insert_access_row(&mut self, a: &AccessRow) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "INSERT INTO access_tokens (id, prefix, hash, token_id, parent_prefix, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
@@ -249,7 +249,7 @@ impl Copying for Pg<'_, '_> {
             ("access_tokens", used.access),
         ] {
             if id > 0 {
-                self.0.execute(
+                self.session.execute(
                     &format!(
                         "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
                                        greatest($1, (SELECT coalesce(max(id), 0) FROM {table}), 1))"

@@ -28,17 +28,20 @@ use crate::store::{Changes, Credential, Db, Each, LogFilter, NewAccess, NewToken
 /// versions.
 /// Log entries are also written in batches (one statement for many rows:
 /// a copy of a million entries is not a million round trips).
-pub(super) struct Pg<'a, 'b>(
-    pub Typed<'a, 'b>,
-    pub Head,
-    pub Vec<(LogEntry, Option<i64>)>,
+pub(super) struct Pg<'a, 'b> {
+    /// Where the statements run: a transaction, or the bare session.
+    pub session: Typed<'a, 'b>,
+    /// The log's newest entry, as far as this transaction knows it.
+    pub head: Head,
+    /// Log entries appended and not yet written.
+    pub pending: Vec<(LogEntry, Option<i64>)>,
     /// The account's policy, when a write read it as it took its lock.
-    pub Option<Policy>,
-);
+    pub policy: Option<Policy>,
+}
 
 impl Pg<'_, '_> {
     fn one_token(&mut self, column: &str, value: &str) -> Result<Option<Token>> {
-        self.0
+        self.session
             .query_opt(
                 &format!("SELECT {TOKEN_COLUMNS} FROM {TOKEN_FROM} WHERE t.{column} = $1"),
                 &[&value],
@@ -54,7 +57,7 @@ impl Pg<'_, '_> {
         params: Params<'_>,
         mut f: impl FnMut(&Row) -> Result<bool>,
     ) -> Result<()> {
-        let mut rows = self.0.query_raw(sql, params)?;
+        let mut rows = self.session.query_raw(sql, params)?;
         while let Some(row) = rows.next()? {
             if !f(&row)? {
                 break;
@@ -64,7 +67,7 @@ impl Pg<'_, '_> {
     }
 
     fn count(&mut self, sql: &str, params: Params<'_>) -> Result<i64> {
-        Ok(self.0.query_one(sql, params)?.try_get(0)?)
+        Ok(self.session.query_one(sql, params)?.try_get(0)?)
     }
 }
 
@@ -82,7 +85,7 @@ impl Db for Pg<'_, '_> {
         reference: &str,
     ) -> Result<(Option<Token>, Option<Token>)> {
         let (mut by_name, mut by_prefix) = (None, None);
-        let rows = self.0.query(
+        let rows = self.session.query(
             &format!("SELECT {TOKEN_COLUMNS} FROM {TOKEN_FROM} WHERE t.name = $1 OR t.prefix = $1"),
             &[&reference],
         )?;
@@ -127,7 +130,7 @@ impl Db for Pg<'_, '_> {
 
     fn name_or_prefix_taken(&mut self, value: &str) -> Result<bool> {
         Ok(self
-            .0
+            .session
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM tokens WHERE name = $1 OR prefix = $1 OR old_prefix = $1)
                      OR EXISTS (SELECT 1 FROM access_tokens WHERE prefix = $1)
@@ -139,7 +142,7 @@ impl Db for Pg<'_, '_> {
 
     fn credential(&mut self, kind: Kind, prefix: &str) -> Result<Option<Credential>> {
         if kind == Kind::Access {
-            let Some(r) = self.0.query_opt(
+            let Some(r) = self.session.query_opt(
                 &format!(
                     "SELECT {TOKEN_COLUMNS}, a.hash, a.expires_at, a.parent_prefix, t.old_prefix, t.grace_until
                      FROM access_tokens a
@@ -166,7 +169,7 @@ impl Db for Pg<'_, '_> {
                 }),
             );
         }
-        if let Some(r) = self.0.query_opt(
+        if let Some(r) = self.session.query_opt(
             &format!("SELECT {TOKEN_COLUMNS}, t.hash, t.grace_until FROM {TOKEN_FROM} WHERE t.prefix = $1"),
             &[&prefix],
         )? {
@@ -177,7 +180,7 @@ impl Db for Pg<'_, '_> {
                 grace_pending: grace.is_some(),
             }));
         }
-        let old = self.0.query_opt(
+        let old = self.session.query_opt(
             &format!(
                 "SELECT {TOKEN_COLUMNS}, t.old_hash, t.grace_until FROM {TOKEN_FROM} WHERE t.old_prefix = $1"
             ),
@@ -198,7 +201,7 @@ impl Db for Pg<'_, '_> {
 
     fn pool_id(&mut self, name: &str) -> Result<Option<i64>> {
         Ok(self
-            .0
+            .session
             .query_opt("SELECT id FROM pools WHERE name = $1", &[&name])?
             .map(|r| r.try_get(0))
             .transpose()?)
@@ -283,7 +286,7 @@ impl Db for Pg<'_, '_> {
 
     fn log_head(&mut self) -> Result<Option<LogEntry>> {
         self.flush()?;
-        self.0
+        self.session
             .query_opt(
                 &format!("SELECT {LOG_COLUMNS} FROM log ORDER BY id DESC LIMIT 1"),
                 &[],
@@ -302,23 +305,23 @@ impl Db for Pg<'_, '_> {
     }
 
     fn log_tail(&mut self) -> Result<Option<(i64, String)>> {
-        match &self.1 {
+        match &self.head {
             Head::Appended(id, hash) => return Ok(Some((*id, hash.clone()))),
             Head::Read(tail) => return Ok(tail.clone()),
             Head::Unknown => {}
         }
         // The write transaction holds this row's lock (Postgres::write).
         let r = self
-            .0
+            .session
             .query_one("SELECT last_id, last_hash FROM log_head WHERE id = 1", &[])?;
         let (id, hash): (i64, String) = (r.try_get(0)?, r.try_get(1)?);
         Ok((id > 0).then_some((id, hash)))
     }
 
     fn insert_log_entry(&mut self, e: &LogEntry, token_id: Option<i64>) -> Result<()> {
-        self.1 = Head::Appended(e.id, e.hash.clone());
-        self.2.push((e.clone(), token_id));
-        if self.2.len() >= LOG_BATCH {
+        self.head = Head::Appended(e.id, e.hash.clone());
+        self.pending.push((e.clone(), token_id));
+        if self.pending.len() >= LOG_BATCH {
             self.flush()?;
         }
         Ok(())
@@ -327,7 +330,7 @@ impl Db for Pg<'_, '_> {
     fn insert_token(&mut self, t: &NewToken<'_>) -> Result<Token> {
         // The token as stored, in the same round trip.
         token_from_row(
-            &self.0.query_one(
+            &self.session.query_one(
                 &format!(
                     "WITH t AS (INSERT INTO tokens (name, prefix, hash, pool_id, access, owner, created_at,
                                                     created_by, expires_at, allowed_from, not_before, rate)
@@ -354,7 +357,7 @@ impl Db for Pg<'_, '_> {
 
     fn update_token(&mut self, id: i64, c: &Changes) -> Result<Token> {
         // The token as it is now, in the same round trip.
-        let changed = self.0.query_one(
+        let changed = self.session.query_one(
             &format!(
                 "WITH t AS (UPDATE tokens SET
                 name       = CASE WHEN $2 THEN $3 ELSE name END,
@@ -392,7 +395,7 @@ impl Db for Pg<'_, '_> {
     }
 
     fn set_disabled(&mut self, id: i64, disabled: bool) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "UPDATE tokens SET disabled = $2 WHERE id = $1",
             &[&id, &disabled],
         )?;
@@ -408,7 +411,7 @@ impl Db for Pg<'_, '_> {
         grace_until: Option<DateTime<Utc>>,
     ) -> Result<()> {
         // The right-hand sides see the row as it was: old_* get the current secret.
-        self.0.execute(
+        self.session.execute(
             "UPDATE tokens SET
                 old_prefix  = CASE WHEN $5::TEXT IS NULL THEN NULL ELSE prefix END,
                 old_hash    = CASE WHEN $5::TEXT IS NULL THEN NULL ELSE hash END,
@@ -434,7 +437,7 @@ impl Db for Pg<'_, '_> {
         renewed_at: DateTime<Utc>,
         grace_until: DateTime<Utc>,
     ) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "UPDATE tokens SET prefix = $2, hash = $3, renewed_at = $4, grace_until = $5
              WHERE id = $1",
             &[
@@ -451,7 +454,7 @@ impl Db for Pg<'_, '_> {
     fn end_grace_if_current(&mut self, id: i64, prefix: &str) -> Result<()> {
         // One statement: both parts see the row as it was before it (one
         // snapshot), so the access tokens go by the old prefix it had.
-        self.0.execute(
+        self.session.execute(
             "WITH ended AS (
                  DELETE FROM access_tokens WHERE token_id = $1 AND parent_prefix =
                      (SELECT old_prefix FROM tokens WHERE id = $1 AND prefix = $2))
@@ -466,7 +469,7 @@ impl Db for Pg<'_, '_> {
         // What the three steps of the default do, in one statement: every
         // access token of it ends (those of an old secret with them), and
         // so does the old secret's grace if `t` still has its secret.
-        self.0.execute(
+        self.session.execute(
             "WITH ended AS (DELETE FROM access_tokens WHERE token_id = $1)
              UPDATE tokens SET disabled = TRUE,
                  old_prefix  = CASE WHEN prefix = $2 THEN NULL ELSE old_prefix END,
@@ -479,24 +482,25 @@ impl Db for Pg<'_, '_> {
     }
 
     fn delete_token(&mut self, id: i64) -> Result<()> {
-        self.0.execute("DELETE FROM tokens WHERE id = $1", &[&id])?;
+        self.session
+            .execute("DELETE FROM tokens WHERE id = $1", &[&id])?;
         Ok(())
     }
 
     fn schema(&mut self) -> Result<(i64, &'static str)> {
         let version: i32 = self
-            .0
+            .session
             .query_one("SELECT version FROM tokenctl_schema WHERE id = 1", &[])?
             .try_get(0)?;
         Ok((i64::from(version), "postgresql"))
     }
 
     fn policy(&mut self) -> Result<Policy> {
-        if let Some(policy) = &self.3 {
+        if let Some(policy) = &self.policy {
             return Ok(policy.clone());
         }
         let rows = self
-            .0
+            .session
             .query("SELECT key, value FROM policy ORDER BY key", &[])?
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
@@ -506,15 +510,15 @@ impl Db for Pg<'_, '_> {
 
     fn set_policy(&mut self, key: Key, value: Option<&str>) -> Result<()> {
         // Read afresh after this.
-        self.3 = None;
+        self.policy = None;
         match value {
-            Some(v) => self.0.execute(
+            Some(v) => self.session.execute(
                 "INSERT INTO policy (key, value) VALUES ($1, $2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 &[&key.as_str(), &v],
             )?,
             None => self
-                .0
+                .session
                 .execute("DELETE FROM policy WHERE key = $1", &[&key.as_str()])?,
         };
         Ok(())
@@ -522,7 +526,7 @@ impl Db for Pg<'_, '_> {
 
     fn touch(&mut self, id: i64, today: NaiveDate, from: Option<IpAddr>) -> Result<bool> {
         let day = today.format("%Y-%m-%d").to_string();
-        let n = self.0.execute(
+        let n = self.session.execute(
             "UPDATE tokens SET last_used = $2, last_used_from = $3
              WHERE id = $1 AND last_used IS DISTINCT FROM $2",
             &[&id, &day, &from.map(|a| a.to_string())],
@@ -531,7 +535,7 @@ impl Db for Pg<'_, '_> {
     }
 
     fn insert_pool(&mut self, name: &str, now: DateTime<Utc>, actor: &str) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "INSERT INTO pools (name, created_at, created_by) VALUES ($1, $2, $3)",
             &[&name, &rfc3339(now), &actor],
         )?;
@@ -539,13 +543,13 @@ impl Db for Pg<'_, '_> {
     }
 
     fn delete_pool(&mut self, pool_id: i64) -> Result<()> {
-        self.0
+        self.session
             .execute("DELETE FROM pools WHERE id = $1", &[&pool_id])?;
         Ok(())
     }
 
     fn insert_access(&mut self, a: &NewAccess<'_>) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "INSERT INTO access_tokens (prefix, hash, token_id, parent_prefix, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
             &[
@@ -561,14 +565,14 @@ impl Db for Pg<'_, '_> {
     }
 
     fn end_access_of(&mut self, token_id: i64) -> Result<usize> {
-        Ok(self.0.execute(
+        Ok(self.session.execute(
             "DELETE FROM access_tokens WHERE token_id = $1",
             &[&token_id],
         )? as usize)
     }
 
     fn purge_expired_access(&mut self, now: DateTime<Utc>) -> Result<usize> {
-        Ok(self.0.execute(
+        Ok(self.session.execute(
             "DELETE FROM access_tokens WHERE expires_at <= $1",
             &[&rfc3339(now)],
         )? as usize)

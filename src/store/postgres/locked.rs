@@ -1,14 +1,20 @@
 //! A write's transaction, opened in one round trip. The driver's own
 //! transaction sends `BEGIN` and waits for it; a write then took the
 //! `log_head` lock and read the account's policy, two more round trips
-//! before its first statement of its own. Here the three go as one simple
-//! query, whose answers come back as text (the lock's two columns, the
-//! policy's key and value pairs: all text or integers).
+//! before its first statement of its own, and the first write of a
+//! process had read the schema's version row before all of them. Here
+//! they go as one simple query, whose answers come back as text (the
+//! version row, the lock's two columns, the policy's key and value pairs).
 
 use postgres::{Client, SimpleQueryMessage};
 
+use super::schema;
 use crate::domain::policy::Policy;
 use crate::error::Result;
+
+/// The schema's version row, read before the transaction as the open's
+/// check would have read it.
+const VERSION: &str = "SELECT application, version FROM tokenctl_schema WHERE id = 1;";
 
 /// The lock on the one-row `log_head` that serialises writers, the log's
 /// newest entry with it (`nowait`: refused at once if another write holds
@@ -34,19 +40,30 @@ pub(super) struct Locked<'c> {
     pub tail: Option<(i64, String)>,
     /// The account's policy, as it stands under the lock.
     pub policy: Policy,
+    /// Whether the version row was read and says the schema is this
+    /// build's (`false` when it was not asked for).
+    pub current: bool,
     open: bool,
 }
 
 impl<'c> Locked<'c> {
-    /// `BEGIN`, the lock and the policy, in one round trip.
-    pub(super) fn begin(client: &'c mut Client, nowait: bool) -> Result<Locked<'c>> {
+    /// `BEGIN`, the lock and the policy, in one round trip; with
+    /// `version`, the schema's version row read first in the same one (a
+    /// database without it fails here, before `BEGIN`).
+    pub(super) fn begin(client: &'c mut Client, nowait: bool, version: bool) -> Result<Locked<'c>> {
         let mut locked = Locked {
             client,
             tail: None,
             policy: Policy::default(),
+            current: false,
             open: true,
         };
-        let answers = locked.client.simple_query(opening(nowait))?;
+        let query = if version {
+            format!("{VERSION}{}", opening(nowait))
+        } else {
+            opening(nowait).to_owned()
+        };
+        let answers = locked.client.simple_query(&query)?;
         // The rows of each statement, split where each one completes.
         let mut results: Vec<Vec<(String, String)>> = vec![Vec::new()];
         for answer in answers {
@@ -59,6 +76,12 @@ impl<'c> Locked<'c> {
                 SimpleQueryMessage::CommandComplete(_) => results.push(Vec::new()),
                 _ => {}
             }
+        }
+        if version {
+            let row = results.remove(0);
+            locked.current = row
+                .first()
+                .is_some_and(|(application, v)| schema::is_current(application, v));
         }
         let [_begin, head, policy, _] = <[_; 4]>::try_from(results)
             .map_err(|r| anyhow::anyhow!("expected three statements' answers, got {}", r.len()))?;

@@ -49,6 +49,12 @@ pub(super) struct Postgres {
     url: PgUrl,
     /// Whether this session has run `LISTEN tokenctl_log`.
     listening: bool,
+    /// What the store was opened for: what a missing schema means.
+    how: Open,
+    /// Whether the schema was found to be this build's (or set up, or
+    /// brought up to it). A store opened to write learns it with its first
+    /// write, in the same round trip ([`locked::Locked::begin`]).
+    identified: bool,
 }
 
 /// A PostgreSQL failure in the contract's terms: a system failure (exit
@@ -140,10 +146,24 @@ impl Postgres {
             statements: typed::Statements::default(),
             url: url.clone(),
             listening: false,
+            how,
+            identified: false,
         };
-        match schema::identify(&mut pg.client, url)? {
-            schema::Identity::Missing if how == Open::Create => {
-                schema::migrate(&mut pg.client, url)?;
+        // A store opened to change it reads its version row with its first
+        // write; one opened to read, now.
+        if !matches!(how, Open::Change | Open::Create) {
+            pg.identify()?;
+        }
+        Ok(pg)
+    }
+
+    /// Read the schema's version row; set it up, bring it up to date, or
+    /// refuse it, as the store was opened for.
+    fn identify(&mut self) -> Result<()> {
+        let url = &self.url;
+        match schema::identify(&mut self.client, url)? {
+            schema::Identity::Missing if self.how == Open::Create => {
+                schema::migrate(&mut self.client, url)?;
             }
             schema::Identity::Missing => {
                 return Err(Error::not_found(format!(
@@ -153,10 +173,19 @@ impl Postgres {
                 .hint("`tokenctl new` or `tokenctl pool add` creates its tables; --db or TOKENCTL_DB points elsewhere")
                 .into());
             }
-            schema::Identity::Older => schema::migrate(&mut pg.client, url)?,
+            schema::Identity::Older => schema::migrate(&mut self.client, url)?,
             schema::Identity::Current => {}
         }
-        Ok(pg)
+        self.identified = true;
+        Ok(())
+    }
+
+    /// [`identify`](Self::identify), once.
+    fn identified(&mut self) -> Result<()> {
+        if self.identified {
+            return Ok(());
+        }
+        self.identify()
     }
 
     /// Whether the connection is gone (the server restarted or went away).
@@ -176,6 +205,7 @@ impl Postgres {
     /// The first call listens and says "changed": a NOTIFY is not durable,
     /// so callers read the log on every timeout too.
     pub(super) fn wait_for_change(&mut self, timeout: std::time::Duration) -> Result<bool> {
+        self.identified()?;
         if !self.listening {
             self.client
                 .batch_execute("LISTEN tokenctl_log")
@@ -202,6 +232,7 @@ impl Postgres {
 
     /// `f` on one snapshot (a repeatable-read, read-only transaction).
     pub(super) fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        self.identified()?;
         let mut tx = self
             .client
             .build_transaction()
@@ -209,12 +240,12 @@ impl Postgres {
             .read_only(true)
             .start()
             .map_err(|e| in_contract_terms(e.into()))?;
-        let value = f(&mut db::Pg(
-            typed::Typed(&mut tx),
-            appending::Head::Unknown,
-            Vec::new(),
-            None,
-        ))
+        let value = f(&mut db::Pg {
+            session: typed::Typed(&mut tx),
+            head: appending::Head::Unknown,
+            pending: Vec::new(),
+            policy: None,
+        })
         .map_err(in_contract_terms)?;
         tx.commit().map_err(|e| in_contract_terms(e.into()))?;
         Ok(value)
@@ -225,16 +256,17 @@ impl Postgres {
     /// round trip of its query (a transaction added two: BEGIN, COMMIT),
     /// prepared once where the connection lives on ([`typed::Cached`]).
     pub(super) fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        self.identified()?;
         let mut session = typed::Cached {
             client: &mut self.client,
             statements: &mut self.statements,
         };
-        f(&mut db::Pg(
-            typed::Typed(&mut session),
-            appending::Head::Unknown,
-            Vec::new(),
-            None,
-        ))
+        f(&mut db::Pg {
+            session: typed::Typed(&mut session),
+            head: appending::Head::Unknown,
+            pending: Vec::new(),
+            policy: None,
+        })
         .map_err(in_contract_terms)
     }
 
@@ -264,13 +296,33 @@ impl Postgres {
     ) -> Result<T> {
         // The wait for the lock is the session's lock_timeout
         // (SESSION_OPTIONS), as SQLite's busy timeout.
-        let mut locked = locked::Locked::begin(&mut self.client, nowait)?;
-        let mut db = db::Pg(
-            typed::Typed(&mut *locked.client),
-            appending::Head::Read(locked.tail.take()),
-            Vec::new(),
-            Some(std::mem::take(&mut locked.policy)),
-        );
+        let version = !self.identified;
+        let mut locked = locked::Locked::begin(&mut self.client, nowait, version);
+        if version {
+            let schema_says = match &locked {
+                Ok(l) => !l.current,
+                // No such table or column, or not this user's to read: what
+                // the open's check would have made sense of. (A lost
+                // connection or a lock not had is the write's to handle.)
+                Err(e) => code_of(e).is_some_and(|c| c.code().starts_with("42")),
+            };
+            if schema_says {
+                // Missing, older, newer or not ours: roll back, and do what
+                // the open would have done.
+                drop(locked);
+                self.identify()?;
+                locked = locked::Locked::begin(&mut self.client, nowait, false);
+            } else if locked.is_ok() {
+                self.identified = true;
+            }
+        }
+        let mut locked = locked?;
+        let mut db = db::Pg {
+            session: typed::Typed(&mut *locked.client),
+            head: appending::Head::Read(locked.tail.take()),
+            pending: Vec::new(),
+            policy: Some(std::mem::take(&mut locked.policy)),
+        };
         let value = f(&mut db)?;
         db.finish()?;
         locked.commit().map_err(AtCommit)?;

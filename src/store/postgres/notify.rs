@@ -9,7 +9,7 @@ impl Pg<'_, '_> {
     /// transaction ends (a lease taken over meanwhile waits for it).
     fn holds(&mut self, target: &str, holder: &str) -> Result<bool> {
         Ok(self
-            .0
+            .session
             .query_opt(
                 "SELECT 1 FROM notify_targets WHERE target = $1 AND holder = $2 FOR UPDATE",
                 &[&target, &holder],
@@ -26,7 +26,7 @@ impl Deliveries for Pg<'_, '_> {
         now_ms: i64,
         until_ms: i64,
     ) -> Result<Lease> {
-        self.0.execute(
+        self.session.execute(
             "INSERT INTO notify_targets (target, delivered, holder, lease_until)
              VALUES ($1, 0, $2, $4)
              ON CONFLICT (target) DO UPDATE
@@ -35,7 +35,7 @@ impl Deliveries for Pg<'_, '_> {
                  OR notify_targets.lease_until < $3",
             &[&target, &holder, &now_ms, &until_ms],
         )?;
-        let row = self.0.query_one(
+        let row = self.session.query_one(
             "SELECT holder, lease_until FROM notify_targets WHERE target = $1",
             &[&target],
         )?;
@@ -46,7 +46,7 @@ impl Deliveries for Pg<'_, '_> {
     }
 
     fn release_lease(&mut self, target: &str, holder: &str) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "UPDATE notify_targets SET lease_until = 0 WHERE target = $1 AND holder = $2",
             &[&target, &holder],
         )?;
@@ -54,7 +54,7 @@ impl Deliveries for Pg<'_, '_> {
     }
 
     fn delivered(&mut self, target: &str) -> Result<i64> {
-        let row = self.0.query_opt(
+        let row = self.session.query_opt(
             "SELECT delivered FROM notify_targets WHERE target = $1",
             &[&target],
         )?;
@@ -68,7 +68,7 @@ impl Deliveries for Pg<'_, '_> {
         if !self.holds(target, holder)? {
             return Ok(false);
         }
-        self.0.execute(
+        self.session.execute(
             "UPDATE notify_targets SET delivered = greatest(delivered, $2) WHERE target = $1",
             &[&target, &id],
         )?;
@@ -76,7 +76,7 @@ impl Deliveries for Pg<'_, '_> {
     }
 
     fn sent_events(&mut self, target: &str) -> Result<Vec<String>> {
-        let rows = self.0.query(
+        let rows = self.session.query(
             "SELECT event FROM notify_sent WHERE target = $1",
             &[&target],
         )?;
@@ -89,7 +89,7 @@ impl Deliveries for Pg<'_, '_> {
         if !self.holds(target, holder)? {
             return Ok(false);
         }
-        self.0.execute(
+        self.session.execute(
             "INSERT INTO notify_sent (target, event, sent_at) VALUES ($1, $2, $3)
              ON CONFLICT (target, event) DO NOTHING",
             &[&target, &event, &at],

@@ -8,7 +8,7 @@ use crate::store::{Credential, Retiring, remembered_since};
 
 impl Retiring for Pg<'_, '_> {
     fn retire_current(&mut self, id: i64, successor: &str, by_self: bool, at: &str) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "INSERT INTO retired_secrets
                  (prefix, hash, token_id, retired_at, by_self, successor, successor_used)
              SELECT prefix, hash, id, $2, $3, $4, FALSE FROM tokens WHERE id = $1
@@ -22,7 +22,7 @@ impl Retiring for Pg<'_, '_> {
     }
 
     fn successor_used(&mut self, successor: &str) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "UPDATE retired_secrets SET successor_used = TRUE
              WHERE successor = $1 AND NOT successor_used",
             &[&successor],
@@ -31,7 +31,7 @@ impl Retiring for Pg<'_, '_> {
     }
 
     fn successor_replaced(&mut self, from: &str, to: &str) -> Result<()> {
-        self.0.execute(
+        self.session.execute(
             "UPDATE retired_secrets SET successor = $2 WHERE successor = $1",
             &[&from, &to],
         )?;
@@ -39,7 +39,7 @@ impl Retiring for Pg<'_, '_> {
     }
 
     fn retired(&mut self, prefix: &str) -> Result<Option<Credential>> {
-        let Some(r) = self.0.query_opt(
+        let Some(r) = self.session.query_opt(
             &format!(
                 "SELECT {TOKEN_COLUMNS}, r.hash, r.retired_at, r.by_self, r.successor_used
                  FROM {TOKEN_FROM} JOIN retired_secrets r ON r.token_id = t.id
@@ -63,7 +63,7 @@ impl Retiring for Pg<'_, '_> {
     }
 
     fn purge_retired(&mut self, before: &str) -> Result<usize> {
-        let n = self.0.execute(
+        let n = self.session.execute(
             "DELETE FROM retired_secrets WHERE retired_at < $1",
             &[&before],
         )?;

@@ -188,6 +188,13 @@ CREATE INDEX tokens_name_bytes ON tokens (name COLLATE "C");
 /// shipped: add the next one.
 const STEPS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
+/// Whether a version row (as read, in text) says this is a tokenctl
+/// database at the version this build writes: then nothing is to be set up
+/// or refused.
+pub(super) fn is_current(application: &str, version: &str) -> bool {
+    application == APPLICATION && version.parse() == Ok(latest_version())
+}
+
 pub(super) fn latest_version() -> i32 {
     STEPS.len() as i32
 }

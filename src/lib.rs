@@ -43,6 +43,30 @@ pub mod bench_support {
     use crate::error::Result;
     use crate::store::{NewToken, Open, Store};
 
+    /// A bench token as `new` makes one without options, made by "bench".
+    fn bench_token<'a>(
+        name: &'a str,
+        prefix: &'a str,
+        hash: &'a str,
+        now: chrono::DateTime<Utc>,
+        rate: Option<crate::domain::binding::Rate>,
+    ) -> NewToken<'a> {
+        NewToken {
+            name,
+            prefix,
+            hash,
+            pool_id: None,
+            access: Access::ReadWrite,
+            owner: None,
+            expires_at: None,
+            created_at: now,
+            created_by: "bench",
+            allowed_from: &[],
+            not_before: None,
+            rate,
+        }
+    }
+
     /// A store with `n` tokens (one shared argon2 hash: filling 100k tokens
     /// must not take 100k hashes) and their `new` entries, padded with
     /// `modify` entries up to `log_entries`.
@@ -59,20 +83,7 @@ pub mod bench_support {
                 let name = format!("token-{i:06}");
                 let prefix = format!("B{i:07}");
                 let id = tx
-                    .insert_token(&NewToken {
-                        name: &name,
-                        prefix: &prefix,
-                        hash: &hash,
-                        pool_id: None,
-                        access: Access::ReadWrite,
-                        owner: None,
-                        expires_at: None,
-                        created_at: now,
-                        created_by: "bench",
-                        allowed_from: &[],
-                        not_before: None,
-                        rate: None,
-                    })?
+                    .insert_token(&bench_token(&name, &prefix, &hash, now, None))?
                     .id;
                 tx.append_log(Event {
                     actor: "bench",
@@ -179,20 +190,7 @@ pub mod bench_support {
         store.write(|tx| {
             for (prefix, _, hash) in &tokens {
                 let name = format!("rated-{prefix}");
-                tx.insert_token(&NewToken {
-                    name: &name,
-                    prefix,
-                    hash,
-                    pool_id: None,
-                    access: Access::ReadWrite,
-                    owner: None,
-                    expires_at: None,
-                    created_at: now,
-                    created_by: "bench",
-                    allowed_from: &[],
-                    not_before: None,
-                    rate: Some(rate),
-                })?;
+                tx.insert_token(&bench_token(&name, prefix, hash, now, Some(rate)))?;
             }
             Ok(())
         })?;

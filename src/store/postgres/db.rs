@@ -39,6 +39,18 @@ pub(super) struct Pg<'a, 'b> {
     pub policy: Option<Policy>,
 }
 
+/// The account's policy, key by key (also read by a write as it takes its
+/// lock: [`super::locked`]).
+pub(super) const POLICY: &str = "SELECT key, value FROM policy ORDER BY key";
+
+/// `statement` (an `INSERT` or `UPDATE` of one token) and the token as it
+/// is after it, in one round trip: its row joined to its pool's name.
+fn returning_token(statement: &str) -> String {
+    format!(
+        "WITH t AS ({statement} RETURNING *) SELECT {TOKEN_COLUMNS} FROM t LEFT JOIN pools p ON p.id = t.pool_id"
+    )
+}
+
 impl Pg<'_, '_> {
     fn one_token(&mut self, column: &str, value: &str) -> Result<Option<Token>> {
         self.session
@@ -329,37 +341,34 @@ impl Db for Pg<'_, '_> {
 
     fn insert_token(&mut self, t: &NewToken<'_>) -> Result<Token> {
         // The token as stored, in the same round trip.
-        token_from_row(
-            &self.session.query_one(
-                &format!(
-                    "WITH t AS (INSERT INTO tokens (name, prefix, hash, pool_id, access, owner, created_at,
-                                                    created_by, expires_at, allowed_from, not_before, rate)
-                                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *)
-                     SELECT {TOKEN_COLUMNS} FROM t LEFT JOIN pools p ON p.id = t.pool_id"
-                ),
-                &[
-                    &t.name,
-                    &t.prefix,
-                    &t.hash,
-                    &t.pool_id,
-                    &t.access.as_str(),
-                    &t.owner,
-                    &rfc3339(t.created_at),
-                    &t.created_by,
-                    &t.expires_at.map(rfc3339),
-                    &binding::blocks_text(t.allowed_from),
-                    &t.not_before.map(rfc3339),
-                    &t.rate.map(|r| r.to_string()),
-                ],
-            )?,
-        )
+        token_from_row(&self.session.query_one(
+            &returning_token(
+                "INSERT INTO tokens (name, prefix, hash, pool_id, access, owner, created_at,
+                                         created_by, expires_at, allowed_from, not_before, rate)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            ),
+            &[
+                &t.name,
+                &t.prefix,
+                &t.hash,
+                &t.pool_id,
+                &t.access.as_str(),
+                &t.owner,
+                &rfc3339(t.created_at),
+                &t.created_by,
+                &t.expires_at.map(rfc3339),
+                &binding::blocks_text(t.allowed_from),
+                &t.not_before.map(rfc3339),
+                &t.rate.map(|r| r.to_string()),
+            ],
+        )?)
     }
 
     fn update_token(&mut self, id: i64, c: &Changes) -> Result<Token> {
         // The token as it is now, in the same round trip.
         let changed = self.session.query_one(
-            &format!(
-                "WITH t AS (UPDATE tokens SET
+            &returning_token(
+                "UPDATE tokens SET
                 name       = CASE WHEN $2 THEN $3 ELSE name END,
                 pool_id    = CASE WHEN $4 THEN $5 ELSE pool_id END,
                 access     = CASE WHEN $6 THEN $7 ELSE access END,
@@ -368,8 +377,7 @@ impl Db for Pg<'_, '_> {
                 allowed_from = CASE WHEN $12 THEN $13 ELSE allowed_from END,
                 not_before = CASE WHEN $14 THEN $15 ELSE not_before END,
                 rate       = CASE WHEN $16 THEN $17 ELSE rate END
-             WHERE id = $1 RETURNING *)
-             SELECT {TOKEN_COLUMNS} FROM t LEFT JOIN pools p ON p.id = t.pool_id"
+             WHERE id = $1",
             ),
             &[
                 &id,
@@ -501,7 +509,7 @@ impl Db for Pg<'_, '_> {
         }
         let rows = self
             .session
-            .query("SELECT key, value FROM policy ORDER BY key", &[])?
+            .query(POLICY, &[])?
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect::<Result<Vec<(String, String)>>>()?;

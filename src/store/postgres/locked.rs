@@ -8,27 +8,29 @@
 
 use postgres::{Client, SimpleQueryMessage};
 
-use super::schema;
+use super::{db, schema};
 use crate::domain::policy::Policy;
 use crate::error::Result;
 
-/// The schema's version row, read before the transaction as the open's
-/// check would have read it.
-const VERSION: &str = "SELECT application, version FROM tokenctl_schema WHERE id = 1;";
-
-/// The lock on the one-row `log_head` that serialises writers, the log's
-/// newest entry with it (`nowait`: refused at once if another write holds
-/// it, rather than waited for up to `lock_timeout`), and the policy.
-fn opening(nowait: bool) -> &'static str {
-    if nowait {
-        "BEGIN;
-         SELECT last_id, last_hash FROM log_head WHERE id = 1 FOR UPDATE NOWAIT;
-         SELECT key, value FROM policy ORDER BY key"
+/// The statements of the one round trip: with `version`, the schema's
+/// version row first (read before the transaction, as the open's check
+/// reads it); then `BEGIN`, the lock on the one-row `log_head` that
+/// serialises writers with the log's newest entry (`nowait`: refused at
+/// once if another write holds it, rather than waited for up to
+/// `lock_timeout`), and the policy.
+fn opening(version: bool, nowait: bool) -> String {
+    let version = if version {
+        format!("{};", schema::VERSION)
     } else {
-        "BEGIN;
-         SELECT last_id, last_hash FROM log_head WHERE id = 1 FOR UPDATE;
-         SELECT key, value FROM policy ORDER BY key"
-    }
+        String::new()
+    };
+    let nowait = if nowait { " NOWAIT" } else { "" };
+    format!(
+        "{version}BEGIN;
+         SELECT last_id, last_hash FROM log_head WHERE id = 1 FOR UPDATE{nowait};
+         {}",
+        db::POLICY
+    )
 }
 
 /// An open transaction on `client`, rolled back when dropped uncommitted
@@ -58,12 +60,7 @@ impl<'c> Locked<'c> {
             current: false,
             open: true,
         };
-        let query = if version {
-            format!("{VERSION}{}", opening(nowait))
-        } else {
-            opening(nowait).to_owned()
-        };
-        let answers = locked.client.simple_query(&query)?;
+        let answers = locked.client.simple_query(&opening(version, nowait))?;
         // The rows of each statement, split where each one completes.
         let mut results: Vec<Vec<(String, String)>> = vec![Vec::new()];
         for answer in answers {

@@ -180,8 +180,8 @@ impl Postgres {
         Ok(())
     }
 
-    /// [`identify`](Self::identify), once.
-    fn identified(&mut self) -> Result<()> {
+    /// [`identify`](Self::identify), unless it was done.
+    fn identify_once(&mut self) -> Result<()> {
         if self.identified {
             return Ok(());
         }
@@ -205,7 +205,7 @@ impl Postgres {
     /// The first call listens and says "changed": a NOTIFY is not durable,
     /// so callers read the log on every timeout too.
     pub(super) fn wait_for_change(&mut self, timeout: std::time::Duration) -> Result<bool> {
-        self.identified()?;
+        self.identify_once()?;
         if !self.listening {
             self.client
                 .batch_execute("LISTEN tokenctl_log")
@@ -232,7 +232,7 @@ impl Postgres {
 
     /// `f` on one snapshot (a repeatable-read, read-only transaction).
     pub(super) fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
-        self.identified()?;
+        self.identify_once()?;
         let mut tx = self
             .client
             .build_transaction()
@@ -256,7 +256,7 @@ impl Postgres {
     /// round trip of its query (a transaction added two: BEGIN, COMMIT),
     /// prepared once where the connection lives on ([`typed::Cached`]).
     pub(super) fn lookup<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
-        self.identified()?;
+        self.identify_once()?;
         let mut session = typed::Cached {
             client: &mut self.client,
             statements: &mut self.statements,

@@ -24,7 +24,7 @@ const TABLES: &str = "SELECT count(*) FILTER (WHERE tablename = 'tokenctl_schema
    FROM pg_catalog.pg_tables WHERE schemaname = current_schema()";
 
 /// Our version row.
-const VERSION: &str = "SELECT application, version FROM tokenctl_schema WHERE id = 1";
+pub(super) const VERSION: &str = "SELECT application, version FROM tokenctl_schema WHERE id = 1";
 
 /// The tables tokenctl makes (besides `tokenctl_schema`).
 const OURS: [&str; 5] = ["pools", "tokens", "access_tokens", "log", "log_head"];

@@ -57,7 +57,11 @@ pub(super) fn token_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Token>> {
     .token())
 }
 
-fn one_token(conn: &Connection, column: &str, value: &str) -> Result<Option<Token>> {
+fn one_token(
+    conn: &Connection,
+    column: &str,
+    value: impl rusqlite::ToSql,
+) -> Result<Option<Token>> {
     optional(row(
         conn,
         &format!("SELECT {TOKEN_COLUMNS} FROM {TOKEN_FROM} WHERE t.{column} = ?1"),
@@ -69,14 +73,8 @@ fn one_token(conn: &Connection, column: &str, value: &str) -> Result<Option<Toke
 
 /// The token just written, read back.
 fn token_by_id(conn: &Connection, id: i64) -> Result<Token> {
-    optional(row(
-        conn,
-        &format!("SELECT {TOKEN_COLUMNS} FROM {TOKEN_FROM} WHERE t.id = ?1"),
-        [id],
-        token_from_row,
-    ))?
-    .transpose()?
-    .ok_or_else(|| Error::storage("the token just written was not found").into())
+    one_token(conn, "id", id)?
+        .ok_or_else(|| Error::storage("the token just written was not found").into())
 }
 
 impl Db for &Connection {

@@ -6,9 +6,9 @@
 //! delete, renew, expiry, or change of pool or access takes effect on the
 //! very next check, on every process that shares the store. What is
 //! remembered is only that a presented token matched a stored hash: under
-//! a keyed hash of the whole token (HMAC-SHA-256 with a random key of this
-//! process, never the token), the token's id and a SHA-256 of the PHC
-//! string that verified (`check/memo.rs`). A remembered token skips
+//! a keyed hash of the whole token (128 bits of HMAC-SHA-256 with a random
+//! key of this process, never the token), a digest of the PHC string that
+//! verified (`check/memo.rs`). A remembered token skips
 //! argon2 while its stored hash is unchanged and for at most `cache_ttl`;
 //! failures are never remembered.
 //! At most `max_hashing` argon2 verifications run at once, so memory stays
@@ -40,7 +40,7 @@ use sha2::Sha256;
 
 use super::connections::Connections;
 use super::judge::{self, Good, Reason, Requirements, Via};
-use super::memo::Memo;
+use super::memo::{self, Memo};
 use super::presented::{self, Presented};
 use super::slots::Slots;
 use crate::domain::token;
@@ -91,7 +91,7 @@ pub(crate) struct Pending {
     presented: Presented,
     needs: Requirements,
     now: DateTime<Utc>,
-    key: [u8; 32],
+    key: memo::Key,
 }
 
 /// Where a check stands after its lookup. (Rarely moved: a `Step` lives
@@ -190,11 +190,15 @@ impl Verifier {
             .is_ok()
     }
 
-    fn keyed(&self, presented: &Presented) -> [u8; 32] {
+    /// What `presented` is remembered under: the first 128 bits of its
+    /// HMAC-SHA-256 under this process's key.
+    fn keyed(&self, presented: &Presented) -> memo::Key {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
             .expect("HMAC takes a key of any length");
         mac.update(presented.secret().as_bytes());
-        mac.finalize().into_bytes().into()
+        let mut key = [0; 16];
+        key.copy_from_slice(&mac.finalize().into_bytes()[..16]);
+        key
     }
 
     /// Check what a client sent (any of the forms of spec section 6). A
@@ -271,8 +275,7 @@ impl Verifier {
             return Step::Done(Err(Reason::Unknown));
         };
         let key = self.keyed(presented);
-        let token_id = found.token_id();
-        if self.remembers(&key, token_id, found.hash()) {
+        if self.remembers(&key, found.hash()) {
             self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
             let outcome = judge::judge(Some(found), presented, needs, now, |_| true);
             return Step::Done(self.after_grace(outcome));
@@ -310,13 +313,12 @@ impl Verifier {
             now,
             key,
         } = pending;
-        let token_id = found.token_id();
         self.stats.cache_misses.fetch_add(1, Ordering::Relaxed);
         self.stats.argon2.fetch_add(1, Ordering::Relaxed);
         let outcome = judge::judge(Some(found), &presented, &needs, now, |phc| {
             let good = token::matches_in(presented.secret(), phc, memory);
             if good {
-                self.remember(key, token_id, phc);
+                self.remember(key, phc);
             }
             good
         });
@@ -342,18 +344,18 @@ impl Verifier {
         }
     }
 
-    fn remembers(&self, key: &[u8; 32], token_id: i64, phc: &str) -> bool {
+    fn remembers(&self, key: &memo::Key, phc: &str) -> bool {
         self.remembered
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .holds(key, token_id, phc)
+            .holds(key, phc)
     }
 
-    fn remember(&self, key: [u8; 32], token_id: i64, phc: &str) {
+    fn remember(&self, key: memo::Key, phc: &str) {
         self.remembered
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remember(key, token_id, phc);
+            .remember(key, phc);
     }
 
     /// Whether a good check has bookkeeping to write: the token's first use

@@ -255,16 +255,6 @@ pub enum Credential {
 }
 
 impl Credential {
-    /// The API token it belongs to (an access token's parent).
-    pub fn token_id(&self) -> i64 {
-        match self {
-            Credential::Current { token, .. }
-            | Credential::Old { token, .. }
-            | Credential::Retired { token, .. } => token.id,
-            Credential::Access { parent, .. } => parent.id,
-        }
-    }
-
     /// The argon2 PHC string the presented token must match.
     pub fn hash(&self) -> &str {
         match self {

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub(crate) mod lock;
 pub(crate) mod ops;
 pub(crate) mod store;
 pub mod verifier;

@@ -6,6 +6,7 @@ use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result as AnyResult};
+use crate::lock::LockAnyway;
 use crate::store::{Location, Open, Store};
 
 /// How long a check waits for a store connection when all are busy.
@@ -108,10 +109,7 @@ impl Connections {
     fn take(&self, wait: bool) -> AnyResult<Option<Store>> {
         let c = self;
         let deadline = Instant::now() + CONNECTION_WAIT;
-        let mut pool = c
-            .pool
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut pool = c.pool.lock_anyway();
         loop {
             // The most recently used first; stale ones are closed.
             let now = Instant::now();
@@ -120,10 +118,7 @@ impl Connections {
                 return Ok(Some(store));
             }
             if pool.open < c.max {
-                if let Some((until, why)) = &*c
-                    .resting
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                if let Some((until, why)) = &*c.resting.lock_anyway()
                     && now < *until
                 {
                     return Err(Error::storage(why.clone()).into());
@@ -133,9 +128,7 @@ impl Connections {
                 return match Store::open(&self.location, Open::Check) {
                     Ok(store) => Ok(Some(store)),
                     Err(e) => {
-                        *c.resting
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((
+                        *c.resting.lock_anyway() = Some((
                             Instant::now() + CONNECT_REST,
                             crate::error::one_line(&format!("{e:#}")),
                         ));
@@ -167,10 +160,7 @@ impl Connections {
 
     /// Give a connection back, or (`None`) close the one taken.
     fn give_back(&self, store: Option<Store>) {
-        let mut pool = self
-            .pool
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut pool = self.pool.lock_anyway();
         match store {
             Some(s) => pool.idle.push((s, Instant::now())),
             None => pool.open -= 1,
@@ -182,11 +172,7 @@ impl Connections {
     /// Close idle connections: those `pick` picks, dropped outside the
     /// lock.
     fn close_idle_where(&self, pick: impl Fn(&Store, Instant) -> bool) {
-        let gone = self
-            .pool
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .close(pick);
+        let gone = self.pool.lock_anyway().close(pick);
         drop(gone);
     }
 

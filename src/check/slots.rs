@@ -5,6 +5,7 @@
 use std::sync::{Condvar, Mutex};
 
 use crate::domain::token;
+use crate::lock::LockAnyway;
 
 /// At most `n` argon2 verifications at once, each in working memory kept
 /// for the next: at most `n` × 19 MiB however many threads take turns, and
@@ -34,10 +35,7 @@ impl Slots {
 
     /// Run `f` in a slot, waiting for one.
     pub(crate) fn run<T>(&self, f: impl FnOnce(&mut token::Memory) -> T) -> T {
-        let mut free = self
-            .free
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut free = self.free.lock_anyway();
         while free.0 == 0 {
             free = self
                 .freed
@@ -49,10 +47,7 @@ impl Slots {
         drop(free);
         let mut memory = memory.unwrap_or_default();
         let value = f(&mut memory);
-        let mut free = self
-            .free
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut free = self.free.lock_anyway();
         free.0 += 1;
         free.1.push(memory);
         drop(free);

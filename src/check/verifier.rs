@@ -45,6 +45,7 @@ use super::presented::{self, Presented};
 use super::slots::Slots;
 use crate::domain::token;
 use crate::error::{Error, Result as AnyResult};
+use crate::lock::LockAnyway;
 use crate::store::{Credential, Location, Open, Store};
 
 /// How a [`Verifier`] behaves.
@@ -121,6 +122,27 @@ pub struct Verifier {
     /// all the same (spec section 6), and the end is written later.
     grace_ended: Mutex<HashMap<i64, Good>>,
     pub stats: Stats,
+}
+
+/// A token in [`Verifier::writing`] while its use is written: out again
+/// when dropped, whether the write returned or panicked (a token left in
+/// would never have its use written by this process again).
+struct Writing<'a> {
+    set: &'a Mutex<HashSet<i64>>,
+    id: i64,
+}
+
+impl<'a> Writing<'a> {
+    fn of(set: &'a Mutex<HashSet<i64>>, id: i64) -> Writing<'a> {
+        set.lock_anyway().insert(id);
+        Writing { set, id }
+    }
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.set.lock_anyway().remove(&self.id);
+    }
 }
 
 impl Verifier {
@@ -333,8 +355,7 @@ impl Verifier {
                 if matches!(good.via, Via::Old { .. })
                     && self
                         .grace_ended
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .lock_anyway()
                         .get(&good.token.id)
                         .is_some_and(|new| new.prefix == good.token.prefix) =>
             {
@@ -345,17 +366,11 @@ impl Verifier {
     }
 
     fn remembers(&self, key: &memo::Key, phc: &str) -> bool {
-        self.remembered
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .holds(key, phc)
+        self.remembered.lock_anyway().holds(key, phc)
     }
 
     fn remember(&self, key: memo::Key, phc: &str) {
-        self.remembered
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remember(key, phc);
+        self.remembered.lock_anyway().remember(key, phc);
     }
 
     /// Whether a good check has bookkeeping to write: the token's first use
@@ -365,11 +380,7 @@ impl Verifier {
     pub fn needs_recording(&self, good: &Good) -> bool {
         let ends_grace = good.via == (Via::Current { ends_grace: true });
         ends_grace
-            || (!self
-                .writing
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .contains(&good.token.id)
+            || (!self.writing.lock_anyway().contains(&good.token.id)
                 && judge::needs_recording(good, Utc::now()))
     }
 
@@ -387,30 +398,16 @@ impl Verifier {
         }
         if good.via == (Via::Current { ends_grace: true }) {
             self.grace_ended
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .lock_anyway()
                 .insert(good.token.id, good.clone());
         }
-        let id = good.token.id;
-        self.writing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(id);
-        let written = self.write_uses(Some(good));
-        self.writing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&id);
-        written
+        let _writing = Writing::of(&self.writing, good.token.id);
+        self.write_uses(Some(good))
     }
 
     /// Whether an end of grace this process saw is still to be written.
     pub fn grace_ends_pending(&self) -> bool {
-        !self
-            .grace_ended
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .is_empty()
+        !self.grace_ended.lock_anyway().is_empty()
     }
 
     /// Try again to write the ends of grace the store could not take
@@ -423,13 +420,7 @@ impl Verifier {
     /// transaction if the store is free now.
     fn write_uses(&self, good: Option<&Good>) -> Result<bool, Error> {
         let now = Utc::now();
-        let pending: Vec<Good> = self
-            .grace_ended
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .values()
-            .cloned()
-            .collect();
+        let pending: Vec<Good> = self.grace_ended.lock_anyway().values().cloned().collect();
         let written = self
             .with_store(|s| {
                 s.write_if_free(|tx| {
@@ -444,10 +435,7 @@ impl Verifier {
             })
             .map_err(|e| Error::from_chain(&e))?;
         if written {
-            let mut ended = self
-                .grace_ended
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut ended = self.grace_ended.lock_anyway();
             // A newer end of grace of the same token, seen meanwhile, stays.
             for other in &pending {
                 if ended
@@ -459,5 +447,29 @@ impl Verifier {
             }
         }
         Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+
+    use super::Writing;
+    use crate::lock::LockAnyway;
+
+    #[test]
+    fn a_token_leaves_the_writing_set_even_when_its_write_panics() {
+        let set = Mutex::new(HashSet::new());
+        {
+            let _writing = Writing::of(&set, 7);
+            assert!(set.lock().unwrap().contains(&7));
+        }
+        assert!(set.lock().unwrap().is_empty());
+        let _ = std::panic::catch_unwind(|| {
+            let _writing = Writing::of(&set, 8);
+            panic!("the write panics");
+        });
+        assert!(set.lock_anyway().is_empty());
     }
 }

@@ -12,6 +12,7 @@ use tokio::sync::Semaphore;
 use super::listen::Peer;
 use crate::check::slots::Slots;
 use crate::domain::token::Memory;
+use crate::lock::LockAnyway;
 
 /// Why a request could not be served now.
 pub(crate) enum Failure {
@@ -109,11 +110,7 @@ pub(crate) struct Admitted {
 
 impl Drop for Admitted {
     fn drop(&mut self) {
-        let mut open = self
-            .connections
-            .open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut open = self.connections.open.lock_anyway();
         open.0 -= 1;
         if let Some(n) = open.1.get_mut(&self.peer) {
             *n -= 1;
@@ -136,10 +133,7 @@ impl Connections {
     /// A place for a new connection from `peer`, or `None` when serve or
     /// that peer is at its limit (the connection is then closed at once).
     pub(crate) fn admit(self: &Arc<Self>, peer: Peer) -> Option<Admitted> {
-        let mut open = self
-            .open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut open = self.open.lock_anyway();
         let from_peer = open.1.get(&peer).copied().unwrap_or(0);
         if open.0 >= self.max_total || from_peer >= self.max_per_peer {
             return None;

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use hyper::StatusCode;
 
+use crate::lock::LockAnyway;
 use crate::verifier::Verifier;
 
 /// Prometheus counters: checks by status and reason, and a latency histogram.
@@ -25,8 +26,7 @@ impl Metrics {
         let micros = u64::try_from(micros).unwrap_or(u64::MAX);
         *self
             .by_outcome
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .lock_anyway()
             .entry((status.as_u16(), reason.unwrap_or("")))
             .or_default() += 1;
         let seconds = micros as f64 / 1e6;
@@ -47,12 +47,7 @@ impl Metrics {
             "# HELP tokenctl_requests_total Requests answered, by status and refusal reason.\n",
         );
         out.push_str("# TYPE tokenctl_requests_total counter\n");
-        for ((status, reason), n) in self
-            .by_outcome
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-        {
+        for ((status, reason), n) in self.by_outcome.lock_anyway().iter() {
             out.push_str(&format!(
                 "tokenctl_requests_total{{status=\"{status}\",reason=\"{reason}\"}} {n}\n"
             ));

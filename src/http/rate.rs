@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::domain::binding::Rate;
+use crate::lock::LockAnyway;
 
 /// Past this many buckets, a check first drops the refilled ones.
 const SWEEP_AT: usize = 16_384;
@@ -34,10 +35,7 @@ impl Buckets {
         let interval = rate.interval();
         // A burst of N: N checks at once fit before the bucket is empty.
         let tolerance = rate.per.saturating_sub(interval);
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut buckets = self.buckets.lock_anyway();
         if buckets.len() >= SWEEP_AT && !buckets.contains_key(&id) {
             buckets.retain(|_, b| b.tat > now);
         }
@@ -53,18 +51,12 @@ impl Buckets {
 
     /// Drop the buckets that have refilled (called now and then).
     pub(crate) fn sweep(&self, now: Instant) {
-        self.buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .retain(|_, b| b.tat > now);
+        self.buckets.lock_anyway().retain(|_, b| b.tat > now);
     }
 
     /// How many buckets are held (for tests and `/metrics`).
     pub(crate) fn len(&self) -> usize {
-        self.buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
+        self.buckets.lock_anyway().len()
     }
 }
 

@@ -12,12 +12,13 @@
 //! read running starts its own at once (no wait when the load is light).
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use tokio::sync::watch;
 
 use crate::domain::token::Kind;
 use crate::error::Result as AnyResult;
+use crate::lock::LockAnyway;
 
 /// What a read is of: a presented token's kind and prefix.
 pub(crate) type Key = (Kind, String);
@@ -54,7 +55,7 @@ impl<T: Clone + Send + Sync + 'static> Reads<T> {
     ) -> AnyResult<T> {
         let (tx, mine) = watch::channel(None);
         let running = {
-            let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut all = self.0.lock_anyway();
             let reading = all.entry(key.clone()).or_insert(Reading {
                 running: None,
                 next: None,
@@ -129,7 +130,7 @@ struct Leading<'a, T> {
 impl<T> Leading<'_, T> {
     /// The read begins: calls that arrive from now on wait for the next.
     fn begin(&self) {
-        let mut all = self.reads.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut all = self.reads.0.lock_anyway();
         if let Some(reading) = all.get_mut(&self.key)
             && reading
                 .next
@@ -143,7 +144,7 @@ impl<T> Leading<'_, T> {
 
 impl<T> Drop for Leading<'_, T> {
     fn drop(&mut self) {
-        let mut all = self.reads.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut all = self.reads.0.lock_anyway();
         let Some(reading) = all.get_mut(&self.key) else {
             return;
         };

@@ -35,7 +35,7 @@ fn code(path: &Path) -> String {
 /// Which layer a module path of the crate is in; higher ones sit above.
 fn layer(module: &str) -> Option<u8> {
     Some(match module {
-        "domain" | "error" => 0,
+        "domain" | "error" | "lock" => 0,
         "store" => 1,
         "check" | "verify" | "verifier" => 2,
         "ops" => 3,

@@ -22,6 +22,7 @@ use self::stream::{csv_rows, json_array};
 use self::table::{ALWAYS, Column};
 use crate::domain::model::{LogEntry, Pool, Status, Token, TokenView};
 use crate::error::Result;
+use crate::lock::LockAnyway;
 
 /// How output is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -168,9 +169,7 @@ impl Output {
 
     /// The data writer, for one piece of output at a time.
     fn sink(&self) -> MutexGuard<'_, Sink> {
-        self.out
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.out.lock_anyway()
     }
 
     fn print_line(&self, s: &str) -> Result<()> {

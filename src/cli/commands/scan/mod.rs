@@ -21,6 +21,7 @@ use crate::domain::model::check_reason;
 use crate::domain::text::quoted;
 use crate::domain::token::{self, Kind as TokenKind};
 use crate::error::{Error, Kind, Result};
+use crate::lock::LockAnyway;
 use crate::ops::change;
 use crate::store::{Credential, Open};
 
@@ -101,9 +102,7 @@ fn scan_bytes(name: &str, bytes: &[u8], out: &Mutex<Scanned>) {
 /// added line of `scan --staged`).
 fn scan_bytes_at(name: &str, bytes: &[u8], first_line: usize, out: &Mutex<Scanned>) {
     let found: Vec<(usize, &str)> = token::find_standalone(bytes).collect();
-    let mut out = out
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut out = out.lock_anyway();
     out.read_any = true;
     for (offset, t) in found {
         let (line, column) = place(bytes, offset);
@@ -172,9 +171,7 @@ fn scan_file(path: &Path, out: &Mutex<Scanned>, note: &dyn Fn(String)) {
         Err(e) => return note(format!("note: cannot read {shown}: {e}")),
     };
     if bytes[..bytes.len().min(8192)].contains(&0) {
-        out.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .read_any = true;
+        out.lock_anyway().read_any = true;
         return note(format!("note: skipped {shown}: a binary file"));
     }
     scan_bytes(&shown, &bytes, out);
@@ -194,9 +191,7 @@ pub(crate) fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
             note(n);
         }
         // The index was read, even when it adds nothing.
-        out.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .read_any = true;
+        out.lock_anyway().read_any = true;
         for a in added {
             scan_bytes_at(&path_shown(&a.file), &a.text, a.line, &out);
         }

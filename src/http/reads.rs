@@ -53,22 +53,33 @@ impl<T: Clone + Send + Sync + 'static> Reads<T> {
         key: Key,
         read: impl FnOnce() -> AnyResult<T> + Send + 'static,
     ) -> AnyResult<T> {
-        let (tx, mine) = watch::channel(None);
-        let running = {
+        // Most calls of a busy prefix join a read: they allocate nothing
+        // (no channel, no copy of the key) under the lock.
+        let turn = {
             let mut all = self.0.lock_anyway();
-            let reading = all.entry(key.clone()).or_insert(Reading {
-                running: None,
-                next: None,
-            });
-            if let Some(next) = reading.next.clone() {
-                Err(next)
-            } else {
-                reading.next = Some(mine.clone());
-                Ok(reading.running.clone())
+            match all.get_mut(&key) {
+                Some(Reading {
+                    next: Some(next), ..
+                }) => Err(next.clone()),
+                found => {
+                    let (tx, mine) = watch::channel(None);
+                    let running = if let Some(reading) = found {
+                        reading.next = Some(mine.clone());
+                        reading.running.clone()
+                    } else {
+                        let reading = Reading {
+                            running: None,
+                            next: Some(mine.clone()),
+                        };
+                        all.insert(key.clone(), reading);
+                        None
+                    };
+                    Ok((tx, mine, running))
+                }
             }
         };
-        let running = match running {
-            Ok(running) => running,
+        let (tx, mine, running) = match turn {
+            Ok(leading) => leading,
             Err(next) => {
                 return match joined(next).await {
                     Some(shared) => shared.map_err(|e| anyhow::anyhow!(e)),

@@ -73,8 +73,9 @@ impl Memo {
         u64::try_from(at.duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX)
     }
 
-    fn shard(&self, key: &Key) -> &HashMap<Key, Entry> {
-        &self.shards[usize::from(key[0]) % SHARDS]
+    /// Which table holds the entry under `key`.
+    fn shard_of(key: &Key) -> usize {
+        usize::from(key[0]) % SHARDS
     }
 
     fn len(&self) -> usize {
@@ -89,7 +90,7 @@ impl Memo {
 
     /// [`holds`](Self::holds) at `now` (a test's clock).
     fn holds_at(&self, key: &Key, phc: &str, now: Instant) -> bool {
-        self.shard(key)
+        self.shards[Self::shard_of(key)]
             .get(key)
             .is_some_and(|e| e.until > self.millis(now) && e.phc == digest(phc))
     }
@@ -116,7 +117,7 @@ impl Memo {
             // to live.
             until: self.millis(now + self.ttl),
         };
-        self.shards[usize::from(key[0]) % SHARDS].insert(key, entry);
+        self.shards[Self::shard_of(&key)].insert(key, entry);
     }
 
     /// Drop the expired entries; give memory back where a table is mostly
